@@ -1,0 +1,120 @@
+"""The Python API: ``load_config``, ``simulate``, ``expected`` (mirrors the command line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from tqdm.auto import tqdm
+
+from . import results
+from .arrivals import draw_arrivals
+from .compile import CompiledModel, compile_model
+from .config import Config, ConfigError, read_config
+from .engines import ENGINES
+from .expected import expected_counts
+from .money import price
+
+#: Runs per chunk: the unit of work for memory, progress and (later) Dask.
+DEFAULT_CHUNK_RUNS = 256
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, validate and compile-check a TOML config.
+
+    Raises
+    ------
+    ConfigError
+        Naming the dotted path, the bad value and the rule.
+    """
+    config = read_config(path)
+    compile_model(config)  # the rules that need the compiled tables (exits summing above 1)
+    return config
+
+
+def _as_config(config: Config | str | Path) -> Config:
+    return config if isinstance(config, Config) else load_config(config)
+
+
+def _check_positive(name: str, value: int, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ConfigError(f"{name}: must be a whole number >= {minimum} (got {value!r})")
+    return int(value)
+
+
+def simulate(
+    config: Config | str | Path,
+    runs: int | None = None,
+    seed: int | None = None,
+    engine: str = "numba",
+    *,
+    chunk_runs: int = DEFAULT_CHUNK_RUNS,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Run the Monte Carlo model.
+
+    Parameters
+    ----------
+    config : Config or path
+    runs, seed : override ``simulation.runs`` / ``simulation.seed``.
+    engine : ``"numba"`` (default) or ``"numpy"`` (the slow reference).
+    chunk_runs : runs simulated together; results do not depend on it.
+    progress : show a progress bar on stderr.
+
+    Returns
+    -------
+    xarray.Dataset
+        DESIGN §6: ``balance`` (run, year) SEK, ``revenue``/``cost`` (run, year, component)
+        SEK, ``person_years`` (run, year, group, state), ``arrivals`` (run, year, group),
+        quantiles, ``p_deficit``, ``expected_balance``, ``mc_standard_error`` and provenance.
+    """
+    config = _as_config(config)
+    runs = _check_positive("runs", config.simulation.runs if runs is None else runs)
+    seed = _check_positive("seed", config.simulation.seed if seed is None else seed, minimum=0)
+    chunk_runs = _check_positive("chunk_runs", chunk_runs)
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
+    model = compile_model(config)
+    arrays = _simulate_arrays(model, runs, seed, ENGINES[engine], chunk_runs, progress)
+    return results.simulation_dataset(config, model, seed=seed, engine=engine, **arrays)
+
+
+def _simulate_arrays(
+    model: CompiledModel, runs: int, seed: int, engine, chunk_runs: int, progress: bool
+) -> dict[str, np.ndarray]:
+    Y, G, C, S = model.years, len(model.groups), len(model.components), model.stay.shape[1]
+    out = {
+        "revenue": np.empty((runs, Y, C)),
+        "cost": np.empty((runs, Y, C)),
+        "person_months": np.empty((runs, Y, G, S), dtype=np.int64),
+        "arrivals": np.empty((runs, Y, G), dtype=np.int64),
+    }
+    with tqdm(total=runs, unit="run", disable=not progress, desc="simulating") as bar:
+        for first in range(0, runs, chunk_runs):
+            run_ids = np.arange(first, min(runs, first + chunk_runs), dtype=np.int64)
+            chunk = slice(first, first + len(run_ids))
+            arrivals = draw_arrivals(model, seed, run_ids)
+            counts = engine(model, seed, run_ids, arrivals)
+            revenue, cost = price(model, arrivals, counts.person_months, counts.relocated_dues)
+            out["revenue"][chunk], out["cost"][chunk] = revenue, cost
+            out["person_months"][chunk] = counts.person_months
+            out["arrivals"][chunk] = arrivals.reshape(len(run_ids), Y, 12, G).sum(axis=2)
+            bar.update(len(run_ids))
+    return out
+
+
+def expected(config: Config | str | Path) -> xr.Dataset:
+    """The exact expectation (no ``run`` dimension); see :mod:`balanskonto.expected`."""
+    config = _as_config(config)
+    model = compile_model(config)
+    arrivals, pm, reloc = expected_counts(model)
+    revenue, cost = price(model, arrivals[None], pm[None], reloc[None])
+    return results.expected_dataset(
+        config,
+        model,
+        revenue=revenue[0],
+        cost=cost[0],
+        person_months=pm,
+        arrivals=arrivals.reshape(model.years, 12, -1).sum(axis=1),
+    )

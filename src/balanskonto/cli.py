@@ -1,0 +1,216 @@
+"""Command line: ``balanskonto run | expected | validate`` (DESIGN §7).
+
+Exit codes: 0 ok, 2 bad config or arguments (nothing written), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .api import expected, load_config, simulate
+from .compile import CompiledModel, compile_model
+from .config import STATES, Config, ConfigError
+from .engines import ENGINES
+from .expected import occupancy
+from .results import write_netcdf
+
+EXAMPLE = "example.toml"
+
+
+def _example_path() -> Path:
+    return Path(str(resources.files("balanskonto") / "data" / EXAMPLE))
+
+
+def _tkr(x: float) -> str:
+    return f"{x / 1000:,.0f}".replace(",", " ")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+# --------------------------------------------------------------------------------------
+def _cmd_run(args: argparse.Namespace) -> int:
+    path = Path(args.config) if args.config else _example_path()
+    config = load_config(path)
+    out = Path(args.out) if args.out else Path("results") / f"{path.stem}.nc"
+    if out.suffix != ".nc":
+        raise ConfigError(f"--out: the output is a NetCDF file ending in .nc (got {str(out)!r})")
+    ds = simulate(
+        config, runs=args.runs, seed=args.seed, engine=args.engine, progress=not args.quiet
+    )
+    balance = ds["balance"].values
+    q = np.quantile(balance, [0.05, 0.50, 0.95], axis=0)
+    rows = [
+        [
+            str(y),
+            _tkr(q[0, i]),
+            _tkr(q[1, i]),
+            _tkr(q[2, i]),
+            _tkr(balance[:, i].mean()),
+            _pct(ds["p_deficit"].values[i]),
+        ]
+        for i, y in enumerate(ds["year"].values)
+    ]
+    print(
+        f"{ds.attrs['title']}: {ds.attrs['runs']} runs, seed {ds.attrs['seed']}, "
+        f"engine {ds.attrs['engine']}"
+    )
+    print("Balance account at the end of each year (tkr)")
+    print(_table(["year", "P5", "P50", "P95", "mean", "P(deficit)"], rows))
+    write_netcdf(ds, out)
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_expected(args: argparse.Namespace) -> int:
+    ds = expected(load_config(args.config))
+    comps = list(ds["component"].values)
+    header = [
+        "year",
+        *[f"+{c}" for c in comps if ds["revenue"].sel(component=c).any()],
+        *[f"-{c}" for c in comps if ds["cost"].sel(component=c).any()],
+        "net",
+        "balance",
+    ]
+    rows = []
+    for y in ds["year"].values:
+        r = ds.sel(year=y)
+        cells = [str(y)]
+        cells += [
+            _tkr(r["revenue"].sel(component=c))
+            for c in comps
+            if ds["revenue"].sel(component=c).any()
+        ]
+        cells += [
+            _tkr(r["cost"].sel(component=c)) for c in comps if ds["cost"].sel(component=c).any()
+        ]
+        rows.append([*cells, _tkr(r["net"]), _tkr(r["balance"])])
+    print(f"{ds.attrs['title']}: expected values (tkr; + revenue, - cost)")
+    print(_table(header, rows))
+    return 0
+
+
+def _key_months(config: Config, group: str, state: str) -> list[int]:
+    spec = config.groups[group].states.get(state)
+    months = {e.last_month for e in spec.exits} if spec else set()
+    if spec and spec.max_months:
+        months.add(spec.max_months)
+    months.discard(0)
+    return sorted(months) or [12, 24, 60]
+
+
+def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | None:
+    """Cumulative shares leaving state s for each destination, by months since entering it."""
+    move, stay = model.move[g, s], model.stay[g, s]
+    if (stay == 1.0).all():
+        return None
+    months = _key_months(config, model.groups[g], STATES[s])
+    left = np.zeros(len(STATES))
+    alive = 1.0
+    rows = []
+    D = stay.shape[0]
+    for d in range(1, max(months) + 1):
+        row = min(d, D) - 1
+        left += alive * move[row]
+        alive *= stay[row]
+        if d in months:
+            rows.append(
+                [str(d), *[_pct(left[t]) for t in range(len(STATES)) if t != s], _pct(alive)]
+            )
+    header = [
+        "month",
+        *[f"→{STATES[t]}" for t in range(len(STATES)) if t != s],
+        f"still {STATES[s]}",
+    ]
+    return _table(header, rows)
+
+
+def _cohort_table(model: CompiledModel, g: int) -> str:
+    occ = occupancy(model, g)
+    months = [k for k in (3, 6, 12, 18, 24, 36, 60, 120) if k < occ.shape[0]]
+    rows = [[str(k), *[_pct(occ[k, s]) for s in range(len(STATES))]] for k in months]
+    return _table(["month", *STATES], rows)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    model = compile_model(config)
+    print(f"{args.config}: valid. {config.meta.title}")
+    print(
+        f"{config.simulation.years} years from {config.simulation.start_year}, "
+        f"{config.simulation.runs} runs, seed {config.simulation.seed}; "
+        f"components: {', '.join(model.components)}"
+    )
+    for g, gname in enumerate(model.groups):
+        for s in range(len(STATES) - 1):
+            table = _state_table(model, config, g, s)
+            if table:
+                print(
+                    f"\n{gname} / {STATES[s]}: cumulative share of those entering it, "
+                    "by months since entering"
+                )
+                print(table)
+        print(f"\n{gname}: where an arriving person is, by months since arrival")
+        print(_cohort_table(model, g))
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="balanskonto",
+        description="Monte Carlo risk model of a refugee-reception balance account.",
+    )
+    p.add_argument("--version", action="version", version=f"balanskonto {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="simulate and write a NetCDF of the results")
+    run.add_argument("config", nargs="?", help="TOML config (default: the bundled example)")
+    run.add_argument("--runs", type=int, help="number of runs (default: simulation.runs)")
+    run.add_argument("--seed", type=int, help="random seed (default: simulation.seed)")
+    run.add_argument("--out", help="output file (default: results/<config-stem>.nc)")
+    run.add_argument("--engine", choices=sorted(ENGINES), default="numba")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=_cmd_run)
+
+    exp = sub.add_parser("expected", help="print the deterministic expectation per year")
+    exp.add_argument("config")
+    exp.set_defaults(func=_cmd_expected)
+
+    val = sub.add_parser("validate", help="check a config and show what its exits imply")
+    val.add_argument("config")
+    val.set_defaults(func=_cmd_validate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(f"balanskonto: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("balanskonto: interrupted; nothing written", file=sys.stderr)
+        return 1
+    except Exception as err:
+        print(f"balanskonto: failed: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

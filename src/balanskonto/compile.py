@@ -1,0 +1,395 @@
+"""Compile a :class:`~balanskonto.config.Config` into plain numpy arrays.
+
+This is the one boundary where labels become integer codes: groups by their order in the
+config, states by :data:`~balanskonto.config.STATES` (``intro=0 … relocated=4``, which the
+kernels rely on), components sorted by name. Nothing downstream sees pydantic or strings
+except through the label tuples kept on :class:`CompiledModel`.
+
+Transitions (DESIGN §3.3). For a state entered at duration 1, ``mass_e(d)`` is the
+unconditional share that exit ``e`` moves after ``d`` completed months (``at_month = m``: all
+of ``share`` at ``d = m``; ``within_months = m``: ``share / m`` at each of ``d = 1 … m``).
+It becomes the conditional probability ``q_e(d) = mass_e(d) / alive(d − 1)``, where ``alive``
+is the share still in the state after all exits (hazards included). A hazard exit
+(``annual_probability = p``) has ``q = 1 − (1 − p)^(1/12)`` every month. At
+``d = max_months`` whoever is left after the exits moves by ``on_expiry``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import RESIDENT, STATES, Config, ConfigError, Exit, Group, Payment
+
+N_STATES = len(STATES)
+RELOCATED = STATES.index("relocated")
+#: Payment part kinds, shared with the kernels.
+PART_CALENDAR_YEAR = 0  # part k: k = 0 in the arrival month, else January of arrival year + k
+PART_MONTHS_AFTER = 1  # part due k months after the arrival month
+#: Duration from which a state is "never" absorbing.
+NEVER = np.int64(2**40)
+_SUM_TOLERANCE = 1e-12
+DISTRIBUTIONS = ("fixed", "poisson", "negative_binomial")
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """Everything the engines and the money assembly need, as arrays.
+
+    Shapes use ``G`` groups, ``S = 5`` states, ``D`` duration rows, ``Y`` years,
+    ``T = 12·Y`` months, ``C`` components and ``P`` payment parts.
+    """
+
+    groups: tuple[str, ...]
+    components: tuple[str, ...]
+    start_year: int
+    years: int
+    opening: float
+    quantiles: tuple[float, ...]
+    runs: int
+    seed: int
+    title: str
+    # --- transitions -------------------------------------------------------------------
+    start_state: np.ndarray  # [G] int64
+    q: np.ndarray  # [G, S, D, S] conditional exit probability after d = row + 1 months
+    max_months: np.ndarray  # [G, S] int64, 0 = no limit
+    expiry: np.ndarray  # [G, S, S] on_expiry shares
+    move: np.ndarray  # [G, S, D, S] q with expiry folded in: P(to | in state, row)
+    stay: np.ndarray  # [G, S, D] 1 − Σ move
+    cum: np.ndarray  # [G, S, D, S] stay + cumulative move, last reachable entry 1.0
+    absorbing_from: np.ndarray  # [G, S] int64 duration from which the state is never left
+    # --- arrivals ------------------------------------------------------------------------
+    distribution: str
+    cv: float
+    per_year: np.ndarray  # [Y] planned (mean) arrivals per year
+    mix: np.ndarray  # [G]
+    fixed_arrivals: np.ndarray  # [T, G] int64 deterministic split (fixed distribution only)
+    # --- money ---------------------------------------------------------------------------
+    cost_rate: np.ndarray  # [Y, G, S, C] SEK per person-month, indexed
+    revenue_rate: np.ndarray  # [Y, G, S, C]
+    fixed_cost: np.ndarray  # [Y, C] SEK per year, indexed
+    fixed_revenue: np.ndarray  # [Y, C]
+    part_group: np.ndarray  # [P] int64
+    part_component: np.ndarray  # [P] int64
+    part_kind: np.ndarray  # [P] int64 PART_CALENDAR_YEAR | PART_MONTHS_AFTER
+    part_k: np.ndarray  # [P] int64
+    part_share: np.ndarray  # [P] float64 share of the amount in this part
+    part_relocated_share: np.ndarray  # [P] factor on a part due after relocation
+    part_amount: np.ndarray  # [P, Y] amount by arrival year (SEK)
+    group_parts: np.ndarray  # [G + 1] CSR offsets of each group's parts (parts sorted by group)
+
+    @property
+    def months(self) -> int:
+        return 12 * self.years
+
+    @property
+    def year_labels(self) -> np.ndarray:
+        return np.arange(self.start_year, self.start_year + self.years)
+
+    def due_month(self, part: int, arrival_month: np.ndarray) -> np.ndarray:
+        """Absolute month in which ``part`` is due for persons arriving in ``arrival_month``."""
+        k = int(self.part_k[part])
+        if self.part_kind[part] == PART_MONTHS_AFTER:
+            return arrival_month + k
+        return arrival_month if k == 0 else 12 * (arrival_month // 12 + k)
+
+
+# --------------------------------------------------------------------------------------
+# Transitions
+# --------------------------------------------------------------------------------------
+def monthly_hazard(annual_probability: float) -> float:
+    """Monthly probability of a constant hazard with the given annual probability."""
+    return 1.0 - (1.0 - annual_probability) ** (1.0 / 12.0)
+
+
+def _state_exits(group: Group, state: str) -> list[Exit]:
+    spec = group.states.get(state)
+    exits = list(spec.exits) if spec is not None else []
+    if group.relocation is not None:
+        exits.append(group.relocation)
+    return exits
+
+
+def _state_rows(gname: str, group: Group, state: str) -> tuple[np.ndarray, int, np.ndarray]:
+    """Conditional table ``q[d − 1, to]`` of one state, its max_months and expiry row."""
+    spec = group.states.get(state)
+    exits = _state_exits(group, state)
+    max_months = spec.max_months if spec is not None and spec.max_months else 0
+    last = max([e.last_month for e in exits] + [max_months])
+    n_rows = last + 1  # the last row holds hazards only and is reused for longer durations
+    mass = np.zeros((n_rows, N_STATES))
+    hazard = np.zeros(N_STATES)
+    for e in exits:
+        to = STATES.index(e.to)
+        if e.annual_probability is not None:
+            hazard[to] += monthly_hazard(e.annual_probability)
+        elif e.at_month is not None:
+            mass[e.at_month - 1, to] += e.share
+        else:
+            assert e.within_months is not None and e.share is not None
+            mass[: e.within_months, to] += e.share / e.within_months
+    expiry = np.zeros(N_STATES)
+    if spec is not None and spec.on_expiry:
+        for to, share in spec.on_expiry.items():
+            expiry[STATES.index(to)] = share
+
+    q = np.zeros((n_rows, N_STATES))
+    alive = 1.0
+    for row in range(n_rows):
+        month = row + 1
+        if alive > 0.0:
+            q[row] = hazard + mass[row] / alive
+        elif mass[row].any():
+            q[row] = np.inf
+        else:
+            q[row] = hazard
+        total = q[row].sum()
+        if total > 1.0 + _SUM_TOLERANCE:
+            raise ConfigError(
+                f"groups.{gname}.states.{state}.exits: in month {month} since entering "
+                f"{state!r} the exits take {total:.6g} of those still there (more than 1): "
+                f"the shares plus any hazards over-subscribe group {gname!r}, state "
+                f"{state!r}, month {month}; lower a share or move an exit earlier"
+            )
+        if total > 1.0:
+            q[row] /= total
+            total = 1.0
+        alive = 0.0 if month == max_months else alive * (1.0 - total)
+    return q, max_months, expiry
+
+
+def _fold(q: np.ndarray, max_months: int, expiry: np.ndarray) -> np.ndarray:
+    """``move[row, to]``: q, plus at ``max_months`` the stayers split by ``on_expiry``."""
+    move = q.copy()
+    if max_months:
+        row = max_months - 1
+        move[row] = q[row] + max(0.0, 1.0 - q[row].sum()) * expiry
+    return move
+
+
+def _compile_transitions(config: Config) -> dict[str, np.ndarray]:
+    groups = list(config.groups.items())
+    per_state = {}
+    for gname, group in groups:
+        for state in STATES[:RELOCATED]:
+            per_state[gname, state] = _state_rows(gname, group, state)
+    n_rows = max(q.shape[0] for q, _, _ in per_state.values())
+    G, S, D = len(groups), N_STATES, n_rows
+    q_all = np.zeros((G, S, D, S))
+    move = np.zeros((G, S, D, S))
+    max_months = np.zeros((G, S), dtype=np.int64)
+    expiry = np.zeros((G, S, S))
+    for g, (gname, _) in enumerate(groups):
+        for s, state in enumerate(STATES[:RELOCATED]):
+            q, mm, ex = per_state[gname, state]
+            m = _fold(q, mm, ex)
+            rows = q.shape[0]
+            q_all[g, s, :rows] = q
+            q_all[g, s, rows:] = q[-1]  # durations beyond the table reuse its last row
+            move[g, s, :rows] = m
+            move[g, s, rows:] = m[-1]  # the hazard-only row (expiry is folded earlier)
+            max_months[g, s] = mm
+            expiry[g, s] = ex
+    stay = np.clip(1.0 - move.sum(axis=-1), 0.0, 1.0)
+    cum = stay[..., None] + np.cumsum(move, axis=-1)
+    # The last destination with any probability closes the interval at exactly 1.0 so that
+    # rounding can never let a uniform fall past it.
+    reachable = move > 0.0
+    last = np.where(reachable.any(axis=-1), S - 1 - np.argmax(reachable[..., ::-1], axis=-1), -1)
+    idx = np.arange(S)
+    cum = np.where((last[..., None] >= 0) & (idx >= last[..., None]), 1.0, cum)
+    cum = np.minimum(cum, 1.0)
+
+    absorbing_from = np.full((G, S), NEVER, dtype=np.int64)
+    for g in range(G):
+        for s in range(S):
+            if s == RELOCATED:
+                absorbing_from[g, s] = 1
+                continue
+            still = stay[g, s] == 1.0
+            if still[-1]:
+                # smallest d with stay == 1 for every row from d on
+                first = D
+                while first > 0 and still[first - 1]:
+                    first -= 1
+                absorbing_from[g, s] = first + 1
+    return dict(
+        q=q_all,
+        move=move,
+        max_months=max_months,
+        expiry=expiry,
+        stay=stay,
+        cum=cum,
+        absorbing_from=absorbing_from,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Arrivals
+# --------------------------------------------------------------------------------------
+def largest_remainder(total: int, shares: np.ndarray) -> np.ndarray:
+    """Split a whole number by shares, rounding by largest remainders (ties: first wins)."""
+    exact = total * shares
+    base = np.floor(exact + 1e-9).astype(np.int64)
+    rest = total - int(base.sum())
+    order = np.argsort(-(exact - base), kind="stable")
+    base[order[:rest]] += 1
+    return base
+
+
+def spread_over_months(count: int) -> np.ndarray:
+    """A year's count spread evenly over 12 months, the remainder to the first months."""
+    months = np.full(12, count // 12, dtype=np.int64)
+    months[: count % 12] += 1
+    return months
+
+
+def _per_year(config: Config) -> np.ndarray:
+    years = config.simulation.years
+    per_year = config.arrivals.per_year
+    out = np.zeros(years)
+    if isinstance(per_year, list):
+        out[: len(per_year)] = per_year
+    else:
+        out[:] = per_year
+    return out
+
+
+def _fixed_arrivals(per_year: np.ndarray, mix: np.ndarray) -> np.ndarray:
+    years, G = per_year.shape[0], mix.shape[0]
+    out = np.zeros((12 * years, G), dtype=np.int64)
+    for y, total in enumerate(per_year):
+        for g, n in enumerate(largest_remainder(round(total), mix)):
+            out[12 * y : 12 * y + 12, g] = spread_over_months(int(n))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Money
+# --------------------------------------------------------------------------------------
+def _components(config: Config) -> tuple[str, ...]:
+    names: set[str] = set()
+    for group in config.groups.values():
+        for flows in (group.costs, group.revenue):
+            for amounts in flows.values():
+                names.update(amounts)
+        names.update(group.payments)
+    names.update(config.fixed.revenue)
+    names.update(config.fixed.costs)
+    return tuple(sorted(names))
+
+
+def _index(years: int, rate: float) -> np.ndarray:
+    return (1.0 + rate) ** np.arange(years)
+
+
+def _rates(config: Config, side: str, components: tuple[str, ...], index: np.ndarray) -> np.ndarray:
+    G, C = len(config.groups), len(components)
+    monthly = np.zeros((G, N_STATES, C))
+    for g, group in enumerate(config.groups.values()):
+        for state, amounts in getattr(group, side).items():
+            states = STATES[:RELOCATED] if state == RESIDENT else (state,)
+            for comp, amount in amounts.items():
+                for st in states:
+                    monthly[g, STATES.index(st), components.index(comp)] += amount
+    return index[:, None, None, None] * monthly[None]
+
+
+def _fixed(items: dict, components: tuple[str, ...], years: int, index: np.ndarray) -> np.ndarray:
+    out = np.zeros((years, len(components)))
+    for comp, amount in items.items():
+        c = components.index(comp)
+        if isinstance(amount, list):
+            out[: len(amount), c] = amount
+        else:
+            out[:, c] = amount
+    return out * index[:, None]
+
+
+def _payment_parts(config: Config, components: tuple[str, ...]) -> dict[str, np.ndarray]:
+    years, start = config.simulation.years, config.simulation.start_year
+    rows: list[tuple[int, int, int, int, float, float, np.ndarray]] = []
+    for g, group in enumerate(config.groups.values()):
+        for comp, pay in group.payments.items():
+            amount = np.array([_amount(pay, start + y) for y in range(years)])
+            c = components.index(comp)
+            if pay.by_calendar_year is not None:
+                for k, share in enumerate(pay.by_calendar_year):
+                    rows.append((g, c, PART_CALENDAR_YEAR, k, share, pay.relocated_share, amount))
+            else:
+                for inst in pay.installments or []:
+                    rows.append(
+                        (
+                            g,
+                            c,
+                            PART_MONTHS_AFTER,
+                            inst.month,
+                            inst.share,
+                            pay.relocated_share,
+                            amount,
+                        )
+                    )
+    G = len(config.groups)
+    counts = np.bincount([r[0] for r in rows], minlength=G) if rows else np.zeros(G, np.int64)
+    return dict(
+        part_group=np.array([r[0] for r in rows], dtype=np.int64),
+        part_component=np.array([r[1] for r in rows], dtype=np.int64),
+        part_kind=np.array([r[2] for r in rows], dtype=np.int64),
+        part_k=np.array([r[3] for r in rows], dtype=np.int64),
+        part_share=np.array([r[4] for r in rows], dtype=np.float64),
+        part_relocated_share=np.array([r[5] for r in rows], dtype=np.float64),
+        part_amount=np.array([r[6] for r in rows], dtype=np.float64).reshape(len(rows), years),
+        group_parts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+    )
+
+
+def _amount(pay: Payment, year: int) -> float:
+    amount = pay.amount_for(year)
+    return 0.0 if amount is None else amount  # None only for years with no arrivals
+
+
+# --------------------------------------------------------------------------------------
+def compile_model(config: Config) -> CompiledModel:
+    """Turn a validated config into the arrays the engines and ``expected`` use.
+
+    Raises
+    ------
+    ConfigError
+        If in some month the conditional exit probabilities of a state sum above 1.
+    """
+    sim = config.simulation
+    components = _components(config)
+    per_year = _per_year(config)
+    mix = np.array([config.arrivals.mix[g] for g in config.groups])
+    fixed_arrivals = (
+        _fixed_arrivals(per_year, mix)
+        if config.arrivals.distribution == "fixed"
+        else np.zeros((12 * sim.years, len(mix)), dtype=np.int64)
+    )
+    cost_index = _index(sim.years, config.indexation.costs)
+    revenue_index = _index(sim.years, config.indexation.revenue)
+    start_state = np.array([STATES.index(g.start) for g in config.groups.values()], dtype=np.int64)
+    return CompiledModel(
+        groups=tuple(config.groups),
+        components=components,
+        start_year=sim.start_year,
+        years=sim.years,
+        opening=config.balance.opening,
+        quantiles=tuple(sim.quantiles),
+        runs=sim.runs,
+        seed=sim.seed,
+        title=config.meta.title,
+        start_state=start_state,
+        **_compile_transitions(config),
+        distribution=config.arrivals.distribution,
+        cv=config.arrivals.cv or 0.0,
+        per_year=per_year,
+        mix=mix,
+        fixed_arrivals=fixed_arrivals,
+        cost_rate=_rates(config, "costs", components, cost_index),
+        revenue_rate=_rates(config, "revenue", components, revenue_index),
+        fixed_cost=_fixed(config.fixed.costs, components, sim.years, cost_index),
+        fixed_revenue=_fixed(config.fixed.revenue, components, sim.years, revenue_index),
+        **_payment_parts(config, components),
+    )

@@ -1,0 +1,69 @@
+"""The exact expectation: a cohort Markov model over (state, duration) per group.
+
+A unit cohort of each group is propagated through the folded transition tables for as many
+months as the horizon has; because the core model's tables do not depend on the calendar,
+the cohort arriving in month a occupies state s in month t with the unit cohort's share
+``occupancy[t − a, s]``. Expected person-months and expected relocated dues then follow by
+summing over arrival months, and are priced by the same :func:`balanskonto.money.price` as
+the Monte Carlo counts. This is the deterministic calculation a municipality would do in a
+spreadsheet, and the yardstick of the Monte Carlo mean.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrivals import monthly_means
+from .compile import N_STATES, RELOCATED, CompiledModel
+
+
+def occupancy(model: CompiledModel, group: int) -> np.ndarray:
+    """Share of a group's unit cohort in each state, k months after arrival.
+
+    Returns
+    -------
+    float64 [T, S]
+        ``occupancy[k, s]``: probability of being in state s during month ``arrival + k``.
+    """
+    T, S = model.months, N_STATES
+    stay, move = model.stay[group], model.move[group]  # [S, D], [S, D, S]
+    D = stay.shape[1]
+    dist = np.zeros((S, D))
+    dist[model.start_state[group], 0] = 1.0
+    out = np.empty((T, S))
+    for k in range(T):
+        out[k] = dist.sum(axis=1)
+        nxt = np.zeros_like(dist)
+        kept = dist * stay
+        nxt[:, 1:] += kept[:, :-1]
+        nxt[:, D - 1] += kept[:, D - 1]  # durations beyond the table reuse its last row
+        nxt[:, 0] += np.einsum("sd,sdt->t", dist, move)
+        dist = nxt
+    return out
+
+
+def expected_counts(model: CompiledModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected arrivals ``[T, G]``, person-months ``[Y, G, S]`` and relocated dues
+    ``[Y, Y, P]`` under the model."""
+    T, Y, G = model.months, model.years, len(model.groups)
+    arrivals = monthly_means(model)
+    pm = np.zeros((Y, G, N_STATES))
+    reloc = np.zeros((Y, Y, len(model.part_group)))
+    year_of = np.arange(T) // 12
+    for g in range(G):
+        occ = occupancy(model, g)
+        for a in np.flatnonzero(arrivals[:, g]):
+            n = arrivals[a, g]
+            share = occ[: T - a]  # months a … T − 1
+            np.add.at(pm[:, g, :], year_of[a:], n * share)
+        for p in np.flatnonzero(model.part_group == g):
+            arrived = np.flatnonzero(arrivals[:, g])
+            due = model.due_month(p, arrived)
+            ok = due < T
+            arrived, due = arrived[ok], due[ok]
+            np.add.at(
+                reloc[:, :, p],
+                (due // 12, arrived // 12),
+                arrivals[arrived, g] * occ[due - arrived, RELOCATED],
+            )
+    return arrivals, pm, reloc

@@ -1,0 +1,190 @@
+"""The output Dataset (DESIGN §6): the only place that sets names, units and attributes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from . import __version__
+from .compile import CompiledModel
+from .config import STATES, Config
+
+# name: (units, long_name, description). Declared once, applied in `_annotate`.
+METADATA: dict[str, tuple[str, str, str]] = {
+    "balance": (
+        "SEK",
+        "balance account at the end of the year",
+        "opening balance plus the net of every year up to and including this one",
+    ),
+    "net": ("SEK", "net result of the year", "revenue minus cost, all components"),
+    "revenue": ("SEK", "revenue by component", "0 for a component with no revenue"),
+    "cost": ("SEK", "cost by component", "0 for a component with no cost"),
+    "person_years": ("person-years", "time spent in each state", "person-months / 12"),
+    "arrivals": ("persons", "persons arriving in the year", ""),
+    "depletion_year": ("year", "first year the balance is negative", "NaN if never"),
+    "balance_quantile": (
+        "SEK",
+        "quantiles of the balance over runs",
+        "numpy's default (linear) quantile method",
+    ),
+    "deficit_quantile": (
+        "SEK",
+        "quantiles of the deficit max(0, -balance) over runs",
+        "numpy's default (linear) quantile method",
+    ),
+    "p_deficit": (
+        "1",
+        "probability that the balance is negative",
+        "share of runs with balance < 0 at the end of the year",
+    ),
+    "expected_balance": ("SEK", "mean balance over runs", ""),
+    "mc_standard_error": (
+        "SEK",
+        "Monte Carlo standard error of expected_balance",
+        "sample standard deviation / sqrt(runs)",
+    ),
+    "year": ("year", "calendar year", ""),
+    "quantile": ("1", "quantile level", ""),
+}
+
+
+def _annotate(ds: xr.Dataset) -> xr.Dataset:
+    for name, (units, long_name, description) in METADATA.items():
+        if name in ds.variables:
+            ds[name].attrs.update(units=units, long_name=long_name)
+            if description:
+                ds[name].attrs["description"] = description
+    return ds
+
+
+def _provenance(config: Config, model: CompiledModel, **extra: Any) -> dict[str, Any]:
+    created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return {
+        "title": model.title,
+        "municipality": config.meta.municipality,
+        "start_year": model.start_year,
+        "years": model.years,
+        "opening_balance": model.opening,
+        "units": "SEK",
+        **extra,
+        "balanskonto_version": __version__,
+        "created": created,
+        "config_sha256": config.sha256,
+        "config_toml": config.toml,
+    }
+
+
+def _coords(model: CompiledModel) -> dict[str, Any]:
+    return {
+        "year": model.year_labels,
+        "component": list(model.components),
+        "group": list(model.groups),
+        "state": list(STATES),
+    }
+
+
+def balance_from_net(opening: float, net: np.ndarray) -> np.ndarray:
+    """``balance[..., y] = opening + Σ_{k ≤ y} net[..., k]``."""
+    return opening + np.cumsum(net, axis=-1)
+
+
+def simulation_dataset(
+    config: Config,
+    model: CompiledModel,
+    *,
+    revenue: np.ndarray,
+    cost: np.ndarray,
+    person_months: np.ndarray,
+    arrivals: np.ndarray,
+    seed: int,
+    engine: str,
+) -> xr.Dataset:
+    """Run-level arrays → the Dataset with quantiles, p_deficit and provenance.
+
+    ``revenue``/``cost``: [run, year, component] SEK; ``person_months``: [run, year, group,
+    state]; ``arrivals``: [run, year, group] persons.
+    """
+    runs = revenue.shape[0]
+    net = revenue.sum(axis=-1) - cost.sum(axis=-1)
+    balance = balance_from_net(model.opening, net)
+    negative = balance < 0
+    years = model.year_labels
+    depletion = np.where(negative.any(axis=1), years[np.argmax(negative, axis=1)], np.nan)
+    q = np.asarray(model.quantiles)
+    ds = xr.Dataset(
+        {
+            "balance": (("run", "year"), balance),
+            "net": (("run", "year"), net),
+            "revenue": (("run", "year", "component"), revenue),
+            "cost": (("run", "year", "component"), cost),
+            "person_years": (("run", "year", "group", "state"), person_months / 12.0),
+            "arrivals": (("run", "year", "group"), arrivals),
+            "depletion_year": (("run",), depletion),
+            "balance_quantile": (("quantile", "year"), np.quantile(balance, q, axis=0)),
+            "deficit_quantile": (
+                ("quantile", "year"),
+                np.quantile(np.maximum(0.0, -balance), q, axis=0),
+            ),
+            "p_deficit": (("year",), negative.mean(axis=0)),
+            "expected_balance": (("year",), balance.mean(axis=0)),
+            "mc_standard_error": (
+                ("year",),
+                balance.std(axis=0, ddof=1) / np.sqrt(runs)
+                if runs > 1
+                else np.full(len(years), np.nan),
+            ),
+        },
+        coords={"run": np.arange(runs), "quantile": q, **_coords(model)},
+        attrs=_provenance(config, model, seed=seed, runs=runs, engine=engine),
+    )
+    return _annotate(ds)
+
+
+def expected_dataset(
+    config: Config,
+    model: CompiledModel,
+    *,
+    revenue: np.ndarray,
+    cost: np.ndarray,
+    person_months: np.ndarray,
+    arrivals: np.ndarray,
+) -> xr.Dataset:
+    """The expectation as a Dataset: the simulation's variables without ``run``."""
+    net = revenue.sum(axis=-1) - cost.sum(axis=-1)
+    ds = xr.Dataset(
+        {
+            "balance": (("year",), balance_from_net(model.opening, net)),
+            "net": (("year",), net),
+            "revenue": (("year", "component"), revenue),
+            "cost": (("year", "component"), cost),
+            "person_years": (("year", "group", "state"), person_months / 12.0),
+            "arrivals": (("year", "group"), arrivals),
+        },
+        coords=_coords(model),
+        attrs=_provenance(config, model, engine="expected"),
+    )
+    return _annotate(ds)
+
+
+def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write ``ds`` to ``path`` atomically: a temporary file in the same folder, then rename.
+
+    A reader never sees a half-written file, and a failed write leaves nothing behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
