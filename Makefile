@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    create .venv, install, run the bundled example
-#   make test   create .venv, install, run the test suite
+#   make test   create .venv, install, lint and run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -20,6 +20,8 @@ run: $(STAMP)
 	$(BIN)/balanskonto run
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
 
 test-slow: $(STAMP)

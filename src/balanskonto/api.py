@@ -29,7 +29,10 @@ def load_config(path: str | Path) -> Config:
         Naming the dotted path, the bad value and the rule.
     """
     config = read_config(path)
-    compile_model(config)  # the rules that need the compiled tables (exits summing above 1)
+    try:
+        compile_model(config)  # the rules that need the compiled tables (exits summing above 1)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
     return config
 
 

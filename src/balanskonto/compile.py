@@ -138,21 +138,18 @@ def _state_rows(gname: str, group: Group, state: str) -> tuple[np.ndarray, int, 
     alive = 1.0
     for row in range(n_rows):
         month = row + 1
-        if alive > 0.0:
-            q[row] = hazard + mass[row] / alive
-        elif mass[row].any():
-            q[row] = np.inf
-        else:
-            q[row] = hazard
-        total = q[row].sum()
-        if total > 1.0 + _SUM_TOLERANCE:
+        need = mass[row].sum() + alive * hazard.sum()  # share of all who entered
+        if need > alive * (1.0 + _SUM_TOLERANCE) + _SUM_TOLERANCE:
             raise ConfigError(
                 f"groups.{gname}.states.{state}.exits: in month {month} since entering "
-                f"{state!r} the exits take {total:.6g} of those still there (more than 1): "
-                f"the shares plus any hazards over-subscribe group {gname!r}, state "
-                f"{state!r}, month {month}; lower a share or move an exit earlier"
+                f"{state!r} the exits need {need:.4%} of everyone who entered, but only "
+                f"{alive:.4%} is still there, so the conditional probabilities sum above 1 "
+                f"(group {gname!r}, state {state!r}, month {month}); lower a share, or "
+                "time an exit earlier"
             )
-        if total > 1.0:
+        q[row] = hazard + (mass[row] / alive if alive > 0.0 else 0.0)
+        total = q[row].sum()
+        if total > 1.0:  # rounding only
             q[row] /= total
             total = 1.0
         alive = 0.0 if month == max_months else alive * (1.0 - total)

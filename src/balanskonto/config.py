@@ -66,7 +66,7 @@ StateName = Literal["intro", "prolonged", "self_sufficient", "income_support", "
 AmountState = Literal[
     "intro", "prolonged", "self_sufficient", "income_support", "relocated", "resident"
 ]
-YearlyAmount = float | list[Amount]
+YearlyAmount = Amount | list[Amount]
 
 
 class _Model(BaseModel):
@@ -107,14 +107,6 @@ class Arrivals(_Model):
     cv: Annotated[float, Field(gt=0.0)] | None = None
     mix: dict[Name, Probability]
 
-    @model_validator(mode="after")
-    def _check(self) -> Arrivals:
-        if self.distribution == "negative_binomial" and self.cv is None:
-            raise ValueError("distribution 'negative_binomial' needs cv (the year's count CV)")
-        if self.distribution != "negative_binomial" and self.cv is not None:
-            raise ValueError("cv is only used with distribution = 'negative_binomial'")
-        return self
-
 
 class Exit(_Model):
     """One way out of a state; exactly one of ``at_month``, ``within_months`` and
@@ -153,14 +145,19 @@ class StateSpec(_Model):
     max_months: Months | None = None
     on_expiry: dict[StateName, Probability] | None = None
 
+    @field_validator("on_expiry")
+    @classmethod
+    def _expiry_sum(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None:
+            total = sum(value.values())
+            if abs(total - 1.0) > _TOLERANCE:
+                raise ValueError(f"on_expiry shares must sum to 1 (they sum to {total:g})")
+        return value
+
     @model_validator(mode="after")
     def _expiry(self) -> StateSpec:
         if (self.max_months is None) != (self.on_expiry is None):
             raise ValueError("max_months and on_expiry go together: give both or neither")
-        if self.on_expiry is not None:
-            total = sum(self.on_expiry.values())
-            if abs(total - 1.0) > _TOLERANCE:
-                raise ValueError(f"on_expiry shares must sum to 1 (they sum to {total:g})")
         return self
 
 
@@ -189,21 +186,25 @@ class Payment(_Model):
                     raise ValueError(f"amount_by_arrival_year keys are years, not {key!r}")
         return value
 
+    @field_validator("by_calendar_year", "installments")
+    @classmethod
+    def _parts_sum(cls, value: list[Any] | None) -> list[Any] | None:
+        if value is not None:
+            parts = [p.share if isinstance(p, Installment) else p for p in value]
+            if not parts:
+                raise ValueError("a payment needs at least one part")
+            if abs(sum(parts) - 1.0) > _TOLERANCE:
+                raise ValueError(
+                    f"the parts of a payment must sum to 1 (they sum to {sum(parts):g})"
+                )
+        return value
+
     @model_validator(mode="after")
     def _forms(self) -> Payment:
         if (self.amount is None) == (self.amount_by_arrival_year is None):
             raise ValueError("give exactly one of amount or amount_by_arrival_year")
         if (self.by_calendar_year is None) == (self.installments is None):
             raise ValueError("give exactly one of by_calendar_year or installments")
-        parts = (
-            self.by_calendar_year
-            if self.by_calendar_year is not None
-            else [i.share for i in self.installments or []]
-        )
-        if not parts:
-            raise ValueError("a payment needs at least one part")
-        if abs(sum(parts) - 1.0) > _TOLERANCE:
-            raise ValueError(f"the parts of a payment must sum to 1 (they sum to {sum(parts):g})")
         return self
 
     def amount_for(self, arrival_year: int) -> float | None:
@@ -240,10 +241,13 @@ class Group(_Model):
     @field_validator("relocation", mode="before")
     @classmethod
     def _relocation_form(cls, value: Any) -> Any:
-        # relocation = { annual_probability = p } is an Exit to 'relocated' with no 'to' given.
+        # relocation = { annual_probability = p } is an Exit to 'relocated' with no 'to' given;
+        # to = "relocated" is let through, as Config.to_dict() (with_overrides, toml) gives it.
         if isinstance(value, Mapping):
-            if set(value) - {"annual_probability"}:
-                extra = sorted(set(value) - {"annual_probability"})
+            extra = sorted(set(value) - {"annual_probability"})
+            if extra == ["to"] and value["to"] == "relocated":
+                return dict(value)
+            if extra:
                 raise ValueError(f"relocation takes only annual_probability (not {extra})")
             return {"to": "relocated", **value}
         return value
@@ -252,14 +256,6 @@ class Group(_Model):
 class Fixed(_Model):
     revenue: dict[Name, YearlyAmount] = Field(default_factory=dict)
     costs: dict[Name, YearlyAmount] = Field(default_factory=dict)
-
-    @field_validator("revenue", "costs")
-    @classmethod
-    def _non_negative(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name, amount in value.items():
-            if isinstance(amount, float) and amount < 0:
-                raise ValueError(f"{name}: amounts are positive (got {amount})")
-        return value
 
 
 class Indexation(_Model):
@@ -347,9 +343,20 @@ def _check_semantics(config: Config) -> None:
                     f"arrivals.per_year[{i}]" if isinstance(per_year, list) else "arrivals.per_year"
                 )
                 raise config_error(path, n, "fixed arrivals are whole persons")
+    if config.arrivals.distribution != "negative_binomial" and config.arrivals.cv is not None:
+        raise config_error(
+            "arrivals.cv",
+            config.arrivals.cv,
+            "is only used with distribution = 'negative_binomial'",
+        )
     if config.arrivals.distribution == "negative_binomial":
         cv = config.arrivals.cv
-        assert cv is not None
+        if cv is None:
+            raise config_error(
+                "arrivals.cv",
+                cv,
+                "is required with distribution = 'negative_binomial' (the CV of a year's count)",
+            )
         for i, n in enumerate(counts):
             if n > 0 and cv * cv <= 1.0 / n:
                 raise config_error(
@@ -441,19 +448,36 @@ def _loc_to_path(loc: Sequence[Any]) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif _UNION_TAG.match(str(part)):
-            continue  # pydantic's union and validator tags mean nothing to a config author
+        elif part == "[key]" or _UNION_TAG.match(str(part)):
+            continue  # pydantic's union, validator and dict-key tags mean nothing to an author
         else:
             path += ("." if path else "") + str(part)
     return path or "(top level)"
 
 
+def _other_branch_went_deeper(e: Any, errors: Sequence[Any]) -> bool:
+    """True for a union branch rejected only for its type ("not a number") where another
+    branch of the same union failed inside the value ("[1]: not a number"): noise."""
+    loc = e["loc"]
+    if not e["type"].endswith("_type") or not loc or not _UNION_TAG.match(str(loc[-1])):
+        return False
+    i = len(loc) - 1
+    return any(
+        len(o["loc"]) > i + 1 and tuple(o["loc"][:i]) == tuple(loc[:i]) and o["loc"][i] != loc[i]
+        for o in errors
+    )
+
+
 def _from_validation_error(err: ValidationError) -> ConfigError:
     # For a value that may be a number or a list, pydantic reports both branches; show the
-    # first error per path, which is the one a config author can act on.
+    # first error per path, which is the one a config author can act on, and drop a branch
+    # rejected for its type when the other branch got into the value.
     lines: list[str] = []
     seen: set[str] = set()
-    for e in err.errors(include_url=False):
+    errors = err.errors(include_url=False)
+    for e in errors:
+        if _other_branch_went_deeper(e, errors):
+            continue
         path = _loc_to_path(e["loc"])
         if path in seen:
             continue

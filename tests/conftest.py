@@ -1,0 +1,46 @@
+"""Shared fixtures: the bundled configs, loaded once, and a small config builder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import balanskonto as bk
+from balanskonto.config import config_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+
+
+@pytest.fixture(scope="session")
+def sodertalje() -> bk.Config:
+    return bk.load_config(CONFIGS / "sodertalje_2008.toml")
+
+
+@pytest.fixture(scope="session")
+def vingaker() -> bk.Config:
+    return bk.load_config(CONFIGS / "vingaker_2017.toml")
+
+
+@pytest.fixture(scope="session")
+def example() -> bk.Config:
+    from balanskonto.cli import _example_path
+
+    return bk.load_config(_example_path())
+
+
+def make_config(groups: dict, *, years: int = 3, per_year=12, mix=None, **sections) -> bk.Config:
+    """A small config from its parts (start 2020, fixed arrivals unless given)."""
+    raw = {
+        "simulation": {"start_year": 2020, "years": years, "runs": 100, "seed": 1},
+        "arrivals": {
+            "per_year": per_year,
+            "distribution": "fixed",
+            "mix": mix or {name: 1.0 / len(groups) for name in groups},
+        },
+        "groups": groups,
+    }
+    for key, value in sections.items():
+        raw.setdefault(key, {}).update(value) if isinstance(value, dict) else None
+    return config_from_dict(raw)

@@ -1,0 +1,59 @@
+"""The command line, used as a controller would (errors: tests/test_cli_errors.py)."""
+
+from __future__ import annotations
+
+import xarray as xr
+
+from balanskonto.cli import main
+
+from conftest import CONFIGS
+
+
+def test_run_without_config_uses_the_bundled_example(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--runs", "20", "--seed", "3", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "P5" in out and "P50" in out and "P95" in out and "P(deficit)" in out
+    assert "(tkr)" in out
+    for year in range(2026, 2034):
+        assert f"\n{year} " in out
+    ds = xr.load_dataset(tmp_path / "results" / "example.nc")
+    assert ds.attrs["runs"] == 20 and ds.attrs["seed"] == 3
+    assert ds.sizes["run"] == 20
+
+
+def test_run_with_config_out_and_engine(tmp_path, capsys):
+    out = tmp_path / "s.nc"
+    code = main(
+        [
+            "run",
+            str(CONFIGS / "vingaker_2017.toml"),
+            "--runs",
+            "10",
+            "--out",
+            str(out),
+            "--engine",
+            "numpy",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    assert xr.load_dataset(out).attrs["engine"] == "numpy"
+    assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_expected_prints_components_per_year(capsys):
+    assert main(["expected", str(CONFIGS / "vingaker_2017.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "+schablon" in out and "-sfi" in out
+    assert "\n2018 " in out and "6 320" in out  # the schablon line in tkr
+
+
+def test_validate_shows_what_the_exits_imply(capsys):
+    assert main(["validate", str(CONFIGS / "sodertalje_2008.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "valid" in out
+    assert "adult / intro" in out
+    # 70 % out of intro within 18 months: 60 % self-sufficient, 10 % moved
+    lines = [ln for ln in out.splitlines() if ln.strip().startswith("18 ")]
+    assert any("60.0 %" in ln and "10.0 %" in ln for ln in lines), lines
