@@ -42,11 +42,16 @@ def test_run_with_config_out_and_engine(tmp_path, capsys):
     assert f"wrote {out}" in capsys.readouterr().out
 
 
-def test_expected_prints_components_per_year(capsys):
+def test_expected_prints_the_budget_table(capsys):
     assert main(["expected", str(CONFIGS / "vingaker_2017.toml")]) == 0
     out = capsys.readouterr().out
-    assert "+schablon" in out and "-sfi" in out
-    assert "\n2018 " in out and "6 320" in out  # the schablon line in tkr
+    lines = out.splitlines()
+    assert "2018" in lines[1] and "2025" in lines[1]
+    schablon = next(ln for ln in lines if ln.strip().startswith("schablon"))
+    assert schablon.split()[1:3] == ["6", "320"]  # 6 320 tkr in 2018
+    total_cost = next(ln for ln in lines if ln.startswith("total cost"))
+    assert total_cost.count("8 886") == 8
+    assert any(ln.startswith("balance") for ln in lines)
 
 
 def test_validate_shows_what_the_exits_imply(capsys):

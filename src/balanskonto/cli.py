@@ -6,6 +6,7 @@ Exit codes: 0 ok, 2 bad config or arguments (nothing written), 1 anything else.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -36,9 +37,16 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 0) -> str:
+    """A plain-text table; the first ``left`` columns aligned left, the rest right."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
@@ -78,30 +86,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_expected(args: argparse.Namespace) -> int:
     ds = expected(load_config(args.config))
-    comps = list(ds["component"].values)
-    header = [
-        "year",
-        *[f"+{c}" for c in comps if ds["revenue"].sel(component=c).any()],
-        *[f"-{c}" for c in comps if ds["cost"].sel(component=c).any()],
-        "net",
-        "balance",
-    ]
-    rows = []
-    for y in ds["year"].values:
-        r = ds.sel(year=y)
-        cells = [str(y)]
-        cells += [
-            _tkr(r["revenue"].sel(component=c))
-            for c in comps
-            if ds["revenue"].sel(component=c).any()
-        ]
-        cells += [
-            _tkr(r["cost"].sel(component=c)) for c in comps if ds["cost"].sel(component=c).any()
-        ]
-        rows.append([*cells, _tkr(r["net"]), _tkr(r["balance"])])
-    print(f"{ds.attrs['title']}: expected values (tkr; + revenue, - cost)")
-    print(_table(header, rows))
+    years = [str(y) for y in ds["year"].values]
+
+    def row(label: str, values) -> list[str]:
+        return [label, *(_tkr(v) for v in np.asarray(values))]
+
+    rows = [["revenue", *[""] * len(years)]]
+    rows += [row(f"  {c}", v) for c, v in _by_component(ds["revenue"])]
+    rows.append(row("total revenue", ds["revenue"].sum("component")))
+    rows.append(["cost", *[""] * len(years)])
+    rows += [row(f"  {c}", v) for c, v in _by_component(ds["cost"])]
+    rows.append(row("total cost", ds["cost"].sum("component")))
+    rows.append(row("net", ds["net"]))
+    rows.append(row("balance", ds["balance"]))
+    print(f"{ds.attrs['title']}: expected values (tkr)")
+    print(_table(["", *years], rows, left=1))
     return 0
+
+
+def _by_component(da) -> list[tuple[str, np.ndarray]]:
+    """(component, values by year) for the components with any amount on this side."""
+    return [
+        (str(c), da.sel(component=c).values)
+        for c in da["component"].values
+        if da.sel(component=c).any()
+    ]
 
 
 def _key_months(config: Config, group: str, state: str) -> list[int]:
@@ -121,22 +130,29 @@ def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | 
     months = _key_months(config, model.groups[g], STATES[s])
     left = np.zeros(len(STATES))
     alive = 1.0
-    rows = []
+    shown = []
     D = stay.shape[0]
     for d in range(1, max(months) + 1):
         row = min(d, D) - 1
         left += alive * move[row]
         alive *= stay[row]
         if d in months:
-            rows.append(
-                [str(d), *[_pct(left[t]) for t in range(len(STATES)) if t != s], _pct(alive)]
-            )
-    header = [
-        "month",
-        *[f"→{STATES[t]}" for t in range(len(STATES)) if t != s],
-        f"still {STATES[s]}",
-    ]
+            shown.append((d, left.copy(), alive))
+    reached = [t for t in range(len(STATES)) if t != s and any(x[1][t] > 0 for x in shown)]
+    header = ["month", *[f"→{STATES[t]}" for t in reached], f"still {STATES[s]}"]
+    rows = [[str(d), *[_pct(cum[t]) for t in reached], _pct(a)] for d, cum, a in shown]
     return _table(header, rows)
+
+
+def _reachable(model: CompiledModel, g: int) -> list[int]:
+    """Non-absorbing states a person of group g can be in, from the start state on."""
+    seen, todo = set(), [int(model.start_state[g])]
+    while todo:
+        s = todo.pop()
+        if s not in seen:
+            seen.add(s)
+            todo += [int(t) for t in np.flatnonzero(model.move[g, s].sum(axis=0) > 0)]
+    return sorted(s for s in seen if s != len(STATES) - 1)
 
 
 def _cohort_table(model: CompiledModel, g: int) -> str:
@@ -156,7 +172,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"components: {', '.join(model.components)}"
     )
     for g, gname in enumerate(model.groups):
-        for s in range(len(STATES) - 1):
+        for s in _reachable(model, g):
             table = _state_table(model, config, g, s)
             if table:
                 print(
@@ -204,6 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"balanskonto: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head or less and closed early
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("balanskonto: interrupted; nothing written", file=sys.stderr)
         return 1

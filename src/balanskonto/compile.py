@@ -142,8 +142,8 @@ def _state_rows(gname: str, group: Group, state: str) -> tuple[np.ndarray, int, 
         if need > alive * (1.0 + _SUM_TOLERANCE) + _SUM_TOLERANCE:
             raise ConfigError(
                 f"groups.{gname}.states.{state}.exits: in month {month} since entering "
-                f"{state!r} the exits need {need:.4%} of everyone who entered, but only "
-                f"{alive:.4%} is still there, so the conditional probabilities sum above 1 "
+                f"{state!r} the exits need {100 * need:.6g} % of everyone who entered, but only "
+                f"{100 * alive:.6g} % is still there, so the conditional probabilities sum above 1 "
                 f"(group {gname!r}, state {state!r}, month {month}); lower a share, or "
                 "time an exit earlier"
             )
