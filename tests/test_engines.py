@@ -34,24 +34,25 @@ def assert_within_standard_errors(sim, exact, runs):
     assert float(excess.max()) <= 0, f"{sim.name}: {excess.where(excess > 0, drop=True)}"
 
 
+def assert_mean_agrees_with_expected(config, runs, seed, engine, variables=None):
+    """Every year's Monte Carlo mean within N_SE standard errors of ``expected``."""
+    ds = bk.simulate(config, runs=runs, seed=seed, engine=engine)
+    exact = bk.expected(config)
+    for var in variables or ("balance", "revenue", "cost", "person_years", "arrivals"):
+        assert_within_standard_errors(ds[var], exact[var], runs)
+
+
 @pytest.mark.parametrize(("engine", "runs"), [("numba", 2000), ("numpy", 300)])
 @pytest.mark.parametrize("name", ["sodertalje", "vingaker", "example"])
 def test_mean_agrees_with_expected_every_year(request, name, engine, runs):
-    config = request.getfixturevalue(name)
-    ds = bk.simulate(config, runs=runs, seed=101, engine=engine)
-    exact = bk.expected(config)
-    for var in ("balance", "revenue", "cost", "person_years", "arrivals"):
-        assert_within_standard_errors(ds[var], exact[var], runs)
+    assert_mean_agrees_with_expected(request.getfixturevalue(name), runs, 101, engine)
 
 
 def test_negative_binomial_mean_agrees_with_expected(example):
     config = example.with_overrides(
         {"arrivals.distribution": "negative_binomial", "arrivals.cv": 0.3}
     )
-    ds = bk.simulate(config, runs=1000, seed=5)
-    exact = bk.expected(config)
-    for var in ("balance", "revenue", "cost", "arrivals"):
-        assert_within_standard_errors(ds[var], exact[var], 1000)
+    assert_mean_agrees_with_expected(config, 1000, 5, "numba")
 
 
 @pytest.mark.parametrize("name", ["sodertalje", "example"])

@@ -8,7 +8,7 @@ from scipy import stats
 
 import balanskonto as bk
 
-from test_engines import P_MIN, assert_within_standard_errors
+from test_engines import P_MIN, assert_mean_agrees_with_expected
 
 pytestmark = pytest.mark.slow
 
@@ -16,11 +16,7 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize(("engine", "runs"), [("numba", 50_000), ("numpy", 3000)])
 @pytest.mark.parametrize("name", ["sodertalje", "vingaker", "example"])
 def test_mean_agrees_with_expected_every_year_long(request, name, engine, runs):
-    config = request.getfixturevalue(name)
-    ds = bk.simulate(config, runs=runs, seed=20261122, engine=engine)
-    exact = bk.expected(config)
-    for var in ("balance", "revenue", "cost", "person_years", "arrivals"):
-        assert_within_standard_errors(ds[var], exact[var], runs)
+    assert_mean_agrees_with_expected(request.getfixturevalue(name), runs, 20261122, engine)
 
 
 @pytest.mark.parametrize("name", ["sodertalje", "example"])

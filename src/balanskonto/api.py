@@ -40,9 +40,15 @@ def _as_config(config: Config | str | Path) -> Config:
     return config if isinstance(config, Config) else load_config(config)
 
 
-def _check_positive(name: str, value: int, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ConfigError(f"{name}: must be a whole number >= {minimum} (got {value!r})")
+def _check_whole(name: str, value: int, minimum: int = 1, maximum: int = 2**63 - 1) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not minimum <= value <= maximum
+    ):
+        raise ConfigError(
+            f"{name}: must be a whole number from {minimum} to {maximum} (got {value!r})"
+        )
     return int(value)
 
 
@@ -73,9 +79,9 @@ def simulate(
         quantiles, ``p_deficit``, ``expected_balance``, ``mc_standard_error`` and provenance.
     """
     config = _as_config(config)
-    runs = _check_positive("runs", config.simulation.runs if runs is None else runs)
-    seed = _check_positive("seed", config.simulation.seed if seed is None else seed, minimum=0)
-    chunk_runs = _check_positive("chunk_runs", chunk_runs)
+    runs = _check_whole("runs", config.simulation.runs if runs is None else runs)
+    seed = _check_whole("seed", config.simulation.seed if seed is None else seed, minimum=0)
+    chunk_runs = _check_whole("chunk_runs", chunk_runs)
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
     model = compile_model(config)
