@@ -486,7 +486,8 @@ def _from_validation_error(err: ValidationError) -> ConfigError:
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling; see docs/config.md for the keys)"
         elif e["type"] == "missing":
-            msg = "required key is missing"
+            lines.append(f"{path}: required key is missing")
+            continue
         lines.append(f"{path}: {msg} (got {_fmt_value(e.get('input'))})")
     if len(lines) == 1:
         return ConfigError(lines[0])
