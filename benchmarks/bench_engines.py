@@ -28,6 +28,7 @@ import balanskonto as bk
 from balanskonto.arrivals import draw_arrivals
 from balanskonto.compile import compile_model
 from balanskonto.engines import numba_engine, numpy_engine
+from balanskonto.uncertainty import base_tables
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -58,7 +59,7 @@ def _time(engine, model, run_ids, arrivals, repeat):
     best, counts = np.inf, None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        counts = engine(model, 1, run_ids, arrivals)
+        counts = engine(model, 1, run_ids, arrivals, base_tables(model))
         best = min(best, time.perf_counter() - t0)
     return best, counts
 
@@ -89,7 +90,7 @@ def main() -> None:
             run_ids = np.arange(runs, dtype=np.int64)
             arrivals = draw_arrivals(model, 1, run_ids)
             numba.set_num_threads(nthreads)
-            engine(model, 1, run_ids[:2], arrivals[:2])  # warm-up / compile
+            engine(model, 1, run_ids[:2], arrivals[:2], base_tables(model))  # warm-up / compile
             seconds, counts = _time(engine, model, run_ids, arrivals, args.repeat)
             numba.set_num_threads(threads)
             pm_rate = _person_months(arrivals) / seconds / 1e6

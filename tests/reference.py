@@ -28,11 +28,10 @@ def simulate_run(model: CompiledModel, seed: int, run: int, arrivals: np.ndarray
     T, G = arrivals.shape
     pm = np.zeros((model.years, G, 5), dtype=np.int64)
     reloc = np.zeros((model.years, model.years, len(model.part_group)), dtype=np.int64)
-    person = 0
     for a in range(T):
         for g in range(G):
-            for _ in range(arrivals[a, g]):
-                u = _kernels.uniforms(seed, run, person, np.arange(T))
+            for k in range(arrivals[a, g]):
+                u = _kernels.uniforms(seed, run, a, g, k, np.arange(T))
                 s, d = int(model.start_state[g]), 1
                 relocated_at = T
                 for t in range(a, T):
@@ -52,5 +51,4 @@ def simulate_run(model: CompiledModel, seed: int, run: int, arrivals: np.ndarray
                     due = int(model.due_month(j, np.array([a]))[0])
                     if due < T and due >= relocated_at:
                         reloc[due // 12, a // 12, j] += 1
-                person += 1
     return pm, reloc

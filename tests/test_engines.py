@@ -16,6 +16,7 @@ import balanskonto as bk
 from balanskonto.arrivals import draw_arrivals
 from balanskonto.compile import compile_model
 from balanskonto.engines import numba_engine
+from balanskonto.uncertainty import base_tables
 
 from conftest import make_config
 from reference import simulate_run
@@ -74,7 +75,7 @@ def test_numba_kernel_matches_the_naive_reference_exactly(example):
     model = compile_model(config)
     run_ids = np.array([0, 1, 5])
     arrivals = draw_arrivals(model, 3, run_ids)
-    counts = numba_engine(model, 3, run_ids, arrivals)
+    counts = numba_engine(model, 3, run_ids, arrivals, base_tables(model))
     assert counts.person_months.sum() > 0 and counts.relocated_dues.sum() > 0
     for i, run in enumerate(run_ids):
         pm, reloc = simulate_run(model, 3, int(run), arrivals[i])

@@ -2,7 +2,10 @@
 
 Every uniform is a pure function of ``(seed, run, person, month)``: a counter-based
 generator built on the splitmix64 finaliser (a bijection on 64-bit words), so a run's
-results do not depend on the thread count, the chunking or on the other runs.
+results do not depend on the thread count, the chunking or on the other runs. A person is
+identified by its arrival month, group and number within that month and group, so that a
+scenario with other arrivals in one month leaves every other person's draws unchanged
+(common random numbers).
 
 Codes that must match :mod:`balanskonto.compile`: states ``intro=0 … relocated=4``
 (``RELOCATED``) and payment part kinds ``PART_CALENDAR_YEAR=0``, ``PART_MONTHS_AFTER=1``.
@@ -42,9 +45,16 @@ def run_key(seed, run):
 
 
 @njit(inline="always", **_JIT)
-def person_key(key_of_run, person):
-    """Key of one person within a run (persons numbered in order of arrival)."""
-    return mix64(key_of_run + (np.uint64(person) + np.uint64(1)) * _GAMMA)
+def cell_key(key_of_run, month, group):
+    """Key of the persons arriving in one month and group of a run."""
+    cell = np.uint64(month) * np.uint64(1 << 20) + np.uint64(group) + np.uint64(1)
+    return mix64(key_of_run + cell * _GAMMA)
+
+
+@njit(inline="always", **_JIT)
+def person_key(key_of_cell, k):
+    """Key of the k-th person (from 0) arriving in one month and group."""
+    return mix64(key_of_cell + (np.uint64(k) + np.uint64(1)) * _GAMMA)
 
 
 @njit(inline="always", **_JIT)
@@ -55,9 +65,9 @@ def uniform(key_of_person, month):
 
 
 @njit(**_JIT)
-def uniforms(seed, run, person, months):
+def uniforms(seed, run, arrival, group, k, months):
     """Uniforms of one person for an array of months (for tests of the generator)."""
-    key = person_key(run_key(seed, run), person)
+    key = person_key(cell_key(run_key(seed, run), arrival, group), k)
     out = np.empty(months.shape[0])
     for i in range(months.shape[0]):
         out[i] = uniform(key, months[i])
@@ -94,8 +104,13 @@ def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_
 def _simulate_person(
     key, g, arrival, T, s, stay, cum, absorbing_from, group_parts, part_kind, part_k, pm, reloc
 ):
-    """One person's path from the arrival month to the horizon; returns months drawn."""
-    D = stay.shape[2]
+    """One person's path from the arrival month to the horizon; returns months drawn.
+
+    ``stay`` [Y', G, S, D] and ``cum`` [Y', G, S, D, S] are this run's tables, by year when
+    Y' > 1 (a labour-market factor) or for all years when Y' = 1.
+    """
+    D = stay.shape[3]
+    by_year = stay.shape[0] > 1
     d = 1  # the current month is the d-th in state s (saturates at D, reusing the last row)
     t = arrival
     seg = arrival  # first month of the current stay in state s
@@ -106,9 +121,10 @@ def _simulate_person(
             if s == _RELOCATED:
                 _count_relocated_dues(reloc, g, arrival, seg, T, group_parts, part_kind, part_k)
             return drawn
+        y = t // 12 if by_year else 0
         u = uniform(key, t)
         drawn += 1
-        if u < stay[g, s, d - 1]:
+        if u < stay[y, g, s, d - 1]:
             # the common outcome first: stay another month
             if d < D:
                 d += 1
@@ -118,7 +134,7 @@ def _simulate_person(
                 return drawn
         else:
             to = 0
-            while u >= cum[g, s, d - 1, to]:
+            while u >= cum[y, g, s, d - 1, to]:
                 to += 1
             t += 1
             _add_months(pm, g, s, seg, t)
@@ -151,6 +167,11 @@ def simulate_runs(
     ----------
     arrivals : int64 [n, T, G]
         Persons arriving per run, month and group.
+    stay : float64 [R', Y', G, S, D], cum : float64 [R', Y', G, S, D, S]
+        Transition tables (see :mod:`balanskonto.compile`), per run when R' = n (parameter
+        uncertainty) or shared when R' = 1, and per year when Y' = years.
+    absorbing_from : int64 [R', G, S]
+        Duration from which a state is never left (in any year).
     out_pm : int64 [n, Y, G, S]
         Filled with person-months per year, group and state.
     out_reloc : int64 [n, Y, Y, P]
@@ -160,29 +181,30 @@ def simulate_runs(
         Filled with the number of uniforms drawn (months actually stepped).
     """
     n, T, G = arrivals.shape
+    per_run = stay.shape[0] > 1
     for i in prange(n):
+        r = np.int64(i) if per_run else np.int64(0)
         rkey = run_key(seed, run_ids[i])
         pm = out_pm[i]
         reloc = out_reloc[i]
-        person = 0
         drawn = 0
         for a in range(T):
             for g in range(G):
-                for _ in range(arrivals[i, a, g]):
+                ckey = cell_key(rkey, a, g)
+                for k in range(arrivals[i, a, g]):
                     drawn += _simulate_person(
-                        person_key(rkey, person),
+                        person_key(ckey, k),
                         g,
                         a,
                         T,
                         start_state[g],
-                        stay,
-                        cum,
-                        absorbing_from,
+                        stay[r],
+                        cum[r],
+                        absorbing_from[r],
                         group_parts,
                         part_kind,
                         part_k,
                         pm,
                         reloc,
                     )
-                    person += 1
         out_drawn[i] = drawn

@@ -13,8 +13,9 @@ from .arrivals import draw_arrivals
 from .compile import CompiledModel, compile_model
 from .config import Config, ConfigError, read_config
 from .engines import ENGINES
-from .expected import expected_counts
+from .expected import expected_money
 from .money import price
+from .uncertainty import chunk_tables, draw, money_multipliers
 
 #: Runs per chunk: the unit of work for memory, progress and (later) Dask.
 DEFAULT_CHUNK_RUNS = 256
@@ -90,7 +91,13 @@ def simulate(
 
 
 def _simulate_arrays(
-    model: CompiledModel, runs: int, seed: int, engine, chunk_runs: int, progress: bool
+    model: CompiledModel,
+    runs: int,
+    seed: int,
+    engine,
+    chunk_runs: int,
+    progress: bool,
+    at: dict[str, float] | None = None,
 ) -> dict[str, np.ndarray]:
     Y, G, C, S = model.years, len(model.groups), len(model.components), model.stay.shape[1]
     out = {
@@ -99,31 +106,51 @@ def _simulate_arrays(
         "person_months": np.empty((runs, Y, G, S), dtype=np.int64),
         "arrivals": np.empty((runs, Y, G), dtype=np.int64),
     }
+    factor_names: list[str] = []
+    yearly_names: list[str] = []
     with tqdm(total=runs, unit="run", disable=not progress, desc="simulating") as bar:
         for first in range(0, runs, chunk_runs):
             run_ids = np.arange(first, min(runs, first + chunk_runs), dtype=np.int64)
             chunk = slice(first, first + len(run_ids))
-            arrivals = draw_arrivals(model, seed, run_ids)
-            counts = engine(model, seed, run_ids, arrivals)
-            revenue, cost = price(model, arrivals, counts.person_months, counts.relocated_dues)
+            draws = draw(model, seed, run_ids, at)
+            tables = chunk_tables(model, draws)
+            arrivals = draw_arrivals(model, seed, run_ids, draws.arrivals)
+            counts = engine(model, seed, run_ids, arrivals, tables)
+            revenue, cost = price(
+                model,
+                arrivals,
+                counts.person_months,
+                counts.relocated_dues,
+                money_multipliers(model, draws),
+            )
             out["revenue"][chunk], out["cost"][chunk] = revenue, cost
             out["person_months"][chunk] = counts.person_months
             out["arrivals"][chunk] = arrivals.reshape(len(run_ids), Y, 12, G).sum(axis=2)
+            factor_names, values = draws.per_run(model)
+            yearly_names, yearly = draws.per_year()
+            if first == 0:
+                out["factor"] = np.empty((runs, len(factor_names)))
+                out["yearly_factor"] = np.empty((runs, Y, len(yearly_names)))
+            out["factor"][chunk] = values
+            if yearly is not None:
+                out["yearly_factor"][chunk] = yearly
             bar.update(len(run_ids))
+    out["factor_names"] = factor_names
+    out["yearly_factor_names"] = yearly_names
     return out
 
 
 def expected(config: Config | str | Path) -> xr.Dataset:
-    """The exact expectation (no ``run`` dimension); see :mod:`balanskonto.expected`."""
+    """The exact expectation of the plan (no ``run`` dimension): every uncertain factor at its
+    mean; see :mod:`balanskonto.expected`."""
     config = _as_config(config)
     model = compile_model(config)
-    arrivals, pm, reloc = expected_counts(model)
-    revenue, cost = price(model, arrivals[None], pm[None], reloc[None])
+    arrivals, pm, revenue, cost = expected_money(model)
     return results.expected_dataset(
         config,
         model,
-        revenue=revenue[0],
-        cost=cost[0],
+        revenue=revenue,
+        cost=cost,
         person_months=pm,
         arrivals=arrivals.reshape(model.years, 12, -1).sum(axis=1),
     )

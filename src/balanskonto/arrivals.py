@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compile import CompiledModel
+from .compile import CompiledModel, fixed_split
 
 #: Stream numbers in ``SeedSequence.spawn_key``; one per consumer of random numbers.
 ARRIVALS_STREAM = 1
@@ -31,8 +31,18 @@ def monthly_means(model: CompiledModel) -> np.ndarray:
     return per_month[:, None] * model.mix[None, :]
 
 
-def draw_arrivals(model: CompiledModel, seed: int, run_ids: np.ndarray) -> np.ndarray:
+def draw_arrivals(
+    model: CompiledModel,
+    seed: int,
+    run_ids: np.ndarray,
+    multiplier: np.ndarray | None = None,
+) -> np.ndarray:
     """Persons arriving, ``[run, month, group]`` (int64), for the given global run numbers.
+
+    ``multiplier [run, year]`` (the arrivals factor of :mod:`balanskonto.uncertainty`)
+    scales the planned counts before the random variation: a fixed count becomes the
+    nearest whole number of ``per_year · multiplier``; a Poisson or negative binomial mean
+    is multiplied.
 
     ``fixed``: the deterministic split (DESIGN §3.6). ``poisson``: each group and month
     Poisson with mean ``per_year · mix / 12``. ``negative_binomial``: the same means times a
@@ -41,7 +51,10 @@ def draw_arrivals(model: CompiledModel, seed: int, run_ids: np.ndarray) -> np.nd
     """
     n, T, G = len(run_ids), model.months, len(model.groups)
     if model.distribution == "fixed":
-        return np.broadcast_to(model.fixed_arrivals, (n, T, G)).copy()
+        if multiplier is None:
+            return np.broadcast_to(model.fixed_arrivals, (n, T, G)).copy()
+        counts = np.rint(model.per_year[None, :] * multiplier)
+        return np.stack([fixed_split(c, model.mix) for c in counts])
     means = monthly_means(model)
     out = np.empty((n, T, G), dtype=np.int64)
     if model.distribution == "negative_binomial":
@@ -49,11 +62,11 @@ def draw_arrivals(model: CompiledModel, seed: int, run_ids: np.ndarray) -> np.nd
             shape = 1.0 / (model.cv**2 - 1.0 / model.per_year)
     for i, run in enumerate(run_ids):
         rng = run_generator(seed, ARRIVALS_STREAM, int(run))
-        lam = means
+        lam = means if multiplier is None else means * np.repeat(multiplier[i], 12)[:, None]
         if model.distribution == "negative_binomial":
             factor = np.ones(model.years)
             planned = model.per_year > 0
             factor[planned] = rng.gamma(shape[planned], 1.0 / shape[planned])
-            lam = means * np.repeat(factor, 12)[:, None]
+            lam = lam * np.repeat(factor, 12)[:, None]
         out[i] = rng.poisson(lam)
     return out

@@ -20,7 +20,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import RESIDENT, STATES, Config, ConfigError, Exit, Group, Payment
+from .config import (
+    RESIDENT,
+    STATES,
+    Config,
+    ConfigError,
+    Exit,
+    Group,
+    Payment,
+    component_names,
+    share_target,
+)
 
 N_STATES = len(STATES)
 RELOCATED = STATES.index("relocated")
@@ -31,6 +41,53 @@ PART_MONTHS_AFTER = 1  # part due k months after the arrival month
 NEVER = np.int64(2**40)
 _SUM_TOLERANCE = 1e-12
 DISTRIBUTIONS = ("fixed", "poisson", "negative_binomial")
+
+
+@dataclass(frozen=True)
+class LabourFactor:
+    sd: float
+    autocorrelation: float
+    mean: float
+    effect: float
+    relapse_effect: float
+
+
+@dataclass(frozen=True)
+class ArrivalFactor:
+    sd: float  # of the logarithm; 0 with scenarios
+    autocorrelation: float
+    scenario_factors: tuple[float, ...]  # empty for lognormal
+    scenario_weights: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LevelFactor:
+    name: str  # "level:<component>"
+    component: int
+    dist: str
+    params: tuple[tuple[str, float], ...]  # (parameter, value) as in the config
+
+
+@dataclass(frozen=True)
+class ShareFactor:
+    name: str  # "share:<dotted path>"
+    group: int
+    state: int  # -1: the group's relocation hazard (in every state)
+    exit: int  # row in the state's exit array; -1 for the relocation hazard (last row)
+    base: float
+    mean: float | None  # beta(mean, sd), or uniform(low, high)
+    sd: float | None
+    low: float | None
+    high: float | None
+
+
+@dataclass(frozen=True)
+class PolicyFactor:
+    name: str  # "policy[i]:<component>"
+    component: int
+    from_year: int  # index from start_year
+    factor: float
+    probability: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +116,7 @@ class CompiledModel:
     stay: np.ndarray  # [G, S, D] 1 − Σ move
     cum: np.ndarray  # [G, S, D, S] stay + cumulative move, last reachable entry 1.0
     absorbing_from: np.ndarray  # [G, S] int64 duration from which the state is never left
+    exits: dict  # (g, s) -> float64 [k, 4] exit rows (to, kind, months, value)
     # --- arrivals ------------------------------------------------------------------------
     distribution: str
     cv: float
@@ -78,6 +136,19 @@ class CompiledModel:
     part_relocated_share: np.ndarray  # [P] factor on a part due after relocation
     part_amount: np.ndarray  # [P, Y] amount by arrival year (SEK)
     group_parts: np.ndarray  # [G + 1] CSR offsets of each group's parts (parts sorted by group)
+    payment_component: np.ndarray  # [C] bool: the component is a scheduled payment
+    # --- uncertainty and policy (second stage; see balanskonto.uncertainty) ---------------
+    labour: LabourFactor | None
+    arrival_factor: ArrivalFactor | None
+    levels: tuple[LevelFactor, ...]
+    shares: tuple[ShareFactor, ...]
+    policies: tuple[PolicyFactor, ...]
+
+    @property
+    def has_uncertainty(self) -> bool:
+        return bool(
+            self.labour or self.arrival_factor or self.levels or self.shares or self.policies
+        )
 
     @property
     def months(self) -> int:
@@ -103,37 +174,47 @@ def monthly_hazard(annual_probability: float) -> float:
     return 1.0 - (1.0 - annual_probability) ** (1.0 / 12.0)
 
 
-def _state_exits(group: Group, state: str) -> list[Exit]:
+#: Exit kinds in the primitive exit arrays (columns: to, kind, months, value).
+EXIT_AT, EXIT_WITHIN, EXIT_HAZARD = 0, 1, 2
+
+
+def _exit_rows(group: Group, state: str) -> np.ndarray:
+    """The exits of one state as rows ``[to, kind, months, value]``; the group's relocation
+    hazard, if any, is the last row."""
     spec = group.states.get(state)
-    exits = list(spec.exits) if spec is not None else []
+    exits: list[Exit] = list(spec.exits) if spec is not None else []
     if group.relocation is not None:
         exits.append(group.relocation)
-    return exits
-
-
-def _state_rows(gname: str, group: Group, state: str) -> tuple[np.ndarray, int, np.ndarray]:
-    """Conditional table ``q[d − 1, to]`` of one state, its max_months and expiry row."""
-    spec = group.states.get(state)
-    exits = _state_exits(group, state)
-    max_months = spec.max_months if spec is not None and spec.max_months else 0
-    last = max([e.last_month for e in exits] + [max_months])
-    n_rows = last + 1  # the last row holds hazards only and is reused for longer durations
-    mass = np.zeros((n_rows, N_STATES))
-    hazard = np.zeros(N_STATES)
+    rows = []
     for e in exits:
         to = STATES.index(e.to)
         if e.annual_probability is not None:
-            hazard[to] += monthly_hazard(e.annual_probability)
+            rows.append((to, EXIT_HAZARD, 0, e.annual_probability))
         elif e.at_month is not None:
-            mass[e.at_month - 1, to] += e.share
+            rows.append((to, EXIT_AT, e.at_month, e.share))
         else:
-            assert e.within_months is not None and e.share is not None
-            mass[: e.within_months, to] += e.share / e.within_months
-    expiry = np.zeros(N_STATES)
-    if spec is not None and spec.on_expiry:
-        for to, share in spec.on_expiry.items():
-            expiry[STATES.index(to)] = share
+            rows.append((to, EXIT_WITHIN, e.within_months, e.share))
+    return np.array(rows, dtype=np.float64).reshape(len(rows), 4)
 
+
+def state_q(exits: np.ndarray, max_months: int, n_rows: int, gname: str, state: str) -> np.ndarray:
+    """Conditional table ``q[d − 1, to]`` of one state from its exit rows (DESIGN §3.3).
+
+    Raises
+    ------
+    ConfigError
+        If in some month the exits need more than is still in the state.
+    """
+    mass = np.zeros((n_rows, N_STATES))
+    hazard = np.zeros(N_STATES)
+    for to, kind, months, value in exits:
+        to, months = int(to), int(months)
+        if kind == EXIT_HAZARD:
+            hazard[to] += monthly_hazard(value)
+        elif kind == EXIT_AT:
+            mass[months - 1, to] += value
+        else:
+            mass[:months, to] += value / months
     q = np.zeros((n_rows, N_STATES))
     alive = 1.0
     for row in range(n_rows):
@@ -153,73 +234,70 @@ def _state_rows(gname: str, group: Group, state: str) -> tuple[np.ndarray, int, 
             q[row] /= total
             total = 1.0
         alive = 0.0 if month == max_months else alive * (1.0 - total)
-    return q, max_months, expiry
+    return q
 
 
-def _fold(q: np.ndarray, max_months: int, expiry: np.ndarray) -> np.ndarray:
-    """``move[row, to]``: q, plus at ``max_months`` the stayers split by ``on_expiry``."""
+def fold_tables(q: np.ndarray, max_months: np.ndarray, expiry: np.ndarray) -> dict[str, np.ndarray]:
+    """The kernel's form of conditional tables ``q[..., G, S, D, S]`` (any leading dims,
+    the last leading dim being years when there is one).
+
+    Returns ``move`` (q with the stayers at ``max_months`` split by ``on_expiry``), ``stay``
+    (1 − Σ move), ``cum`` (stay + cumulative move, the last reachable destination closing at
+    exactly 1.0 so that rounding can never let a uniform fall past it) and
+    ``absorbing_from[..., G, S]`` (the duration from which ``stay`` is 1 in every row and
+    every year, over the leading dims except the first).
+    """
+    G, S, D = q.shape[-4], q.shape[-3], q.shape[-2]
     move = q.copy()
-    if max_months:
-        row = max_months - 1
-        move[row] = q[row] + max(0.0, 1.0 - q[row].sum()) * expiry
-    return move
-
-
-def _compile_transitions(config: Config) -> dict[str, np.ndarray]:
-    groups = list(config.groups.items())
-    per_state = {}
-    for gname, group in groups:
-        for state in STATES[:RELOCATED]:
-            per_state[gname, state] = _state_rows(gname, group, state)
-    n_rows = max(q.shape[0] for q, _, _ in per_state.values())
-    G, S, D = len(groups), N_STATES, n_rows
-    q_all = np.zeros((G, S, D, S))
-    move = np.zeros((G, S, D, S))
-    max_months = np.zeros((G, S), dtype=np.int64)
-    expiry = np.zeros((G, S, S))
-    for g, (gname, _) in enumerate(groups):
-        for s, state in enumerate(STATES[:RELOCATED]):
-            q, mm, ex = per_state[gname, state]
-            m = _fold(q, mm, ex)
-            rows = q.shape[0]
-            q_all[g, s, :rows] = q
-            q_all[g, s, rows:] = q[-1]  # durations beyond the table reuse its last row
-            move[g, s, :rows] = m
-            move[g, s, rows:] = m[-1]  # the hazard-only row (expiry is folded earlier)
-            max_months[g, s] = mm
-            expiry[g, s] = ex
+    for g in range(G):
+        for s in range(S):
+            mm = int(max_months[g, s])
+            if mm:
+                row = q[..., g, s, mm - 1, :]
+                left = np.clip(1.0 - row.sum(axis=-1), 0.0, None)
+                move[..., g, s, mm - 1, :] = row + left[..., None] * expiry[g, s]
     stay = np.clip(1.0 - move.sum(axis=-1), 0.0, 1.0)
     cum = stay[..., None] + np.cumsum(move, axis=-1)
-    # The last destination with any probability closes the interval at exactly 1.0 so that
-    # rounding can never let a uniform fall past it.
     reachable = move > 0.0
     last = np.where(reachable.any(axis=-1), S - 1 - np.argmax(reachable[..., ::-1], axis=-1), -1)
     idx = np.arange(S)
     cum = np.where((last[..., None] >= 0) & (idx >= last[..., None]), 1.0, cum)
     cum = np.minimum(cum, 1.0)
+    # absorbing: stay == 1 from duration d on, in every year (leading dims after the first)
+    still = stay == 1.0  # [..., G, S, D]
+    if still.ndim > 4:
+        still = still.all(axis=tuple(range(1, still.ndim - 3)))
+    suffix = np.flip(np.logical_and.accumulate(np.flip(still, axis=-1), axis=-1), axis=-1)
+    # first index from which every later row is still; D if none
+    first = np.where(suffix.any(axis=-1), np.argmax(suffix, axis=-1), D)
+    absorbing_from = np.where(suffix[..., -1], first + 1, NEVER).astype(np.int64)
+    absorbing_from[..., RELOCATED] = 1
+    return dict(move=move, stay=stay, cum=cum, absorbing_from=absorbing_from)
 
-    absorbing_from = np.full((G, S), NEVER, dtype=np.int64)
-    for g in range(G):
-        for s in range(S):
-            if s == RELOCATED:
-                absorbing_from[g, s] = 1
-                continue
-            still = stay[g, s] == 1.0
-            if still[-1]:
-                # smallest d with stay == 1 for every row from d on
-                first = D
-                while first > 0 and still[first - 1]:
-                    first -= 1
-                absorbing_from[g, s] = first + 1
-    return dict(
-        q=q_all,
-        move=move,
-        max_months=max_months,
-        expiry=expiry,
-        stay=stay,
-        cum=cum,
-        absorbing_from=absorbing_from,
-    )
+
+def _compile_transitions(config: Config) -> dict:
+    groups = list(config.groups.items())
+    G, S = len(groups), N_STATES
+    exits = {}
+    max_months = np.zeros((G, S), dtype=np.int64)
+    expiry = np.zeros((G, S, S))
+    n_rows = 1
+    for g, (_, group) in enumerate(groups):
+        for s, state in enumerate(STATES[:RELOCATED]):
+            exits[g, s] = _exit_rows(group, state)
+            spec = group.states.get(state)
+            if spec is not None and spec.max_months:
+                max_months[g, s] = spec.max_months
+                for to, share in (spec.on_expiry or {}).items():
+                    expiry[g, s, STATES.index(to)] = share
+            longest = max([int(m) for m in exits[g, s][:, 2]] + [int(max_months[g, s])])
+            n_rows = max(n_rows, longest + 1)
+    q = np.zeros((G, S, n_rows, S))
+    for g, (gname, _) in enumerate(groups):
+        for s, state in enumerate(STATES[:RELOCATED]):
+            q[g, s] = state_q(exits[g, s], int(max_months[g, s]), n_rows, gname, state)
+    tables = fold_tables(q, max_months, expiry)
+    return dict(q=q, max_months=max_months, expiry=expiry, exits=exits, **tables)
 
 
 # --------------------------------------------------------------------------------------
@@ -253,7 +331,8 @@ def _per_year(config: Config) -> np.ndarray:
     return out
 
 
-def _fixed_arrivals(per_year: np.ndarray, mix: np.ndarray) -> np.ndarray:
+def fixed_split(per_year: np.ndarray, mix: np.ndarray) -> np.ndarray:
+    """Fixed arrivals ``[T, G]``: each year's count split by mix, then spread over months."""
     years, G = per_year.shape[0], mix.shape[0]
     out = np.zeros((12 * years, G), dtype=np.int64)
     for y, total in enumerate(per_year):
@@ -266,15 +345,72 @@ def _fixed_arrivals(per_year: np.ndarray, mix: np.ndarray) -> np.ndarray:
 # Money
 # --------------------------------------------------------------------------------------
 def _components(config: Config) -> tuple[str, ...]:
-    names: set[str] = set()
-    for group in config.groups.values():
-        for flows in (group.costs, group.revenue):
-            for amounts in flows.values():
-                names.update(amounts)
-        names.update(group.payments)
-    names.update(config.fixed.revenue)
-    names.update(config.fixed.costs)
-    return tuple(sorted(names))
+    return tuple(sorted(component_names(config)))
+
+
+def _uncertainty(config: Config, components: tuple[str, ...]) -> dict:
+    unc, start = config.uncertainty, config.simulation.start_year
+    groups = list(config.groups)
+    labour = None
+    if unc.labour_market is not None:
+        lm = unc.labour_market
+        labour = LabourFactor(lm.sd, lm.autocorrelation, lm.mean, lm.effect, lm.relapse_effect)
+    arrival = None
+    if unc.arrivals is not None:
+        a = unc.arrivals
+        sc = a.scenarios or []
+        arrival = ArrivalFactor(
+            a.sd or 0.0,
+            a.autocorrelation,
+            tuple(x.factor for x in sc),
+            tuple(x.weight for x in sc),
+        )
+    levels = tuple(
+        LevelFactor(
+            f"level:{name}",
+            components.index(name),
+            d.dist,
+            tuple(
+                (k, v)
+                for k in ("mean", "sd", "min", "mode", "max")
+                if (v := getattr(d, k)) is not None
+            ),
+        )
+        for name, d in unc.levels.items()
+    )
+    shares = []
+    for path, d in unc.shares.items():
+        gname, state, i, field = share_target(config, path)
+        group = config.groups[gname]
+        if state is None:
+            base, s_idx, e_idx = group.relocation.annual_probability, -1, -1
+        else:
+            base = getattr(group.states[state].exits[i], field)
+            s_idx, e_idx = STATES.index(state), i
+        shares.append(
+            ShareFactor(
+                f"share:{path}", groups.index(gname), s_idx, e_idx, base, d.mean, d.sd, d.min, d.max
+            )
+        )
+    policies = tuple(
+        PolicyFactor(
+            f"policy[{i}]:{p.component}",
+            components.index(p.component),
+            p.from_year - start,
+            p.factor,
+            p.probability,
+        )
+        for i, p in enumerate(config.policy)
+    )
+    payments = {c for group in config.groups.values() for c in group.payments}
+    return dict(
+        labour=labour,
+        arrival_factor=arrival,
+        levels=levels,
+        shares=tuple(shares),
+        policies=policies,
+        payment_component=np.array([c in payments for c in components]),
+    )
 
 
 def _index(years: int, rate: float) -> np.ndarray:
@@ -360,7 +496,7 @@ def compile_model(config: Config) -> CompiledModel:
     per_year = _per_year(config)
     mix = np.array([config.arrivals.mix[g] for g in config.groups])
     fixed_arrivals = (
-        _fixed_arrivals(per_year, mix)
+        fixed_split(per_year, mix)
         if config.arrivals.distribution == "fixed"
         else np.zeros((12 * sim.years, len(mix)), dtype=np.int64)
     )
@@ -389,4 +525,5 @@ def compile_model(config: Config) -> CompiledModel:
         fixed_cost=_fixed(config.fixed.costs, components, sim.years, cost_index),
         fixed_revenue=_fixed(config.fixed.revenue, components, sim.years, revenue_index),
         **_payment_parts(config, components),
+        **_uncertainty(config, components),
     )

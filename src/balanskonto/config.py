@@ -263,6 +263,143 @@ class Indexation(_Model):
     revenue: Annotated[float, Field(gt=-1.0, le=1.0)] = 0.0
 
 
+# --------------------------------------------------------------------------------------
+# Uncertainty (second stage: factors shared by everyone in a run) and policy changes
+# --------------------------------------------------------------------------------------
+class LabourMarket(_Model):
+    """A yearly labour-market factor z per run: AR(1), stationary, shared by everyone.
+
+    Exits to ``self_sufficient`` get ``q' = 1 − (1 − q)^exp(effect · z)``: z > 0 is a strong
+    labour market, z < 0 a weak one (see docs/uncertainty.md for the scale).
+    """
+
+    sd: Annotated[float, Field(ge=0.0, le=5.0)] = 0.0
+    autocorrelation: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    mean: Annotated[float, Field(ge=-5.0, le=5.0)] = 0.0
+    effect: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
+    relapse_effect: Annotated[float, Field(ge=0.0, le=5.0)] = 0.0
+
+
+class ArrivalScenario(_Model):
+    factor: Annotated[float, Field(ge=0.0, le=10.0)]
+    weight: Probability
+
+
+class ArrivalUncertainty(_Model):
+    """A per-run, per-year multiplier on planned arrivals: lognormal with mean 1 (``sd`` of
+    its logarithm, optionally ``autocorrelation`` between years), or one of ``scenarios``
+    drawn per run by weight and held for the whole horizon."""
+
+    sd: Annotated[float, Field(gt=0.0, le=3.0)] | None = None
+    autocorrelation: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    scenarios: Annotated[list[ArrivalScenario], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ArrivalUncertainty:
+        if (self.sd is None) == (self.scenarios is None):
+            raise ValueError("give exactly one of sd (lognormal) or scenarios (weights)")
+        if self.scenarios is not None and self.autocorrelation:
+            raise ValueError("autocorrelation goes with sd, not with scenarios")
+        return self
+
+    @field_validator("scenarios")
+    @classmethod
+    def _weights(cls, value: list[ArrivalScenario] | None) -> list[ArrivalScenario] | None:
+        if value is not None:
+            total = sum(s.weight for s in value)
+            if abs(total - 1.0) > _TOLERANCE:
+                raise ValueError(f"scenario weights must sum to 1 (they sum to {total:g})")
+        return value
+
+
+class Distribution(_Model):
+    """A per-run factor: ``lognormal`` (sd of the logarithm; mean ``mean``), ``normal`` (mean,
+    sd), ``triangular`` and ``pert`` (min, mode, max), ``uniform`` (min, max)."""
+
+    dist: Literal["lognormal", "normal", "triangular", "uniform", "pert"]
+    mean: Annotated[float, Field(gt=0.0)] | None = None
+    sd: Annotated[float, Field(gt=0.0)] | None = None
+    min: Annotated[float, Field(ge=0.0)] | None = None
+    mode: Annotated[float, Field(ge=0.0)] | None = None
+    max: Annotated[float, Field(ge=0.0)] | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Distribution:
+        needed = {
+            "lognormal": {"sd"},
+            "normal": {"sd"},
+            "triangular": {"min", "mode", "max"},
+            "pert": {"min", "mode", "max"},
+            "uniform": {"min", "max"},
+        }[self.dist]
+        optional = {"mean"} if self.dist in ("lognormal", "normal") else set()
+        given = {k for k in ("mean", "sd", "min", "mode", "max") if getattr(self, k) is not None}
+        if needed - given:
+            raise ValueError(
+                f"{self.dist} needs {sorted(needed)} (missing {sorted(needed - given)})"
+            )
+        extra = given - needed - optional
+        if extra:
+            raise ValueError(f"{self.dist} takes {sorted(needed | optional)}, not {sorted(extra)}")
+        if self.dist == "normal" and self.sd > (self.mean or 1.0) / 4:
+            raise ValueError(
+                "a normal level factor needs sd <= mean / 4 so that it stays positive; "
+                "use lognormal for a wider spread"
+            )
+        if self.min is not None and self.max is not None and not self.min < self.max:
+            raise ValueError("min must be below max")
+        if self.mode is not None and not self.min <= self.mode <= self.max:
+            raise ValueError("mode must lie between min and max")
+        return self
+
+
+class ShareDistribution(_Model):
+    """Per-run uncertainty on an exit's share or annual_probability: a beta distribution with
+    ``mean`` and ``sd``, or a uniform ``min`` … ``max``."""
+
+    mean: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
+    sd: Annotated[float, Field(gt=0.0)] | None = None
+    min: Probability | None = None
+    max: Probability | None = None
+
+    @model_validator(mode="after")
+    def _form(self) -> ShareDistribution:
+        beta = self.mean is not None or self.sd is not None
+        uniform = self.min is not None or self.max is not None
+        if (
+            beta == uniform
+            or (beta and (self.mean is None or self.sd is None))
+            or (uniform and (self.min is None or self.max is None))
+        ):
+            raise ValueError("give { mean, sd } (a beta distribution) or { min, max } (uniform)")
+        if beta and self.sd**2 >= self.mean * (1 - self.mean):
+            raise ValueError(
+                f"a beta distribution with mean {self.mean:g} needs sd below "
+                f"sqrt(mean·(1 − mean)) = {math.sqrt(self.mean * (1 - self.mean)):.4g}"
+            )
+        if uniform and not self.min < self.max:
+            raise ValueError("min must be below max")
+        return self
+
+
+class Uncertainty(_Model):
+    labour_market: LabourMarket | None = None
+    arrivals: ArrivalUncertainty | None = None
+    levels: dict[Name, Distribution] = Field(default_factory=dict)
+    shares: dict[str, ShareDistribution] = Field(default_factory=dict)
+
+
+class Policy(_Model):
+    """A change from a year on: ``factor`` times the component (payments by arrival year,
+    per-month and fixed amounts by calendar year), happening with ``probability`` per run."""
+
+    component: Name
+    from_year: Annotated[int, Field(ge=1900, le=2200)]
+    factor: Annotated[float, Field(ge=0.0, le=10.0)]
+    probability: Probability = 1.0
+    description: str = ""
+
+
 class Config(_Model):
     """A validated model configuration (immutable). See docs/config.md."""
 
@@ -273,6 +410,8 @@ class Config(_Model):
     groups: Annotated[dict[Name, Group], Field(min_length=1)]
     fixed: Fixed = Field(default_factory=Fixed)
     indexation: Indexation = Field(default_factory=Indexation)
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    policy: list[Policy] = Field(default_factory=list)
 
     _source_text: str | None = PrivateAttr(default=None)
 
@@ -306,6 +445,82 @@ class Config(_Model):
 # --------------------------------------------------------------------------------------
 # Cross-field rules: each names its dotted path.
 # --------------------------------------------------------------------------------------
+def component_names(config: Config) -> set[str]:
+    """Every component the config names (per-state amounts, payments, fixed items)."""
+    names: set[str] = set()
+    for group in config.groups.values():
+        for flows in (group.costs, group.revenue):
+            for amounts in flows.values():
+                names.update(amounts)
+        names.update(group.payments)
+    names.update(config.fixed.revenue)
+    names.update(config.fixed.costs)
+    return names
+
+
+_SHARE_PATH = re.compile(
+    r"^groups\.(?P<group>[a-z][a-z0-9_]*)\.(?:states\.(?P<state>[a-z_]+)\.exits\[(?P<exit>\d+)\]"
+    r"\.(?P<field>share|annual_probability)|relocation\.annual_probability)$"
+)
+
+
+def share_target(config: Config, path: str) -> tuple[str, str | None, int | None, str]:
+    """(group, state, exit index, field) of an ``uncertainty.shares`` key; state and exit are
+    None for a group's relocation hazard. Raises ConfigError naming the key."""
+    where = f'uncertainty.shares."{path}"'
+    m = _SHARE_PATH.match(path)
+    if not m:
+        raise config_error(
+            where,
+            path,
+            "must name an exit's share or annual_probability "
+            "(groups.G.states.S.exits[i].share) or groups.G.relocation.annual_probability",
+        )
+    group = config.groups.get(m["group"])
+    if group is None:
+        raise config_error(where, path, f"names no group (groups: {sorted(config.groups)})")
+    if m["state"] is None:
+        if group.relocation is None:
+            raise config_error(where, path, f"group {m['group']!r} has no relocation hazard")
+        return m["group"], None, None, "annual_probability"
+    spec = group.states.get(m["state"])
+    i = int(m["exit"])
+    if spec is None or i >= len(spec.exits):
+        raise config_error(where, path, "names no exit of the config")
+    ex = spec.exits[i]
+    if getattr(ex, m["field"]) is None:
+        other = "share" if m["field"] == "annual_probability" else "annual_probability"
+        raise config_error(where, path, f"this exit has {other}, not {m['field']}")
+    return m["group"], m["state"], i, m["field"]
+
+
+def _check_uncertainty(config: Config) -> None:
+    years, start = config.simulation.years, config.simulation.start_year
+    components = component_names(config)
+    for name in config.uncertainty.levels:
+        if name not in components:
+            raise config_error(
+                f"uncertainty.levels.{name}",
+                name,
+                f"names no component of the config (components: {sorted(components)})",
+            )
+    for path in config.uncertainty.shares:
+        share_target(config, path)
+    for i, pol in enumerate(config.policy):
+        if pol.component not in components:
+            raise config_error(
+                f"policy[{i}].component",
+                pol.component,
+                f"names no component of the config (components: {sorted(components)})",
+            )
+        if not start <= pol.from_year < start + years:
+            raise config_error(
+                f"policy[{i}].from_year",
+                pol.from_year,
+                f"year outside the horizon {start}–{start + years - 1}",
+            )
+
+
 def _check_semantics(config: Config) -> None:
     years = config.simulation.years
     start = config.simulation.start_year
@@ -501,6 +716,7 @@ def config_from_dict(raw: Mapping[str, Any], *, source_text: str | None = None) 
     except ValidationError as err:
         raise _from_validation_error(err) from None
     _check_semantics(config)
+    _check_uncertainty(config)
     config._source_text = source_text
     return config
 

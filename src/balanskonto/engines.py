@@ -1,7 +1,7 @@
 """The two Monte Carlo engines, with one signature.
 
-``engine(model, seed, run_ids, arrivals) -> Counts``: person-months per year, group and state,
-and the payment parts that fell due after a person had relocated. The engines know nothing
+``engine(model, seed, run_ids, arrivals, tables) -> Counts``: person-months per year, group
+and state, and the payment parts that fell due after a person had relocated. The engines know nothing
 about money; :mod:`balanskonto.money` turns counts into SEK.
 
 - ``numba`` (default): individual-level kernel in :mod:`balanskonto._kernels`, ``prange`` over
@@ -21,6 +21,7 @@ import numpy as np
 from . import _kernels
 from .arrivals import NUMPY_ENGINE_STREAM, run_generator
 from .compile import N_STATES, RELOCATED, CompiledModel
+from .uncertainty import Tables
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def _empty(model: CompiledModel, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def numba_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray
+    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
 ) -> Counts:
     """Individual-level engine (numba, parallel over runs)."""
     pm, reloc = _empty(model, len(run_ids))
@@ -51,9 +52,9 @@ def numba_engine(
         np.ascontiguousarray(run_ids, dtype=np.int64),
         np.ascontiguousarray(arrivals, dtype=np.int64),
         model.start_state,
-        model.stay,
-        model.cum,
-        model.absorbing_from,
+        tables.stay,
+        tables.cum,
+        tables.absorbing_from,
         model.group_parts,
         model.part_kind,
         model.part_k,
@@ -65,15 +66,17 @@ def numba_engine(
 
 
 def numpy_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray
+    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
 ) -> Counts:
     """Vectorised reference: every person of a run stepped month by month with numpy."""
     T, G, S = model.months, len(model.groups), N_STATES
-    D = model.stay.shape[2]
+    D = tables.stay.shape[-1]
+    per_run, by_year = tables.stay.shape[0] > 1, tables.stay.shape[1] > 1
     pm, reloc = _empty(model, len(run_ids))
     draws = 0
     for i, run in enumerate(run_ids):
         rng = run_generator(seed, NUMPY_ENGINE_STREAM, int(run))
+        r = i if per_run else 0
         counts = arrivals[i]  # [T, G]
         # persons in order of arrival month, then group
         month_of = np.repeat(np.repeat(np.arange(T), G), counts.ravel())
@@ -89,8 +92,10 @@ def numpy_engine(
             u = rng.random(n)
             draws += n
             row = d - 1
-            moves = u >= model.stay[g, s, row]
-            thresholds = model.cum[g[moves], s[moves], row[moves]]
+            y = t // 12 if by_year else 0
+            stay, cum = tables.stay[r, y], tables.cum[r, y]
+            moves = u >= stay[g, s, row]
+            thresholds = cum[g[moves], s[moves], row[moves]]
             new = (u[moves, None] >= thresholds).sum(axis=1)
             dur[:n] = np.minimum(d + 1, D)
             dur[:n][moves] = 1
@@ -106,5 +111,5 @@ def numpy_engine(
     return Counts(pm, reloc, draws)
 
 
-Engine = Callable[[CompiledModel, int, np.ndarray, np.ndarray], Counts]
+Engine = Callable[[CompiledModel, int, np.ndarray, np.ndarray, Tables], Counts]
 ENGINES: dict[str, Engine] = {"numba": numba_engine, "numpy": numpy_engine}

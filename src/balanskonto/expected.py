@@ -15,9 +15,11 @@ import numpy as np
 
 from .arrivals import monthly_means
 from .compile import N_STATES, RELOCATED, CompiledModel
+from .money import price
+from .uncertainty import Draws, Tables, central, chunk_tables, money_multipliers
 
 
-def occupancy(model: CompiledModel, group: int) -> np.ndarray:
+def occupancy(model: CompiledModel, group: int, tables: Tables | None = None) -> np.ndarray:
     """Share of a group's unit cohort in each state, k months after arrival.
 
     Returns
@@ -26,7 +28,10 @@ def occupancy(model: CompiledModel, group: int) -> np.ndarray:
         ``occupancy[k, s]``: probability of being in state s during month ``arrival + k``.
     """
     T, S = model.months, N_STATES
-    stay, move = model.stay[group], model.move[group]  # [S, D], [S, D, S]
+    if tables is None:
+        stay, move = model.stay[group], model.move[group]  # [S, D], [S, D, S]
+    else:  # a plan's tables are the same every year (the factors at their means)
+        stay, move = tables.stay[0, 0, group], tables.move[0, 0, group]
     D = stay.shape[1]
     dist = np.zeros((S, D))
     dist[model.start_state[group], 0] = 1.0
@@ -42,16 +47,23 @@ def occupancy(model: CompiledModel, group: int) -> np.ndarray:
     return out
 
 
-def expected_counts(model: CompiledModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def expected_counts(
+    model: CompiledModel, draws: Draws | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Expected arrivals ``[T, G]``, person-months ``[Y, G, S]`` and relocated dues
-    ``[Y, Y, P]`` under the model."""
+    ``[Y, Y, P]`` under the model, with the factors of ``draws`` (one run; default: every
+    factor at its mean, :func:`balanskonto.uncertainty.central`)."""
     T, Y, G = model.months, model.years, len(model.groups)
+    draws = central(model) if draws is None else draws
+    tables = chunk_tables(model, draws)
     arrivals = monthly_means(model)
+    if draws.arrivals is not None:
+        arrivals = arrivals * np.repeat(draws.arrivals[0], 12)[:, None]
     pm = np.zeros((Y, G, N_STATES))
     reloc = np.zeros((Y, Y, len(model.part_group)))
     year_of = np.arange(T) // 12
     for g in range(G):
-        occ = occupancy(model, g)
+        occ = occupancy(model, g, tables)
         for a in np.flatnonzero(arrivals[:, g]):
             n = arrivals[a, g]
             share = occ[: T - a]  # months a … T − 1
@@ -67,3 +79,13 @@ def expected_counts(model: CompiledModel) -> tuple[np.ndarray, np.ndarray, np.nd
                 arrivals[arrived, g] * occ[due - arrived, RELOCATED],
             )
     return arrivals, pm, reloc
+
+
+def expected_money(model: CompiledModel) -> tuple[np.ndarray, ...]:
+    """Expected arrivals, person-months and money of the plan: revenue and cost ``[Y, C]``."""
+    draws = central(model)
+    arrivals, pm, reloc = expected_counts(model, draws)
+    revenue, cost = price(
+        model, arrivals[None], pm[None], reloc[None], money_multipliers(model, draws)
+    )
+    return arrivals, pm, revenue[0], cost[0]

@@ -36,6 +36,7 @@ def price(
     arrivals: np.ndarray,
     person_months: np.ndarray,
     relocated_dues: np.ndarray,
+    multipliers: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Revenue and cost per run, year and component.
 
@@ -46,6 +47,9 @@ def price(
     person_months : [n, Y, G, S]
     relocated_dues : [n, Y_due, Y_arrival, P]
         Payment parts due to persons already relocated.
+    multipliers : [n, Y, C], optional
+        Level and policy factors: by calendar year on per-month and fixed amounts, by year of
+        arrival on scheduled payments.
 
     Returns
     -------
@@ -57,10 +61,19 @@ def price(
     cost = np.einsum("nygs,ygsc->nyc", pm, model.cost_rate)
     revenue += model.fixed_revenue[None]
     cost += model.fixed_cost[None]
+    if multipliers is not None:
+        revenue *= multipliers
+        cost *= multipliers
     arrivals = arrivals.astype(np.float64, copy=False)
     for p, W in enumerate(_weights(model)):
         g, c = model.part_group[p], model.part_component[p]
-        gross = arrivals[:, :, g] @ W  # [n, Y]
         lost = (1.0 - model.part_relocated_share[p]) * model.part_share[p] * model.part_amount[p]
-        revenue[:, :, c] += gross - relocated_dues[:, :, :, p] @ lost
+        if multipliers is None:
+            gross = arrivals[:, :, g] @ W  # [n, Y]
+            revenue[:, :, c] += gross - relocated_dues[:, :, :, p] @ lost
+        else:
+            by_arrival = np.repeat(multipliers[:, :, c], 12, axis=1)  # [n, T]
+            gross = (arrivals[:, :, g] * by_arrival) @ W
+            lost_n = lost[None, :] * multipliers[:, :, c]  # [n, Y_arrival]
+            revenue[:, :, c] += gross - np.einsum("nda,na->nd", relocated_dues[:, :, :, p], lost_n)
     return revenue, cost

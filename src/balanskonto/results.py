@@ -49,6 +49,18 @@ METADATA: dict[str, tuple[str, str, str]] = {
         "Monte Carlo standard error of expected_balance",
         "sample standard deviation / sqrt(runs)",
     ),
+    "factor": (
+        "1",
+        "per-run factor draws",
+        "level:<component> and policy[i]:<component> are multipliers; "
+        "share:<path> is the share or annual probability used",
+    ),
+    "yearly_factor": (
+        "1",
+        "per-run, per-year factor draws",
+        "labour_market: the factor z (0 = normal, negative = weak); "
+        "arrivals: the multiplier on planned arrivals",
+    ),
     "year": ("year", "calendar year", ""),
     "quantile": ("1", "quantile level", ""),
 }
@@ -104,6 +116,10 @@ def simulation_dataset(
     arrivals: np.ndarray,
     seed: int,
     engine: str,
+    factor: np.ndarray | None = None,
+    factor_names: list[str] | None = None,
+    yearly_factor: np.ndarray | None = None,
+    yearly_factor_names: list[str] | None = None,
 ) -> xr.Dataset:
     """Run-level arrays → the Dataset with quantiles, p_deficit and provenance.
 
@@ -143,6 +159,12 @@ def simulation_dataset(
         coords={"run": np.arange(runs), "quantile": q, **_coords(model)},
         attrs=_provenance(config, model, seed=seed, runs=runs, engine=engine),
     )
+    if factor_names:
+        ds["factor"] = (("run", "factor_name"), factor)
+        ds = ds.assign_coords(factor_name=list(factor_names))
+    if yearly_factor_names:
+        ds["yearly_factor"] = (("run", "year", "yearly_factor_name"), yearly_factor)
+        ds = ds.assign_coords(yearly_factor_name=list(yearly_factor_names))
     return _annotate(ds)
 
 
