@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 
 from balanskonto.cli import main
@@ -14,7 +15,7 @@ def test_run_without_config_uses_the_bundled_example(tmp_path, monkeypatch, caps
     assert main(["run", "--runs", "20", "--seed", "3", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "P5" in out and "P50" in out and "P95" in out and "P(deficit)" in out
-    assert "(tkr)" in out
+    assert "(tkr;" in out
     for year in range(2026, 2034):
         assert f"\n{year} " in out
     ds = xr.load_dataset(tmp_path / "results" / "example.nc")
@@ -62,3 +63,43 @@ def test_validate_shows_what_the_exits_imply(capsys):
     # 70 % out of intro within 18 months: 60 % self-sufficient, 10 % moved
     lines = [ln for ln in out.splitlines() if ln.strip().startswith("18 ")]
     assert any("60.0 %" in ln and "10.0 %" in ln for ln in lines), lines
+
+
+def test_run_to_a_target_precision(tmp_path, capsys):
+    out = tmp_path / "t.nc"
+    code = main(
+        ["run", "--runs", "200", "--target-precision", "400000", "--quiet", "--out", str(out)]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "target: P5 of 2033 to ± 400 tkr: met" in text
+    ds = xr.load_dataset(out)
+    assert ds.attrs["target_met"] == 1 and ds.attrs["target_half_width"] <= 400_000
+    assert ds.attrs["runs"] > 200  # it had to add runs
+    # the result equals a plain run with the final number of runs
+    import balanskonto as bk
+
+    plain = bk.simulate(
+        bk.load_config(CONFIGS.parent / "src/balanskonto/data/example.toml"),
+        runs=int(ds.attrs["runs"]),
+    )
+    np.testing.assert_array_equal(plain["balance"].values, ds["balance"].values)
+
+
+def test_run_target_not_met_within_the_cap_says_so(tmp_path, capsys):
+    code = main(
+        [
+            "run",
+            "--runs",
+            "50",
+            "--target-precision",
+            "1",
+            "--max-runs",
+            "120",
+            "--quiet",
+            "--out",
+            str(tmp_path / "t.nc"),
+        ]
+    )
+    assert code == 0
+    assert "NOT met" in capsys.readouterr().out

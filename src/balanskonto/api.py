@@ -12,6 +12,7 @@ from . import results
 from .arrivals import draw_arrivals
 from .compile import CompiledModel, compile_model
 from .config import Config, ConfigError, read_config
+from .convergence import quantile_interval, runs_needed
 from .engines import ENGINES
 from .expected import expected_money
 from .money import price
@@ -61,6 +62,8 @@ def simulate(
     *,
     chunk_runs: int = DEFAULT_CHUNK_RUNS,
     progress: bool = False,
+    factors_at: dict[str, float] | None = None,
+    planned_arrivals: bool = False,
 ) -> xr.Dataset:
     """Run the Monte Carlo model.
 
@@ -71,6 +74,10 @@ def simulate(
     engine : ``"numba"`` (default) or ``"numpy"`` (the slow reference).
     chunk_runs : runs simulated together; results do not depend on it.
     progress : show a progress bar on stderr.
+    factors_at : fix uncertain factors at a quantile in every run, ``{name: q}`` with
+        ``"*"`` for all factors not named (one-at-a-time swings, variance by layer).
+    planned_arrivals : arrivals exactly as planned (the fixed split of ``per_year`` times the
+        arrivals factor) instead of Poisson or negative binomial draws.
 
     Returns
     -------
@@ -86,7 +93,9 @@ def simulate(
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
     model = compile_model(config)
-    arrays = _simulate_arrays(model, runs, seed, ENGINES[engine], chunk_runs, progress)
+    arrays = _simulate_arrays(
+        model, runs, seed, ENGINES[engine], chunk_runs, progress, factors_at, planned_arrivals
+    )
     return results.simulation_dataset(config, model, seed=seed, engine=engine, **arrays)
 
 
@@ -98,6 +107,8 @@ def _simulate_arrays(
     chunk_runs: int,
     progress: bool,
     at: dict[str, float] | None = None,
+    planned_arrivals: bool = False,
+    first_run: int = 0,
 ) -> dict[str, np.ndarray]:
     Y, G, C, S = model.years, len(model.groups), len(model.components), model.stay.shape[1]
     out = {
@@ -110,11 +121,11 @@ def _simulate_arrays(
     yearly_names: list[str] = []
     with tqdm(total=runs, unit="run", disable=not progress, desc="simulating") as bar:
         for first in range(0, runs, chunk_runs):
-            run_ids = np.arange(first, min(runs, first + chunk_runs), dtype=np.int64)
+            run_ids = first_run + np.arange(first, min(runs, first + chunk_runs), dtype=np.int64)
             chunk = slice(first, first + len(run_ids))
             draws = draw(model, seed, run_ids, at)
             tables = chunk_tables(model, draws)
-            arrivals = draw_arrivals(model, seed, run_ids, draws.arrivals)
+            arrivals = draw_arrivals(model, seed, run_ids, draws.arrivals, planned_arrivals)
             counts = engine(model, seed, run_ids, arrivals, tables)
             revenue, cost = price(
                 model,
@@ -138,6 +149,64 @@ def _simulate_arrays(
     out["factor_names"] = factor_names
     out["yearly_factor_names"] = yearly_names
     return out
+
+
+def simulate_to_precision(
+    config: Config | str | Path,
+    target: float,
+    quantile: float = 0.05,
+    *,
+    runs: int | None = None,
+    max_runs: int = 200_000,
+    seed: int | None = None,
+    engine: str = "numba",
+    chunk_runs: int = DEFAULT_CHUNK_RUNS,
+    progress: bool = False,
+) -> xr.Dataset:
+    """Add runs until the ``quantile`` of the final year's balance is known to ± ``target`` SEK
+    (the half-width of its 95 % order-statistic interval), or ``max_runs`` is reached.
+
+    Starts with ``runs`` (default ``simulation.runs``) and adds runs with the next run numbers,
+    so the result equals ``simulate`` with the final number of runs. The Dataset's attrs say
+    whether the target was met (``target_met``) and the half-width reached.
+    """
+    config = _as_config(config)
+    if not (isinstance(target, int | float) and target > 0):
+        raise ConfigError(f"--target-precision: must be a positive amount in SEK (got {target!r})")
+    if not 0.0 < quantile < 1.0:
+        raise ConfigError(f"--target-quantile: must lie in (0, 1) (got {quantile!r})")
+    runs = _check_whole("runs", config.simulation.runs if runs is None else runs)
+    max_runs = _check_whole("max_runs", max(max_runs, runs))
+    seed = _check_whole("seed", config.simulation.seed if seed is None else seed, minimum=0)
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
+    model = compile_model(config)
+    arrays = _simulate_arrays(model, runs, seed, ENGINES[engine], chunk_runs, progress)
+    while True:
+        net = arrays["revenue"].sum(-1) - arrays["cost"].sum(-1)  # [run, year]
+        balance = model.opening + net.sum(-1)  # the final year's balance
+        lower, upper = quantile_interval(balance, quantile)
+        half = float(upper - lower) / 2
+        done = arrays["revenue"].shape[0]
+        if half <= target or done >= max_runs:
+            break
+        wanted = int(runs_needed(done, half, target) * 1.1) + 1
+        more = min(max_runs, max(wanted, done + chunk_runs)) - done
+        extra = _simulate_arrays(
+            model, more, seed, ENGINES[engine], chunk_runs, progress, first_run=done
+        )
+        arrays = {
+            k: (np.concatenate([v, extra[k]]) if isinstance(v, np.ndarray) else v)
+            for k, v in arrays.items()
+        }
+    ds = results.simulation_dataset(config, model, seed=seed, engine=engine, **arrays)
+    ds.attrs.update(
+        target_precision=float(target),
+        target_quantile=float(quantile),
+        target_half_width=half,
+        target_met=int(half <= target),
+    )
+    return ds
 
 
 def expected(config: Config | str | Path) -> xr.Dataset:

@@ -36,13 +36,15 @@ def draw_arrivals(
     seed: int,
     run_ids: np.ndarray,
     multiplier: np.ndarray | None = None,
+    planned: bool = False,
 ) -> np.ndarray:
     """Persons arriving, ``[run, month, group]`` (int64), for the given global run numbers.
 
     ``multiplier [run, year]`` (the arrivals factor of :mod:`balanskonto.uncertainty`)
     scales the planned counts before the random variation: a fixed count becomes the
     nearest whole number of ``per_year · multiplier``; a Poisson or negative binomial mean
-    is multiplied.
+    is multiplied. ``planned`` gives every distribution the fixed split of the (multiplied)
+    planned counts, without random variation.
 
     ``fixed``: the deterministic split (DESIGN §3.6). ``poisson``: each group and month
     Poisson with mean ``per_year · mix / 12``. ``negative_binomial``: the same means times a
@@ -50,10 +52,11 @@ def draw_arrivals(
     count has mean ``per_year`` and coefficient of variation ``cv``.
     """
     n, T, G = len(run_ids), model.months, len(model.groups)
-    if model.distribution == "fixed":
-        if multiplier is None:
+    if model.distribution == "fixed" or planned:
+        if multiplier is None and model.distribution == "fixed":
             return np.broadcast_to(model.fixed_arrivals, (n, T, G)).copy()
-        counts = np.rint(model.per_year[None, :] * multiplier)
+        m = np.ones((n, model.years)) if multiplier is None else multiplier
+        counts = np.rint(model.per_year[None, :] * m)
         return np.stack([fixed_split(c, model.mix) for c in counts])
     means = monthly_means(model)
     out = np.empty((n, T, G), dtype=np.int64)

@@ -1,8 +1,8 @@
 """The two Monte Carlo engines, with one signature.
 
 ``engine(model, seed, run_ids, arrivals, tables) -> Counts``: person-months per year, group
-and state, and the payment parts that fell due after a person had relocated. The engines know nothing
-about money; :mod:`balanskonto.money` turns counts into SEK.
+and state, and the payment parts that fell due after a person had relocated. The engines know
+nothing about money; :mod:`balanskonto.money` turns counts into SEK.
 
 - ``numba`` (default): individual-level kernel in :mod:`balanskonto._kernels`, ``prange`` over
   runs, streaming (no per-person arrays), counter-based uniforms keyed by

@@ -14,6 +14,11 @@ import xarray as xr
 from . import __version__
 from .compile import CompiledModel
 from .config import STATES, Config
+from .convergence import proportion_standard_error, quantile_standard_error
+from .risk import depletion_distribution, reserve_needed
+
+#: Probability levels of ``reserve_needed``.
+RESERVE_LEVELS = (0.90, 0.95)
 
 # name: (units, long_name, description). Declared once, applied in `_annotate`.
 METADATA: dict[str, tuple[str, str, str]] = {
@@ -61,7 +66,28 @@ METADATA: dict[str, tuple[str, str, str]] = {
         "labour_market: the factor z (0 = normal, negative = weak); "
         "arrivals: the multiplier on planned arrivals",
     ),
+    "balance_quantile_se": (
+        "SEK",
+        "Monte Carlo standard error of balance_quantile",
+        "order-statistic estimate, see balanskonto.convergence",
+    ),
+    "deficit_quantile_se": (
+        "SEK",
+        "Monte Carlo standard error of deficit_quantile",
+        "order-statistic estimate, see balanskonto.convergence",
+    ),
+    "p_deficit_se": ("1", "Monte Carlo standard error of p_deficit", "sqrt(p (1 - p) / runs)"),
+    "p_first_depletion": ("1", "probability that the account first goes negative this year", ""),
+    "p_depleted_by": ("1", "probability that the account has been negative by this year", ""),
+    "p_never_depleted": ("1", "probability that the account never goes negative", ""),
+    "reserve_needed": (
+        "SEK",
+        "opening balance that keeps the account non-negative through "
+        "the year with the given probability",
+        "an order statistic of the runs' shortfalls; no re-simulation",
+    ),
     "year": ("year", "calendar year", ""),
+    "level": ("1", "probability level of reserve_needed", ""),
     "quantile": ("1", "quantile level", ""),
 }
 
@@ -159,6 +185,7 @@ def simulation_dataset(
         coords={"run": np.arange(runs), "quantile": q, **_coords(model)},
         attrs=_provenance(config, model, seed=seed, runs=runs, engine=engine),
     )
+    ds = _annotate(ds.merge(precision_and_path_risk(ds, model.opening)))
     if factor_names:
         ds["factor"] = (("run", "factor_name"), factor)
         ds = ds.assign_coords(factor_name=list(factor_names))
@@ -166,6 +193,34 @@ def simulation_dataset(
         ds["yearly_factor"] = (("run", "year", "yearly_factor_name"), yearly_factor)
         ds = ds.assign_coords(yearly_factor_name=list(yearly_factor_names))
     return _annotate(ds)
+
+
+def precision_and_path_risk(ds: xr.Dataset, opening: float) -> xr.Dataset:
+    """Monte Carlo standard errors of the quantiles and of p_deficit, the distribution of the
+    depletion year and the reserve needed (DESIGN §6, extended; docs/output.md)."""
+    balance = ds["balance"]
+    runs = balance.sizes["run"]
+    q = ds["quantile"].values
+    deficit = np.maximum(0.0, -balance)
+    se_b = np.stack([np.asarray(quantile_standard_error(balance.values, x)) for x in q])
+    se_d = np.stack([np.asarray(quantile_standard_error(deficit.values, x)) for x in q])
+    depletion = depletion_distribution(balance)
+    reserve = reserve_needed(balance, opening, RESERVE_LEVELS)
+    return xr.Dataset(
+        {
+            "balance_quantile_se": (("quantile", "year"), se_b),
+            "deficit_quantile_se": (("quantile", "year"), se_d),
+            "p_deficit_se": (
+                ("year",),
+                np.asarray(proportion_standard_error(ds["p_deficit"].values, runs)),
+            ),
+            "p_first_depletion": (("year",), np.asarray(depletion["p_first_depletion"].values)),
+            "p_depleted_by": (("year",), np.asarray(depletion["p_depleted_by"].values)),
+            "p_never_depleted": ((), float(depletion["p_never"])),
+            "reserve_needed": (("level", "year"), np.asarray(reserve.transpose("level", "year"))),
+        },
+        coords={"quantile": q, "year": ds["year"].values, "level": list(RESERVE_LEVELS)},
+    )
 
 
 def expected_dataset(

@@ -1,0 +1,75 @@
+"""Sensitivity: tornado, one-at-a-time swings, variance by layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import balanskonto as bk
+from balanskonto.sensitivity import LAYERS, one_at_a_time, tornado, variance_by_layer
+from balanskonto.uncertainty import level_quantile
+from test_uncertainty import _config
+
+UNCERTAIN = {
+    "labour_market": {"sd": 0.5, "autocorrelation": 0.5},
+    "levels": {
+        "allowance": {"dist": "lognormal", "sd": 0.3},
+        "sfi": {"dist": "uniform", "min": 0.99, "max": 1.01},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def config():
+    return _config(UNCERTAIN)
+
+
+def test_tornado_ranks_the_big_cost_factor_first(config):
+    ds = bk.simulate(config, runs=1500, seed=3)
+    t = tornado(ds)
+    final = t.isel(year=-1)
+    rho = final["rank_correlation"].to_series()
+    assert rho["level:allowance"] < -0.3  # more costly support, lower balance
+    assert rho["labour_market (mean)"] > 0.1  # a better labour market, higher balance
+    # the sfi level barely matters: within 4 standard errors of zero for a rank correlation
+    assert abs(rho["level:sfi"]) < 4 / np.sqrt(1500 - 1)
+    src = final["standardised_coefficient"].to_series()
+    assert abs(src["level:allowance"]) > abs(src["level:sfi"])
+    # the rank correlation is scipy's Spearman on the stored draws
+    f = ds["factor"].sel(factor_name="level:allowance").values
+    expected = stats.spearmanr(f, ds["balance"].isel(year=-1).values).statistic
+    assert rho["level:allowance"] == pytest.approx(expected)
+
+
+def test_tornado_without_factors_is_none(sodertalje):
+    assert tornado(bk.simulate(sodertalje, runs=5)) is None
+    assert one_at_a_time(sodertalje, runs=5) is None
+
+
+def test_one_at_a_time_swing_of_a_level_is_exact(config):
+    oat = one_at_a_time(config, runs=200, seed=4)
+    assert set(oat["factor"].values) == {"level:allowance", "level:sfi", "labour_market"}
+    # common random numbers and a linear factor: the swing is the cost at the median
+    # times the difference of the factor's P90 and P10, exactly
+    median = bk.simulate(config, runs=200, seed=4, factors_at={"*": 0.5})
+    cost = median["cost"].sel(component="allowance").mean("run").cumsum("year")
+    params = {"sd": 0.3}
+    lo, hi, mid = (level_quantile("lognormal", params, np.array([q]))[0] for q in (0.1, 0.9, 0.5))
+    swing = oat["swing"].sel(factor="level:allowance")
+    np.testing.assert_allclose(swing, -(hi - lo) / mid * cost, rtol=1e-9)
+    # a strong labour market (P90) helps the balance
+    assert (oat["swing"].sel(factor="labour_market").isel(year=slice(1, None)) > 0).all()
+
+
+def test_variance_by_layer_adds_up_and_is_zero_where_nothing_varies(sodertalje, config):
+    v = variance_by_layer(config, runs=300, seed=5)
+    assert v["layer"].values.tolist() == list(LAYERS)
+    np.testing.assert_allclose(v["contribution"].sum("layer"), v["variance"].isel(layer=-1))
+    # fixed arrivals and no arrivals factor: switching arrivals on changes nothing at all
+    np.testing.assert_array_equal(v["contribution"].sel(layer="arrivals"), 0.0)
+    assert (v["contribution"].sel(layer="labour_market").isel(year=-1) > 0).all()
+    assert (v["contribution"].sel(layer="parameters").isel(year=-1) > 0).all()
+    # the core model has only the individual layer
+    core = variance_by_layer(sodertalje.with_overrides({"simulation.years": 4}), runs=100)
+    np.testing.assert_array_equal(core["contribution"].isel(layer=slice(1, None)), 0.0)
