@@ -14,7 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, batch
+from ._format import pct as _pct
+from ._format import table as _table
+from ._format import tkr as _tkr
 from .api import expected, load_config, simulate, simulate_to_precision
 from .compile import CompiledModel, compile_model
 from .config import STATES, Config, ConfigError
@@ -27,27 +30,6 @@ EXAMPLE = "example.toml"
 
 def _example_path() -> Path:
     return Path(str(resources.files("balanskonto") / "data" / EXAMPLE))
-
-
-def _tkr(x: float) -> str:
-    return f"{x / 1000:,.0f}".replace(",", " ")
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 0) -> str:
-    """A plain-text table; the first ``left`` columns aligned left, the rest right."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i < left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
 # --------------------------------------------------------------------------------------
@@ -248,6 +230,8 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a config and show what its exits imply")
     val.add_argument("config")
     val.set_defaults(func=_cmd_validate)
+
+    batch.add_parser(sub)
     return p
 
 

@@ -20,8 +20,9 @@ from .risk import depletion_distribution, reserve_needed
 #: Probability levels of ``reserve_needed``.
 RESERVE_LEVELS = (0.90, 0.95)
 
-# name: (units, long_name, description). Declared once, applied in `_annotate`.
-METADATA: dict[str, tuple[str, str, str]] = {
+# name: (units, or None for text; long_name; description). Declared once, applied in
+# `annotate` to the Datasets of simulate, expected and batches.
+METADATA: dict[str, tuple[str | None, str, str]] = {
     "balance": (
         "SEK",
         "balance account at the end of the year",
@@ -89,20 +90,68 @@ METADATA: dict[str, tuple[str, str, str]] = {
     "year": ("year", "calendar year", ""),
     "level": ("1", "probability level of reserve_needed", ""),
     "quantile": ("1", "quantile level", ""),
+    # batches (balanskonto.batch)
+    "scenario": (None, "scenario name", "named scenarios in file order, then grid order"),
+    "scenario_other": (None, "scenario compared with", "the same names as scenario"),
+    "balance_difference": (
+        "SEK",
+        "mean difference in balance to the reference scenario",
+        "mean over runs of balance[scenario] - balance[reference], run by run (the runs are "
+        "paired: every scenario sees the same random numbers)",
+    ),
+    "balance_difference_se": (
+        "SEK",
+        "standard error of balance_difference",
+        "paired: sample standard deviation of the run-by-run differences / sqrt(runs); "
+        "0 for the reference",
+    ),
+    "p_worse": (
+        "1",
+        "probability of a lower balance than the reference",
+        "share of runs in which the scenario ends the year with a lower balance than the "
+        "reference in the same run (equal balances are not worse)",
+    ),
+    "p_worse_pairwise": (
+        "1",
+        "probability of a lower final-year balance than scenario_other",
+        "share of runs in which scenario ends the last year with a lower balance than "
+        "scenario_other in the same run",
+    ),
+    "scenario_overrides": (
+        None,
+        "the scenario's overrides (TOML)",
+        'one line per override, "dotted.path" = value, applied in this order onto the base '
+        "config; empty for the base as it is",
+    ),
+    "scenario_config_toml": (
+        None,
+        "the scenario's config (TOML)",
+        "the base file's text for a scenario without overrides, else the canonical TOML of "
+        "the changed config; with the Dataset's seed and runs it reproduces the scenario",
+    ),
+    "scenario_config_sha256": (None, "SHA-256 of scenario_config_toml", ""),
 }
 
 
-def _annotate(ds: xr.Dataset) -> xr.Dataset:
+def annotate(ds: xr.Dataset) -> xr.Dataset:
+    """Set units, long names and descriptions from :data:`METADATA` (in place)."""
     for name, (units, long_name, description) in METADATA.items():
         if name in ds.variables:
-            ds[name].attrs.update(units=units, long_name=long_name)
+            ds[name].attrs["long_name"] = long_name
+            if units is not None:
+                ds[name].attrs["units"] = units
             if description:
                 ds[name].attrs["description"] = description
     return ds
 
 
-def _provenance(config: Config, model: CompiledModel, **extra: Any) -> dict[str, Any]:
+def version_stamp() -> dict[str, str]:
+    """``balanskonto_version`` and ``created`` (UTC, ISO 8601) for a Dataset's attributes."""
     created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return {"balanskonto_version": __version__, "created": created}
+
+
+def _provenance(config: Config, model: CompiledModel, **extra: Any) -> dict[str, Any]:
     return {
         "title": model.title,
         "municipality": config.meta.municipality,
@@ -111,8 +160,7 @@ def _provenance(config: Config, model: CompiledModel, **extra: Any) -> dict[str,
         "opening_balance": model.opening,
         "units": "SEK",
         **extra,
-        "balanskonto_version": __version__,
-        "created": created,
+        **version_stamp(),
         "config_sha256": config.sha256,
         "config_toml": config.toml,
     }
@@ -185,14 +233,14 @@ def simulation_dataset(
         coords={"run": np.arange(runs), "quantile": q, **_coords(model)},
         attrs=_provenance(config, model, seed=seed, runs=runs, engine=engine),
     )
-    ds = _annotate(ds.merge(precision_and_path_risk(ds, model.opening)))
+    ds = annotate(ds.merge(precision_and_path_risk(ds, model.opening)))
     if factor_names:
         ds["factor"] = (("run", "factor_name"), factor)
         ds = ds.assign_coords(factor_name=list(factor_names))
     if yearly_factor_names:
         ds["yearly_factor"] = (("run", "year", "yearly_factor_name"), yearly_factor)
         ds = ds.assign_coords(yearly_factor_name=list(yearly_factor_names))
-    return _annotate(ds)
+    return annotate(ds)
 
 
 def precision_and_path_risk(ds: xr.Dataset, opening: float) -> xr.Dataset:
@@ -246,7 +294,7 @@ def expected_dataset(
         coords=_coords(model),
         attrs=_provenance(config, model, engine="expected"),
     )
-    return _annotate(ds)
+    return annotate(ds)
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
