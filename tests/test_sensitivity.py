@@ -73,3 +73,43 @@ def test_variance_by_layer_adds_up_and_is_zero_where_nothing_varies(sodertalje, 
     # the core model has only the individual layer
     core = variance_by_layer(sodertalje.with_overrides({"simulation.years": 4}), runs=100)
     np.testing.assert_array_equal(core["contribution"].isel(layer=slice(1, None)), 0.0)
+
+
+def test_sensitivity_command_prints_and_writes(tmp_path, capsys, config):
+    import xarray as xr
+
+    from balanskonto import config as config_module
+    from balanskonto.cli import main
+
+    path = tmp_path / "c.toml"
+    import tomli_w
+
+    path.write_text(tomli_w.dumps(config.to_dict()))
+    assert config_module.read_config(path).uncertainty.levels
+    out = tmp_path / "s.nc"
+    assert main(["sensitivity", str(path), "--runs", "200", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "level:allowance" in text and "Variance of the balance by layer" in text
+    assert "The P5 runs against the median runs" in text
+    ds = xr.load_dataset(out)
+    assert {"rank_correlation", "swing", "layer_share", "tail_attribution"} <= set(ds.data_vars)
+    # the tail attribution adds up to the gap between the two sets of runs
+    tail = ds["tail_attribution"]
+    assert tail.attrs["n_tail"] >= 10 and tail.attrs["n_median"] >= 20
+    assert float(tail.sum()) == pytest.approx(tail.attrs["balance_gap"], rel=1e-9)
+    assert tail.attrs["balance_gap"] < 0  # the P5 runs are below the median runs
+    assert main(["sensitivity", str(path), "--runs", "20", "--year", "1990"]) == 2
+
+
+def test_exempel_2026_has_every_uncertainty_and_runs(capsys):
+    from conftest import CONFIGS
+
+    config = bk.load_config(CONFIGS / "exempel_2026.toml")
+    unc = config.uncertainty
+    assert unc.labour_market and unc.arrivals and unc.levels and unc.shares and config.policy
+    ds = bk.simulate(config, runs=200, seed=1)
+    assert set(ds["yearly_factor_name"].values) == {"labour_market", "arrivals"}
+    assert len(ds["factor_name"]) == len(unc.levels) + len(unc.shares) + len(config.policy)
+    # a shared factor widens the spread well beyond individual noise alone
+    v = variance_by_layer(config, runs=200, seed=1)
+    assert float(v["share"].sel(layer="individual").isel(year=-1)) < 0.5

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 def tkr(x: float) -> str:
     """SEK as whole tkr with a space as thousands separator, the Swedish way: 12 345."""
-    return f"{x / 1000:,.0f}".replace(",", " ")
+    value = round(x / 1000) or 0  # no "-0" for a tiny negative amount
+    return f"{value:,d}".replace(",", " ")
 
 
 def pct(x: float) -> str:

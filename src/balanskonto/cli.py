@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, batch
+from . import __version__, batch, sensitivity
 from ._format import pct as _pct
 from ._format import table as _table
 from ._format import tkr as _tkr
@@ -232,6 +232,7 @@ def _parser() -> argparse.ArgumentParser:
     val.set_defaults(func=_cmd_validate)
 
     batch.add_parser(sub)
+    sensitivity.add_parser(sub)
     return p
 
 

@@ -17,8 +17,11 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
+from ._format import pct, table, tkr
 from .api import _as_config, simulate
-from .config import Config
+from .config import Config, ConfigError
+from .results import version_stamp, write_netcdf
+from .risk import tail_attribution
 
 #: Layers in the order they are switched on, with the factors each brings.
 LAYERS = ("individual", "arrivals", "labour_market", "parameters")
@@ -204,3 +207,147 @@ def variance_by_layer(
     out["contribution"].attrs.update(units="SEK2", long_name="variance added by the layer")
     out["share"].attrs.update(units="1", long_name="share of the total variance")
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Command line: balanskonto sensitivity CONFIG
+# --------------------------------------------------------------------------------------
+def report(
+    config: Config | str | Path,
+    runs: int | None = None,
+    seed: int | None = None,
+    year: int | None = None,
+    engine: str = "numba",
+    swing_runs: int | None = None,
+) -> xr.Dataset:
+    """Everything of this module for one config, as one Dataset: the tornado, the swings, the
+    variance by layer and the attribution of the P5 tail to components (for ``year``,
+    default the last)."""
+    config = _as_config(config)
+    ds = simulate(config, runs=runs, seed=seed, engine=engine)
+    runs = ds.sizes["run"]
+    years = ds["year"].values
+    year = int(years[-1]) if year is None else year
+    if year not in years:
+        raise ConfigError(f"--year: must be one of {years[0]}–{years[-1]} (got {year})")
+    swing_runs = swing_runs or min(runs, 1000)
+    tail = tail_attribution(ds["balance"], ds["revenue"], ds["cost"], year, tail=0.05)
+    parts = [
+        tail.rename("tail_attribution").to_dataset(),
+        variance_by_layer(config, swing_runs, seed, engine).rename(
+            {
+                "variance": "layer_variance",
+                "contribution": "layer_contribution",
+                "share": "layer_share",
+            }
+        ),
+    ]
+    torn = tornado(ds)
+    if torn is not None:
+        parts.append(torn)
+        oat = one_at_a_time(config, swing_runs, seed, engine=engine)
+        parts.append(oat.rename({"factor": "swing_factor"}))
+    out = xr.merge(parts, combine_attrs="drop")
+    out["tail_attribution"].attrs.update(
+        units="SEK",
+        long_name=f"contribution to the gap between the P5 runs and the median runs in {year}",
+        description="cumulative revenue − cost of the component, mean over the runs at or "
+        "below P5 minus the mean over the runs within ± 5 % of the median",
+        balance_gap=tail.attrs["balance_gap"],
+        n_tail=tail.attrs["n_tail"],
+        n_median=tail.attrs["n_median"],
+    )
+    out.attrs.update(
+        title=ds.attrs["title"],
+        seed=ds.attrs["seed"],
+        runs=runs,
+        swing_runs=swing_runs,
+        year=year,
+        engine=engine,
+        config_sha256=ds.attrs["config_sha256"],
+        config_toml=ds.attrs["config_toml"],
+        **version_stamp(),
+    )
+    return out
+
+
+def summary(out: xr.Dataset) -> str:
+    """The tables ``balanskonto sensitivity`` prints (tkr)."""
+    year = out.attrs["year"]
+    lines = [f"{out.attrs['title']}: what drives the balance at the end of {year}"]
+    if "rank_correlation" in out:
+        rho = out["rank_correlation"].sel(year=year)
+        src = out["standardised_coefficient"].sel(year=year)
+        swing = out["swing"].sel(year=year)
+        order = np.argsort(-np.abs(np.nan_to_num(rho.values)))
+        rows = []
+        for i in order:
+            name = str(rho["factor"].values[i])
+            plain = name.removesuffix(" (mean)")
+            s = swing.sel(swing_factor=plain).item() if plain in swing["swing_factor"] else np.nan
+            rows.append(
+                [
+                    name,
+                    f"{rho.values[i]:+.2f}",
+                    f"{src.values[i]:+.2f}",
+                    "" if np.isnan(s) else tkr(s),
+                ]
+            )
+        lines += [
+            "",
+            f"Factors ({out.attrs['runs']} runs; swing: mean balance with the factor at P90 "
+            f"minus at P10, others at their median, {out.attrs['swing_runs']} runs, tkr)",
+            table(["factor", "rank corr.", "std. coef.", "swing"], rows, left=1),
+        ]
+    else:
+        lines += ["", "No uncertain factors in the config: only individual paths and arrivals."]
+    share = out["layer_share"].sel(year=year)
+    var = out["layer_variance"].sel(year=year)
+    rows = [
+        [
+            str(layer),
+            pct(float(share.sel(layer=layer))),
+            tkr(float(np.sqrt(max(var.sel(layer=layer).item(), 0.0)))),
+        ]
+        for layer in out["layer"].values
+    ]
+    lines += [
+        "",
+        "Variance of the balance by layer (switched on in this order)",
+        table(["layer", "share", "sd with layers so far"], rows, left=1),
+    ]
+    tail = out["tail_attribution"]
+    order = np.argsort(tail.values)
+    rows = [[str(tail["component"].values[i]), tkr(tail.values[i])] for i in order]
+    lines += [
+        "",
+        "The P5 runs against the median runs, by component (tkr; negative = makes "
+        "the bad runs worse)",
+        table(["component", "contribution"], rows, left=1),
+    ]
+    return "\n".join(lines)
+
+
+def _cmd_sensitivity(args) -> int:
+    out = report(args.config, runs=args.runs, seed=args.seed, year=args.year, engine=args.engine)
+    print(summary(out))
+    if args.out:
+        path = Path(args.out)
+        if path.suffix != ".nc":
+            raise ConfigError(
+                f"--out: the output is a NetCDF file ending in .nc (got {args.out!r})"
+            )
+        write_netcdf(out, path)
+        print(f"wrote {path}")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("sensitivity", help="which assumptions drive the deficit risk")
+    p.add_argument("config")
+    p.add_argument("--runs", type=int, help="runs (default: simulation.runs)")
+    p.add_argument("--seed", type=int, help="random seed (default: simulation.seed)")
+    p.add_argument("--year", type=int, help="the year to explain (default: the last)")
+    p.add_argument("--out", help="write the results as NetCDF")
+    p.add_argument("--engine", choices=["numba", "numpy"], default="numba")
+    p.set_defaults(func=_cmd_sensitivity)
