@@ -160,3 +160,18 @@ def test_numba_num_threads_environment_1_and_2_identical(tmp_path):
         digests.append(out.stdout.strip())
     assert len(digests[0]) == 64
     assert digests[0] == digests[1]
+
+
+def test_chunks_of_runs_assemble_to_the_same_dataset():
+    """simulate_runs / dataset_from_runs (the unit of distributed work) give simulate's
+    Dataset exactly, whatever the split."""
+    from balanskonto.api import dataset_from_runs, simulate_runs
+
+    from conftest import CONFIGS
+
+    config = bk.load_config(CONFIGS / "exempel_2026.toml")
+    whole = bk.simulate(config, runs=60, seed=5)
+    parts = [simulate_runs(config, 0, 17, 5), simulate_runs(config, 17, 43, 5)]
+    split = dataset_from_runs(config, parts, 5, "numba")
+    for var in whole.data_vars:
+        np.testing.assert_array_equal(whole[var].values, split[var].values, err_msg=var)

@@ -151,6 +151,45 @@ def _simulate_arrays(
     return out
 
 
+def simulate_runs(
+    config: Config,
+    first_run: int,
+    runs: int,
+    seed: int,
+    engine: str = "numba",
+    *,
+    chunk_runs: int = DEFAULT_CHUNK_RUNS,
+) -> dict:
+    """The run-level arrays of runs ``first_run … first_run + runs − 1``: the unit of work
+    for distributed execution. Concatenated in run order and passed to
+    :func:`dataset_from_runs`, chunks give exactly ``simulate(config, runs=total, seed=seed)``.
+
+    Returns
+    -------
+    dict
+        ``revenue``, ``cost`` [run, year, component] SEK; ``person_months`` [run, year, group,
+        state]; ``arrivals`` [run, year, group]; ``factor`` [run, factor], ``yearly_factor``
+        [run, year, yearly factor] and their name lists.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
+    model = compile_model(config)
+    return _simulate_arrays(
+        model, runs, seed, ENGINES[engine], chunk_runs, False, first_run=first_run
+    )
+
+
+def dataset_from_runs(config: Config, parts: list[dict], seed: int, engine: str) -> xr.Dataset:
+    """The Dataset of ``simulate`` from chunks of :func:`simulate_runs`, in run order."""
+    arrays = {
+        k: (np.concatenate([p[k] for p in parts]) if isinstance(v, np.ndarray) else v)
+        for k, v in parts[0].items()
+    }
+    return results.simulation_dataset(
+        config, compile_model(config), seed=seed, engine=engine, **arrays
+    )
+
+
 def simulate_to_precision(
     config: Config | str | Path,
     target: float,
