@@ -27,7 +27,7 @@ import numpy as np
 import balanskonto as bk
 from balanskonto.arrivals import draw_arrivals
 from balanskonto.compile import compile_model
-from balanskonto.engines import numba_engine, numpy_engine
+from balanskonto.engines import event_engine, numba_engine, numpy_engine
 from balanskonto.uncertainty import base_tables
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -85,6 +85,7 @@ def main() -> None:
         for label, engine, runs, nthreads in (
             ("numba", numba_engine, args.runs, threads),
             ("numba 1 thread", numba_engine, args.runs, 1),
+            ("event", event_engine, args.runs, threads),
             ("numpy", numpy_engine, args.numpy_runs, threads),
         ):
             run_ids = np.arange(runs, dtype=np.int64)

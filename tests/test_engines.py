@@ -43,7 +43,7 @@ def assert_mean_agrees_with_expected(config, runs, seed, engine, variables=None)
         assert_within_standard_errors(ds[var], exact[var], runs)
 
 
-@pytest.mark.parametrize(("engine", "runs"), [("numba", 2000), ("numpy", 300)])
+@pytest.mark.parametrize(("engine", "runs"), [("numba", 2000), ("event", 2000), ("numpy", 300)])
 @pytest.mark.parametrize("name", ["sodertalje", "vingaker", "example"])
 def test_mean_agrees_with_expected_every_year(request, name, engine, runs):
     assert_mean_agrees_with_expected(request.getfixturevalue(name), runs, 101, engine)
@@ -83,7 +83,7 @@ def test_numba_kernel_matches_the_naive_reference_exactly(example):
         np.testing.assert_array_equal(counts.relocated_dues[i], reloc)
 
 
-@pytest.mark.parametrize(("engine", "runs"), [("numba", 4000), ("numpy", 1000)])
+@pytest.mark.parametrize(("engine", "runs"), [("numba", 4000), ("event", 4000), ("numpy", 1000)])
 def test_support_cost_is_a_binomial_multiple(engine, runs):
     """Everyone leaves intro after one month: to support with probability p, else to work.
     With 120 arrivals in the first year, the second year's support cost is
@@ -116,7 +116,7 @@ def test_support_cost_is_a_binomial_multiple(engine, runs):
     assert stats.chisquare(obs, exp * obs.sum() / exp.sum()).pvalue > P_MIN
 
 
-@pytest.mark.parametrize("engine", ["numba", "numpy"])
+@pytest.mark.parametrize("engine", ["numba", "event", "numpy"])
 def test_same_seed_same_results_and_runs_do_not_depend_on_chunks(example, engine):
     a = bk.simulate(example, runs=40, seed=9, engine=engine)
     b = bk.simulate(example, runs=40, seed=9, engine=engine, chunk_runs=7)
@@ -128,7 +128,8 @@ def test_same_seed_same_results_and_runs_do_not_depend_on_chunks(example, engine
     assert not np.array_equal(a["balance"].values, d["balance"].values)
 
 
-def test_thread_count_does_not_change_results(example):
+@pytest.mark.parametrize("engine", ["numba", "event"])
+def test_thread_count_does_not_change_results(example, engine):
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("needs 2 numba threads")
     previous = numba.get_num_threads()
@@ -136,7 +137,7 @@ def test_thread_count_does_not_change_results(example):
         results = []
         for threads in (1, 2):
             numba.set_num_threads(threads)
-            results.append(bk.simulate(example, runs=64, seed=3)["balance"].values)
+            results.append(bk.simulate(example, runs=64, seed=3, engine=engine)["balance"].values)
     finally:
         numba.set_num_threads(previous)
     np.testing.assert_array_equal(results[0], results[1])
@@ -175,3 +176,26 @@ def test_chunks_of_runs_assemble_to_the_same_dataset():
     split = dataset_from_runs(config, parts, 5, "numba")
     for var in whole.data_vars:
         np.testing.assert_array_equal(whole[var].values, split[var].values, err_msg=var)
+
+
+SHOCKS = {"labour_market": {"sd": 0.5, "autocorrelation": 0.6, "relapse_effect": 0.5}}
+
+
+@pytest.mark.parametrize("name", ["sodertalje", "example", "example+shocks"])
+def test_event_engine_agrees_with_the_stepping_engine_in_distribution(request, name):
+    """Final balance (Kolmogorov–Smirnov, Levene) and every year's persons by state (mean
+    within 4 standard errors of the difference) agree; fixed seeds. With labour-market
+    shocks the tables change every year, which the event engine handles by drawing again at
+    each year end."""
+    config = request.getfixturevalue(name.split("+")[0])
+    if name.endswith("+shocks"):
+        config = config.with_overrides({"uncertainty": SHOCKS})
+    step = bk.simulate(config, runs=1500, seed=21, engine="numba")
+    event = bk.simulate(config, runs=1500, seed=21, engine="event")
+    a, b = step["balance"].isel(year=-1).values, event["balance"].isel(year=-1).values
+    assert stats.ks_2samp(a, b).pvalue > P_MIN
+    assert stats.levene(a, b).pvalue > P_MIN
+    py_a, py_b = step["person_years"], event["person_years"]
+    se = np.sqrt(py_a.var("run", ddof=1) / 1500 + py_b.var("run", ddof=1) / 1500)
+    diff = abs(py_a.mean("run") - py_b.mean("run"))
+    assert float((diff - N_SE * se - 1e-9).max()) <= 0

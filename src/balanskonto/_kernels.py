@@ -75,14 +75,24 @@ def uniforms(seed, run, arrival, group, k, months):
 
 
 @njit(inline="always", **_JIT)
-def _add_months(pm, g, s, t0, t1):
-    """Add the months ``t0 … t1 − 1`` spent in state s to ``pm[year, g, s]``."""
-    t = t0
-    while t < t1:
-        y = t // 12
-        end = min(t1, 12 * (y + 1))
-        pm[y, g, s] += end - t
-        t = end
+def _add_months(months, g, s, t0, t1):
+    """Record the months ``t0 … t1 − 1`` spent in state s: +1 at t0, −1 at t1 in a per-run
+    difference array ``months[T + 1, G, S]`` (summed into years by :func:`_to_years`)."""
+    months[t0, g, s] += 1
+    months[t1, g, s] -= 1
+
+
+@njit(inline="always", **_JIT)
+def _to_years(months, pm):
+    """Person-months per year ``pm[Y, G, S]`` from the difference array of a run."""
+    T = months.shape[0] - 1
+    G, S = months.shape[1], months.shape[2]
+    running = np.zeros((G, S), dtype=np.int64)
+    for t in range(T):
+        for g in range(G):
+            for s in range(S):
+                running[g, s] += months[t, g, s]
+                pm[t // 12, g, s] += running[g, s]
 
 
 @njit(inline="always", **_JIT)
@@ -100,7 +110,7 @@ def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_
             reloc[due // 12, arrival // 12, j] += 1
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def _simulate_person(
     key, g, arrival, T, s, stay, cum, absorbing_from, group_parts, part_kind, part_k, pm, reloc
 ):
@@ -185,7 +195,7 @@ def simulate_runs(
     for i in prange(n):
         r = np.int64(i) if per_run else np.int64(0)
         rkey = run_key(seed, run_ids[i])
-        pm = out_pm[i]
+        months = np.zeros((T + 1, G, out_pm.shape[3]), dtype=np.int64)
         reloc = out_reloc[i]
         drawn = 0
         for a in range(T):
@@ -204,7 +214,172 @@ def simulate_runs(
                         group_parts,
                         part_kind,
                         part_k,
-                        pm,
+                        months,
                         reloc,
                     )
+        _to_years(months, out_pm[i])
+        out_drawn[i] = drawn
+
+
+# --------------------------------------------------------------------------------------
+# The event-driven engine: one draw per stay instead of one per month
+# --------------------------------------------------------------------------------------
+@njit(inline="always", **_JIT)
+def uniform_open(key_of_person, counter):
+    """A uniform in the open interval (0, 1), for logarithms."""
+    x = mix64(key_of_person + (np.uint64(counter) + np.uint64(1)) * _GAMMA)
+    return (np.float64(x >> _S11) + 0.5) * _TO_UNIT
+
+
+@njit(inline="always", **_JIT)
+def _person_events(
+    key,
+    g,
+    arrival,
+    T,
+    s,
+    stay,
+    cum,
+    log_stay,
+    flat_from,
+    absorbing_from,
+    group_parts,
+    part_kind,
+    part_k,
+    pm,
+    reloc,
+):
+    """One person's path, drawing the month of each move directly; returns uniforms drawn.
+
+    In a state entered with duration d, the person leaves at the end of the first month m
+    whose cumulative survival ``Π stay`` falls to or below a uniform u, so that
+    ``P(leave at m) = S(m − 1) · (1 − stay(m))``, exactly as month-by-month stepping; in the
+    rows from ``flat_from`` on (all equal: the hazards only) the survival is geometric and
+    the month is found in one division.
+    Tables that change with the calendar year (a labour-market factor) are valid to the end
+    of the year: a stay that outlasts it is drawn again from there (the per-month decisions
+    are independent, so the remaining time given survival is drawn afresh). The destination
+    follows from a second uniform, given that the person leaves in that month's row.
+    """
+    D = stay.shape[3]
+    by_year = stay.shape[0] > 1
+    d = 1
+    t = arrival
+    seg = arrival
+    counter = 0
+    while True:
+        if d >= absorbing_from[g, s]:
+            _add_months(pm, g, s, seg, T)
+            if s == _RELOCATED:
+                _count_relocated_dues(reloc, g, arrival, seg, T, group_parts, part_kind, part_k)
+            return counter
+        y = t // 12 if by_year else 0
+        end = min(T, 12 * (y + 1)) if by_year else T
+        flat = flat_from[y, g, s] + 1  # durations from here on use the last row
+        u = uniform_open(key, counter)
+        counter += 1
+        survive = 1.0  # Π stay over the months of this draw so far
+        m = t
+        found = False
+        while m < end:
+            if d < flat:
+                survive *= stay[y, g, s, d - 1]
+                if survive <= u:
+                    found = True
+                    break
+                d += 1
+                m += 1
+            else:
+                ls = log_stay[y, g, s, D - 1]
+                if ls == 0.0:
+                    m = end
+                    break
+                # smallest n >= 1 with survive · stay^n <= u
+                x = np.log(u / survive) / ls
+                n = 1
+                if x > 1.0:
+                    n = np.int64(np.ceil(x))
+                if m + n - 1 < end:
+                    m = m + n - 1
+                    d = D
+                    found = True
+                else:
+                    d = min(D, d + (end - m))
+                    m = end
+                break
+        if not found:
+            if end == T:
+                _add_months(pm, g, s, seg, T)
+                return counter
+            t = end
+            continue
+        row = min(d, D) - 1
+        st = stay[y, g, s, row]
+        threshold = st + uniform_open(key, counter) * (1.0 - st)
+        counter += 1
+        to = 0
+        while threshold >= cum[y, g, s, row, to]:
+            to += 1
+        t = m + 1
+        _add_months(pm, g, s, seg, t)
+        if t == T:
+            return counter
+        s = to
+        d = 1
+        seg = t
+
+
+@njit(parallel=True, **_JIT)
+def simulate_runs_events(
+    seed,
+    run_ids,
+    arrivals,
+    start_state,
+    stay,
+    cum,
+    log_stay,
+    flat_from,
+    absorbing_from,
+    group_parts,
+    part_kind,
+    part_k,
+    out_pm,
+    out_reloc,
+    out_drawn,
+):
+    """As :func:`simulate_runs`, with the event-driven person kernel; ``log_stay`` is
+    ``log(stay)`` (−inf where stay is 0) and ``flat_from [R', Y', G, S]`` the first row from
+    which every row equals the last. Its uniforms are a separate stream (keyed by the
+    person and the number of the draw), so it agrees with the stepping engine in
+    distribution, not run by run."""
+    n, T, G = arrivals.shape
+    per_run = stay.shape[0] > 1
+    for i in prange(n):
+        r = np.int64(i) if per_run else np.int64(0)
+        rkey = run_key(seed ^ np.int64(0x5EED), run_ids[i])
+        months = np.zeros((T + 1, G, out_pm.shape[3]), dtype=np.int64)
+        reloc = out_reloc[i]
+        drawn = 0
+        for a in range(T):
+            for g in range(G):
+                ckey = cell_key(rkey, a, g)
+                for k in range(arrivals[i, a, g]):
+                    drawn += _person_events(
+                        person_key(ckey, k),
+                        g,
+                        a,
+                        T,
+                        start_state[g],
+                        stay[r],
+                        cum[r],
+                        log_stay[r],
+                        flat_from[r],
+                        absorbing_from[r],
+                        group_parts,
+                        part_kind,
+                        part_k,
+                        months,
+                        reloc,
+                    )
+        _to_years(months, out_pm[i])
         out_drawn[i] = drawn

@@ -65,6 +65,39 @@ def numba_engine(
     return Counts(pm, reloc, int(drawn.sum()))
 
 
+def event_engine(
+    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
+) -> Counts:
+    """Individual-level, event-driven engine (numba, parallel over runs): one draw per stay
+    for its length and one for its destination, instead of one per month."""
+    pm, reloc = _empty(model, len(run_ids))
+    drawn = np.zeros(len(run_ids), dtype=np.int64)
+    with np.errstate(divide="ignore"):
+        log_stay = np.log(tables.stay)
+    same = (tables.stay == tables.stay[..., -1:]) & (tables.cum == tables.cum[..., -1:, :]).all(-1)
+    # first row from which every row equals the last: the stay is geometric from there
+    suffix = np.flip(np.logical_and.accumulate(np.flip(same, axis=-1), axis=-1), axis=-1)
+    flat_from = np.argmax(suffix, axis=-1).astype(np.int64)
+    _kernels.simulate_runs_events(
+        np.int64(seed),
+        np.ascontiguousarray(run_ids, dtype=np.int64),
+        np.ascontiguousarray(arrivals, dtype=np.int64),
+        model.start_state,
+        tables.stay,
+        tables.cum,
+        log_stay,
+        flat_from,
+        tables.absorbing_from,
+        model.group_parts,
+        model.part_kind,
+        model.part_k,
+        pm,
+        reloc,
+        drawn,
+    )
+    return Counts(pm, reloc, int(drawn.sum()))
+
+
 def numpy_engine(
     model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
 ) -> Counts:
@@ -112,4 +145,8 @@ def numpy_engine(
 
 
 Engine = Callable[[CompiledModel, int, np.ndarray, np.ndarray, Tables], Counts]
-ENGINES: dict[str, Engine] = {"numba": numba_engine, "numpy": numpy_engine}
+ENGINES: dict[str, Engine] = {
+    "numba": numba_engine,
+    "event": event_engine,
+    "numpy": numpy_engine,
+}
