@@ -23,6 +23,8 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
+	@mkdir -p results/bench
+	$(BIN)/python -m pytest benchmarks --quick -q --benchmark-json=results/bench/quick.json
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
@@ -32,7 +34,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_engines.py
+	@mkdir -p results/bench
+	$(BIN)/python -m pytest benchmarks -q --benchmark-json=results/bench/benchmark.json
+	cd benchmarks && ../$(BIN)/python report.py --dir ../results/bench
 
 clean:
 	rm -rf $(VENV) .numba_cache results .pytest_cache
