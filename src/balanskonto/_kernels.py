@@ -157,12 +157,15 @@ def _simulate_person(
 
 @njit(parallel=True, **_JIT)
 def simulate_runs(
+    events,
     seed,
     run_ids,
     arrivals,
     start_state,
     stay,
     cum,
+    log_stay,
+    flat_from,
     absorbing_from,
     group_parts,
     part_kind,
@@ -175,11 +178,18 @@ def simulate_runs(
 
     Parameters
     ----------
+    events : bool
+        False: step every person month by month (:func:`_simulate_person`); True: draw the
+        month of each move (:func:`_person_events`), with its own stream of uniforms, so the
+        two agree in distribution, not run by run.
     arrivals : int64 [n, T, G]
         Persons arriving per run, month and group.
     stay : float64 [R', Y', G, S, D], cum : float64 [R', Y', G, S, D, S]
         Transition tables (see :mod:`balanskonto.compile`), per run when R' = n (parameter
         uncertainty) or shared when R' = 1, and per year when Y' = years.
+    log_stay : float64 [R', Y', G, S, D], flat_from : int64 [R', Y', G, S]
+        For ``events``: ``log(stay)`` (−inf where stay is 0) and the first row from which
+        every row equals the last (unused when stepping).
     absorbing_from : int64 [R', G, S]
         Duration from which a state is never left (in any year).
     out_pm : int64 [n, Y, G, S]
@@ -188,13 +198,14 @@ def simulate_runs(
         Filled with counts of payment parts due (year due, year of arrival, part) to persons
         already relocated.
     out_drawn : int64 [n]
-        Filled with the number of uniforms drawn (months actually stepped).
+        Filled with the number of uniforms drawn.
     """
     n, T, G = arrivals.shape
     per_run = stay.shape[0] > 1
+    stream = np.int64(0x5EED) if events else np.int64(0)
     for i in prange(n):
         r = np.int64(i) if per_run else np.int64(0)
-        rkey = run_key(seed, run_ids[i])
+        rkey = run_key(seed ^ stream, run_ids[i])
         months = np.zeros((T + 1, G, out_pm.shape[3]), dtype=np.int64)
         reloc = out_reloc[i]
         drawn = 0
@@ -202,21 +213,18 @@ def simulate_runs(
             for g in range(G):
                 ckey = cell_key(rkey, a, g)
                 for k in range(arrivals[i, a, g]):
-                    drawn += _simulate_person(
-                        person_key(ckey, k),
-                        g,
-                        a,
-                        T,
-                        start_state[g],
-                        stay[r],
-                        cum[r],
-                        absorbing_from[r],
-                        group_parts,
-                        part_kind,
-                        part_k,
-                        months,
-                        reloc,
-                    )
+                    key = person_key(ckey, k)
+                    if events:
+                        drawn += _person_events(
+                            key, g, a, T, start_state[g], stay[r], cum[r], log_stay[r],
+                            flat_from[r], absorbing_from[r], group_parts, part_kind, part_k,
+                            months, reloc,
+                        )  # fmt: skip
+                    else:
+                        drawn += _simulate_person(
+                            key, g, a, T, start_state[g], stay[r], cum[r], absorbing_from[r],
+                            group_parts, part_kind, part_k, months, reloc,
+                        )  # fmt: skip
         _to_years(months, out_pm[i])
         out_drawn[i] = drawn
 
@@ -327,59 +335,3 @@ def _person_events(
         s = to
         d = 1
         seg = t
-
-
-@njit(parallel=True, **_JIT)
-def simulate_runs_events(
-    seed,
-    run_ids,
-    arrivals,
-    start_state,
-    stay,
-    cum,
-    log_stay,
-    flat_from,
-    absorbing_from,
-    group_parts,
-    part_kind,
-    part_k,
-    out_pm,
-    out_reloc,
-    out_drawn,
-):
-    """As :func:`simulate_runs`, with the event-driven person kernel; ``log_stay`` is
-    ``log(stay)`` (−inf where stay is 0) and ``flat_from [R', Y', G, S]`` the first row from
-    which every row equals the last. Its uniforms are a separate stream (keyed by the
-    person and the number of the draw), so it agrees with the stepping engine in
-    distribution, not run by run."""
-    n, T, G = arrivals.shape
-    per_run = stay.shape[0] > 1
-    for i in prange(n):
-        r = np.int64(i) if per_run else np.int64(0)
-        rkey = run_key(seed ^ np.int64(0x5EED), run_ids[i])
-        months = np.zeros((T + 1, G, out_pm.shape[3]), dtype=np.int64)
-        reloc = out_reloc[i]
-        drawn = 0
-        for a in range(T):
-            for g in range(G):
-                ckey = cell_key(rkey, a, g)
-                for k in range(arrivals[i, a, g]):
-                    drawn += _person_events(
-                        person_key(ckey, k),
-                        g,
-                        a,
-                        T,
-                        start_state[g],
-                        stay[r],
-                        cum[r],
-                        log_stay[r],
-                        flat_from[r],
-                        absorbing_from[r],
-                        group_parts,
-                        part_kind,
-                        part_k,
-                        months,
-                        reloc,
-                    )
-        _to_years(months, out_pm[i])
-        out_drawn[i] = drawn

@@ -41,44 +41,24 @@ def _empty(model: CompiledModel, n: int) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def numba_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
-) -> Counts:
-    """Individual-level engine (numba, parallel over runs)."""
+def _run_kernel(
+    events: bool, model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray,
+    tables: Tables,
+) -> Counts:  # fmt: skip
     pm, reloc = _empty(model, len(run_ids))
     drawn = np.zeros(len(run_ids), dtype=np.int64)
+    if events:
+        with np.errstate(divide="ignore"):
+            log_stay = np.log(tables.stay)
+        last = tables.stay[..., -1:]
+        same = (tables.stay == last) & (tables.cum == tables.cum[..., -1:, :]).all(-1)
+        # first row from which every row equals the last: the stay is geometric from there
+        suffix = np.flip(np.logical_and.accumulate(np.flip(same, axis=-1), axis=-1), axis=-1)
+        flat_from = np.argmax(suffix, axis=-1).astype(np.int64)
+    else:
+        log_stay, flat_from = tables.stay, np.zeros(tables.stay.shape[:-1], dtype=np.int64)
     _kernels.simulate_runs(
-        np.int64(seed),
-        np.ascontiguousarray(run_ids, dtype=np.int64),
-        np.ascontiguousarray(arrivals, dtype=np.int64),
-        model.start_state,
-        tables.stay,
-        tables.cum,
-        tables.absorbing_from,
-        model.group_parts,
-        model.part_kind,
-        model.part_k,
-        pm,
-        reloc,
-        drawn,
-    )
-    return Counts(pm, reloc, int(drawn.sum()))
-
-
-def event_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
-) -> Counts:
-    """Individual-level, event-driven engine (numba, parallel over runs): one draw per stay
-    for its length and one for its destination, instead of one per month."""
-    pm, reloc = _empty(model, len(run_ids))
-    drawn = np.zeros(len(run_ids), dtype=np.int64)
-    with np.errstate(divide="ignore"):
-        log_stay = np.log(tables.stay)
-    same = (tables.stay == tables.stay[..., -1:]) & (tables.cum == tables.cum[..., -1:, :]).all(-1)
-    # first row from which every row equals the last: the stay is geometric from there
-    suffix = np.flip(np.logical_and.accumulate(np.flip(same, axis=-1), axis=-1), axis=-1)
-    flat_from = np.argmax(suffix, axis=-1).astype(np.int64)
-    _kernels.simulate_runs_events(
+        events,
         np.int64(seed),
         np.ascontiguousarray(run_ids, dtype=np.int64),
         np.ascontiguousarray(arrivals, dtype=np.int64),
@@ -96,6 +76,21 @@ def event_engine(
         drawn,
     )
     return Counts(pm, reloc, int(drawn.sum()))
+
+
+def numba_engine(
+    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
+) -> Counts:
+    """Individual-level engine (numba, parallel over runs), stepping every person-month."""
+    return _run_kernel(False, model, seed, run_ids, arrivals, tables)
+
+
+def event_engine(
+    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
+) -> Counts:
+    """Individual-level, event-driven engine (numba, parallel over runs): one draw per stay
+    for its length and one for its destination, instead of one per month."""
+    return _run_kernel(True, model, seed, run_ids, arrivals, tables)
 
 
 def numpy_engine(
