@@ -329,3 +329,17 @@ def test_unknown_component_or_share_path_is_a_config_error(example):
         )
     with pytest.raises(bk.ConfigError, match=r"policy\[0\]\.from_year"):
         example.with_overrides({"policy": [{"component": "sfi", "from_year": 1990, "factor": 0.5}]})
+
+
+def test_a_scenario_can_switch_on_uncertainty_missing_from_its_base(sodertalje):
+    """DESIGN §9: "uncertainty.labour_market.mean" = -1.0 on a base without uncertainty."""
+    down = sodertalje.with_overrides({"uncertainty.labour_market.mean": -1.0})
+    assert down.uncertainty.labour_market.mean == -1.0
+    assert down.uncertainty.labour_market.sd == 0.0
+    extra = sodertalje.with_overrides({"fixed.costs.tolk": 100.0})
+    assert extra.fixed.costs == {"tolk": 100.0}
+    # a misspelt table is still an error that names it
+    with pytest.raises(bk.ConfigError, match=r"uncertainty\.labour_markt"):
+        sodertalje.with_overrides({"uncertainty.labour_markt.mean": -1.0})
+    with pytest.raises(bk.ConfigError, match=r"groups\.nobody"):
+        sodertalje.with_overrides({"groups.nobody.states.intro.max_months": 3})

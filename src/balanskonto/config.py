@@ -773,12 +773,17 @@ def _split_path(path: str) -> list[str | int]:
 def set_dotted(raw: dict[str, Any], path: str, value: Any) -> None:
     """Set ``value`` at a dotted path in a nested dict, in place.
 
-    The last key may be new (it is validated afterwards); every key before it must exist.
+    The last key may be new (it is validated afterwards). Every key before it must exist,
+    except optional tables that a config may leave out (``uncertainty.labour_market``,
+    ``fixed.costs``, ``groups.G.states.S``, …), which are created empty, so that a scenario
+    can set ``uncertainty.labour_market.mean`` on a base without uncertainty.
     """
     steps = _split_path(path)
     node: Any = raw
     for i, step in enumerate(steps[:-1]):
         nxt = node[step] if _has(node, step) else None
+        if nxt is None and isinstance(node, dict) and _optional_table(steps[: i + 1]):
+            nxt = node[step] = {}
         if nxt is None:
             walked = path if i == 0 else _join(steps[: i + 1])
             raise ConfigError(f"{walked}: no such key in the config (override {path!r})")
@@ -792,6 +797,28 @@ def set_dotted(raw: dict[str, Any], path: str, value: Any) -> None:
         if not isinstance(node, dict):
             raise ConfigError(f"{path}: {_join(steps[:-1])} is not a table")
         node[last] = copy.deepcopy(value)
+
+
+_OPTIONAL_TOP = {"meta", "balance", "fixed", "indexation", "uncertainty"}
+_OPTIONAL_UNDER = {
+    "uncertainty": {"labour_market", "arrivals", "levels", "shares"},
+    "fixed": {"revenue", "costs"},
+}
+
+
+def _optional_table(steps: Sequence[str | int]) -> bool:
+    """Whether the table at ``steps`` may be created by an override when it is missing."""
+    if any(isinstance(s, int) for s in steps):
+        return False
+    if len(steps) == 1:
+        return steps[0] in _OPTIONAL_TOP
+    if len(steps) == 2:
+        return steps[1] in _OPTIONAL_UNDER.get(str(steps[0]), set())
+    if steps[0] == "groups" and len(steps) == 3:
+        return steps[2] in {"states", "costs", "revenue", "payments"}
+    if steps[0] == "groups" and len(steps) == 4:
+        return steps[2] in {"states", "costs", "revenue"}
+    return False
 
 
 def _has(node: Any, step: str | int) -> bool:
