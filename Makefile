@@ -20,8 +20,8 @@ run: $(STAMP)
 	$(BIN)/balanskonto run
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
 	$(BIN)/python -m pytest
 	@mkdir -p results/bench
 	$(BIN)/python -m pytest benchmarks --quick -q --benchmark-json=results/bench/quick.json
@@ -30,8 +30,8 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
 
 bench: $(STAMP)
 	@mkdir -p results/bench

@@ -23,6 +23,7 @@ from .compile import CompiledModel, compile_model
 from .config import STATES, Config, ConfigError
 from .engines import ENGINES
 from .expected import occupancy
+from .report import cli as report_cli
 from .results import write_netcdf
 
 EXAMPLE = "example.toml"
@@ -64,6 +65,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     write_netcdf(ds, out)
     print(f"wrote {out}")
+    if args.report:
+        from .report import report
+
+        folder = out.parent / f"{out.stem}_rapport"
+        written = report(ds, folder, lang=args.lang, config=config)
+        files = ", ".join(str(path) for key, path in written.items() if ":" not in key)
+        print(f"wrote the risk appendix: {files}")
     return 0
 
 
@@ -221,6 +229,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--target-quantile", type=float, default=0.05, help="default 0.05 (P5)")
     run.add_argument("--max-runs", type=int, default=200_000, help="cap for --target-precision")
+    run.add_argument(
+        "--report", action="store_true", help="also write the risk appendix (<out>_rapport/)"
+    )
+    run.add_argument("--lang", choices=["sv", "en"], default="sv", help="language of --report")
     run.set_defaults(func=_cmd_run)
 
     exp = sub.add_parser("expected", help="print the deterministic expectation per year")
@@ -233,6 +245,7 @@ def _parser() -> argparse.ArgumentParser:
 
     batch.add_parser(sub)
     sensitivity.add_parser(sub)
+    report_cli.add_parser(sub)
     return p
 
 

@@ -1,0 +1,194 @@
+"""Everything the appendix shows, computed once from a simulation Dataset.
+
+:func:`collect` checks the Dataset, recomputes the deterministic plan (``expected``) from its
+``config_toml``, and computes the tail attribution and the tornado. The figures, the table of
+named quantities and the tables of the appendix all read from the :class:`ReportData` it
+returns, so nothing is computed twice or in two ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ..api import expected
+from ..config import Config, ConfigError, parse_config
+from ..risk import tail_attribution
+from ..sensitivity import tornado
+from .assumptions import Assumption, opening_comment, parse_assumptions
+
+#: Variables a simulation result must have for the appendix (docs/output.md).
+REQUIRED = (
+    "balance",
+    "revenue",
+    "cost",
+    "person_years",
+    "balance_quantile",
+    "balance_quantile_se",
+    "p_deficit",
+    "p_deficit_se",
+    "expected_balance",
+    "mc_standard_error",
+    "p_first_depletion",
+    "p_depleted_by",
+    "p_never_depleted",
+    "reserve_needed",
+)
+#: Share of the worst runs in the tail attribution.
+TAIL = 0.05
+
+
+class ReportError(ConfigError):
+    """A Dataset or an argument the appendix cannot be made from (exit code 2 on the CLI)."""
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The inputs of every part of the appendix.
+
+    Attributes
+    ----------
+    ds : the simulation Dataset (docs/output.md).
+    config : the config parsed from ``ds.attrs["config_toml"]`` (None if it does not parse).
+    plan : ``balanskonto.expected(config)`` (None without a config): the deterministic path.
+    tail : ``tail_attribution`` for the last year, SEK per component (P5 runs vs median runs).
+    tornado : ``balanskonto.sensitivity.tornado(ds)``; None without uncertainty factors.
+    assumptions : every key of the config text with its source comment.
+    opening_comment : the comment block that opens the config file.
+    """
+
+    ds: xr.Dataset
+    config: Config | None
+    plan: xr.Dataset | None
+    tail: xr.DataArray
+    tornado: xr.Dataset | None
+    assumptions: tuple[Assumption, ...]
+    opening_comment: str
+
+    @property
+    def years(self) -> np.ndarray:
+        return self.ds["year"].values
+
+    @property
+    def last_year(self) -> int:
+        return int(self.ds["year"].values[-1])
+
+
+def check_dataset(ds: xr.Dataset) -> None:
+    """Raise :class:`ReportError` unless ``ds`` is one simulation result (not a batch)."""
+    if not isinstance(ds, xr.Dataset):
+        raise ReportError(f"dataset: expected an xarray.Dataset (got {type(ds).__name__})")
+    if "scenario" in ds.dims:
+        raise ReportError(
+            "dataset: a batch result (it has a scenario dimension); make the appendix for one "
+            "scenario: ds.sel(scenario=NAME) in Python"
+        )
+    missing = [name for name in REQUIRED if name not in ds.variables]
+    if missing or "run" not in ds.dims:
+        raise ReportError(
+            "dataset: not a balanskonto simulation result (missing "
+            f"{', '.join(missing) or 'the run dimension'}); make one with `balanskonto run`"
+        )
+    if "config_toml" not in ds.attrs:
+        raise ReportError("dataset: no config_toml attribute; make it with `balanskonto run`")
+
+
+def collect(ds: xr.Dataset, config: Config | None = None) -> ReportData:
+    """Check ``ds`` and compute the plan, the tail attribution and the tornado.
+
+    Parameters
+    ----------
+    ds : a Dataset from :func:`balanskonto.simulate` (or read from its NetCDF file).
+    config : the config that made it; default: parsed from ``ds.attrs["config_toml"]``.
+        A config whose text differs from the Dataset's (another SHA-256) is refused.
+    """
+    check_dataset(ds)
+    text = str(ds.attrs["config_toml"])
+    if config is not None and config.sha256 != ds.attrs.get("config_sha256", config.sha256):
+        raise ReportError(
+            "config: it is not the config of this result (SHA-256 differs); leave config out "
+            "to use the result's own config_toml"
+        )
+    if config is None:
+        config = _parse(text)
+    last = ds["year"].values[-1]
+    tail = tail_attribution(ds["balance"], ds["revenue"], ds["cost"], last, tail=TAIL)
+    return ReportData(
+        ds=ds,
+        config=config,
+        plan=_plan(config, ds),
+        tail=tail,
+        tornado=_tornado(ds),
+        assumptions=tuple(_assumptions(text)),
+        opening_comment=opening_comment(text),
+    )
+
+
+def _parse(text: str) -> Config | None:
+    try:
+        return parse_config(text)
+    except ConfigError:
+        return None
+
+
+def _plan(config: Config | None, ds: xr.Dataset) -> xr.Dataset | None:
+    if config is None:
+        return None
+    try:
+        plan = expected(config)
+    except ConfigError:
+        return None
+    if not np.array_equal(plan["year"].values, ds["year"].values):
+        return None
+    return plan
+
+
+def _tornado(ds: xr.Dataset) -> xr.Dataset | None:
+    out = tornado(ds)
+    if out is None or np.isnan(out["rank_correlation"].values[:, -1]).all():
+        return None
+    return out
+
+
+def _assumptions(text: str) -> list[Assumption]:
+    try:
+        return parse_assumptions(text)
+    except ValueError:
+        return []
+
+
+def exit_targets(config: Config | None) -> dict[str, str]:
+    """Share path → the state its exit leads to, for the factor labels of the tornado."""
+    if config is None:
+        return {}
+    out = {}
+    for gname, group in config.groups.items():
+        for sname, spec in group.states.items():
+            for i, ex in enumerate(spec.exits):
+                for field in ("share", "annual_probability"):
+                    out[f"groups.{gname}.states.{sname}.exits[{i}].{field}"] = ex.to
+    return out
+
+
+def persons_by_state(ds: xr.Dataset) -> xr.DataArray:
+    """``person_years`` summed over groups: (run, year, state), persons (yearly average)."""
+    return ds["person_years"].sum("group")
+
+
+def balance_quantiles(ds: xr.Dataset, qs: tuple[float, ...]) -> xr.DataArray:
+    """Quantiles of the balance over runs, (quantile, year) SEK: the Dataset's own
+    ``balance_quantile`` where it has the level, else numpy's linear method on ``balance``
+    (the method that made ``balance_quantile``)."""
+    have = ds["quantile"].values
+    rows = []
+    for q in qs:
+        hit = np.flatnonzero(np.isclose(have, q))
+        if hit.size:
+            rows.append(ds["balance_quantile"].isel(quantile=int(hit[0])).values)
+        else:
+            rows.append(np.quantile(ds["balance"].transpose("run", "year").values, q, axis=0))
+    return xr.DataArray(
+        np.array(rows), dims=("quantile", "year"), coords={"quantile": list(qs), "year": ds.year}
+    )

@@ -1,0 +1,101 @@
+"""The appendix's tables as an Excel workbook (openpyxl), one sheet per table.
+
+Numbers are stored as numbers with a number format, never as text: amounts in tkr (the
+Dataset's SEK / 1000, unrounded, shown as whole tkr), shares as fractions shown as per cent,
+years as integers. Excel shows them with the reader's own separators. A text that starts with
+``=`` is stored as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import numbers
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .document import EXCEL_FORMATS, SEK_KINDS, Document, Table, is_missing
+from .i18n import toml_value
+
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+_BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (at most 31 characters, none of ``[]:*?/\\``)."""
+    base = name.translate(_BAD_SHEET_CHARS)[:31] or "Sheet"
+    out, k = base, 2
+    while out.lower() in taken:
+        out = f"{base[: 31 - len(str(k)) - 1]} {k}"
+        k += 1
+    taken.add(out.lower())
+    return out
+
+
+def _value(value: Any, kind: str, lang: str) -> tuple[Any, str | None]:
+    """(cell value, number format) of a raw table value."""
+    if is_missing(value):
+        return None, None
+    if isinstance(value, bool):
+        return value, None
+    if isinstance(value, numbers.Real) and kind in SEK_KINDS:
+        return float(value) / 1000.0, EXCEL_FORMATS[kind]
+    if isinstance(value, numbers.Integral):
+        return int(value), EXCEL_FORMATS.get(kind, "General")
+    if isinstance(value, numbers.Real):
+        return float(value), EXCEL_FORMATS.get(kind, "General")
+    if isinstance(value, str):
+        return value, None
+    return toml_value(value, lang), None  # a list or table of a config, as one line of text
+
+
+def _write_cell(ws, row: int, col: int, value: Any, kind: str, lang: str) -> None:
+    cell_value, fmt = _value(value, kind, lang)
+    cell = ws.cell(row=row, column=col, value=cell_value)
+    if isinstance(cell_value, str):
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        cell.alignment = Alignment(wrap_text=len(cell_value) > 60, vertical="top")
+    if fmt:
+        cell.number_format = fmt
+
+
+def _sheet(wb: Workbook, t: Table, taken: set[str], lang: str) -> None:
+    ws = wb.create_sheet(sheet_name(t.sheet or t.key, taken))
+    ws.cell(row=1, column=1, value=t.caption).font = Font(bold=True)
+    ws.cell(row=1, column=1).data_type = "s"
+    for j, col in enumerate(t.columns, start=1):
+        cell = ws.cell(row=2, column=j, value=col.label)
+        cell.data_type = "s"
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, row in enumerate(t.rows, start=3):
+        for j, (col, value) in enumerate(zip(t.columns, row, strict=True), start=1):
+            _write_cell(ws, i, j, value, col.kind, lang)
+    if t.note:
+        ws.cell(row=len(t.rows) + 4, column=1, value=t.note).data_type = "s"
+    ws.freeze_panes = "B3"
+    for j in range(len(t.columns)):
+        ws.column_dimensions[get_column_letter(j + 1)].width = _width(t, j)
+
+
+def _width(t: Table, j: int) -> float:
+    kind = t.columns[j].kind
+    if kind in ("text", "code", "value"):
+        longest = max([len(str(r[j])) for r in t.rows] + [len(t.columns[j].label)])
+        return float(min(max(longest + 2, 10), 60))
+    return float(max(12, len(t.columns[j].label) + 2))
+
+
+def write(doc: Document, path: Path) -> Path:
+    """Write every table of ``doc`` that has a sheet name to an ``.xlsx`` at ``path``."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for table in doc.sheets:
+        _sheet(wb, table, taken, doc.lang)
+    wb.properties.title = doc.title
+    wb.properties.language = {"sv": "sv-SE", "en": "en-GB"}[doc.lang]
+    wb.save(str(path))
+    return path

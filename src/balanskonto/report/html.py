@@ -1,0 +1,106 @@
+"""A self-contained HTML page: figures embedded as base64 PNG, styles inline, no external
+reference of any kind; readable on a phone (viewport, fluid layout, tables that scroll) and
+printable (print CSS, A4). Every string is escaped with :func:`html.escape`."""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+from pathlib import Path
+
+from . import i18n
+from .document import Document, Figure, Heading, Paragraph, Table, cell_text, is_numeric_kind
+
+CSS = """
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Arial,
+  sans-serif; color: #1d1d1d; background: #fff; }
+main { max-width: 58rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.6rem; line-height: 1.25; margin: 0.5rem 0 1rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; border-bottom: 1px solid #ccd; }
+p.lead { font-size: 1.05rem; }
+p.note { color: #555; font-size: 0.92rem; }
+figure { margin: 1rem 0 1.5rem; }
+figure img { display: block; width: 100%; height: auto; }
+figcaption, caption { font-size: 0.9rem; color: #444; text-align: left; padding: 0.3rem 0; }
+.table-wrap { overflow-x: auto; margin: 0.8rem 0 1.5rem; }
+table { border-collapse: collapse; font-size: 0.88rem; min-width: 60%; }
+th, td { padding: 0.25rem 0.55rem; border-bottom: 1px solid #e1e1e8; vertical-align: top; }
+th { background: #eef2f7; text-align: left; }
+td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.8rem;
+  overflow-wrap: anywhere; }
+p.table-note { font-size: 0.85rem; color: #555; margin-top: -1rem; }
+@media (max-width: 40rem) { body { font-size: 15px; } main { padding: 0.6rem; } }
+@media print {
+  @page { size: A4; margin: 18mm 16mm; }
+  body { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  figure, tr { break-inside: avoid; page-break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  thead { display: table-header-group; }
+}
+"""
+#: Nothing may be fetched from anywhere: images come as data: URLs, styles inline.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def _table(t: Table, number: int, lang: str) -> str:
+    head = "".join(
+        f'<th class="{"num" if is_numeric_kind(c.kind) else c.kind}" scope="col">'
+        f"{escape(c.label)}</th>"
+        for c in t.columns
+    )
+    body = []
+    for row in t.rows:
+        cells = []
+        for c, v in zip(t.columns, row, strict=True):
+            css = "num" if is_numeric_kind(c.kind) and not isinstance(v, str) else c.kind
+            cells.append(f'<td class="{css}">{escape(cell_text(v, c.kind, lang))}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    caption = f"{i18n.text('table', lang)} {number}. {t.caption}"
+    note = f'<p class="table-note">{escape(t.note)}</p>' if t.note else ""
+    return (
+        f'<div class="table-wrap"><table><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>{note}"
+    )
+
+
+def _figure(f: Figure, number: int, png: Path, lang: str) -> str:
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    caption = f"{i18n.text('figure', lang)} {number}. {f.caption}"
+    return (
+        f'<figure><img src="data:image/png;base64,{data}" alt="{escape(f.alt)}">'
+        f"<figcaption>{escape(caption)}</figcaption></figure>"
+    )
+
+
+def render(doc: Document, figures: dict[str, tuple[Path, Path]]) -> str:
+    """The page as text (UTF-8)."""
+    parts, tables, figs = [], 0, 0
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            parts.append(f"<h{block.level}>{escape(block.text)}</h{block.level}>")
+        elif isinstance(block, Paragraph):
+            parts.append(f'<p class="{block.style}">{escape(block.text)}</p>')
+        elif isinstance(block, Table) and block.in_document:
+            tables += 1
+            parts.append(_table(block, tables, doc.lang))
+        elif isinstance(block, Figure):
+            figs += 1
+            parts.append(_figure(block, figs, figures[block.key][0], doc.lang))
+    return (
+        f'<!DOCTYPE html>\n<html lang="{doc.lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f"<title>{escape(doc.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(parts)
+        + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def write(doc: Document, figures: dict[str, tuple[Path, Path]], path: Path) -> Path:
+    path.write_text(render(doc, figures), encoding="utf-8")
+    return path
