@@ -217,7 +217,7 @@ def test_a_bad_value_from_the_grid_names_the_scenario(tmp_path):
 
 def test_every_scenario_is_validated_before_anything_runs(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(bt, "simulate", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(bt, "run_chunks", lambda *a, **k: calls.append(a))
     path = _batch_file(
         tmp_path,
         """[scenarios.bas]

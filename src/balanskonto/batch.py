@@ -16,20 +16,28 @@ A batch file is TOML (see docs/batch.md)::
 :func:`load_batch` validates everything, every scenario's config included, before anything is
 simulated; :func:`run_batch` simulates every scenario with the same seed and returns one
 Dataset with a ``scenario`` dimension and the comparisons with the reference.
+
+The runs are simulated in chunks (:mod:`balanskonto.distributed`), in this process or on a
+Dask cluster, with the same result either way. :func:`write_batch` is the command: it keeps
+finished chunks in ``<out>.parts/`` (``--resume``), writes NetCDF or Zarr atomically
+(:func:`write_output`) and removes the parts. See docs/batch.md and docs/distributed.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import hashlib
 import itertools
 import json
 import math
 import os
 import re
+import shutil
 import sys
+import tempfile
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,9 +48,22 @@ from tqdm.auto import tqdm
 
 from . import results
 from ._format import pct, table, tkr
-from .api import DEFAULT_CHUNK_RUNS, load_config, simulate
+from .api import DEFAULT_CHUNK_RUNS, dataset_from_runs, load_config
 from .compile import compile_model
 from .config import Config, ConfigError, config_error
+from .distributed import (
+    PARTS_FORMAT,
+    Chunk,
+    ClusterError,
+    PartStore,
+    check_cluster_options,
+    dask_client,
+    describe,
+    parts_folder,
+    plan_chunks,
+    run_chunks,
+    versions,
+)
 from .engines import ENGINES
 
 #: The keys a batch file may have at its top level.
@@ -397,15 +418,29 @@ def run_batch(
     runs: int | None = None,
     seed: int | None = None,
     chunk_runs: int = DEFAULT_CHUNK_RUNS,
+    client: Any = None,
+    store: PartStore | None = None,
+    on_chunk: Callable[[Chunk], None] | None = None,
 ) -> xr.Dataset:
     """Simulate every scenario with the same seed (common random numbers) and compare.
+
+    The runs are simulated in chunks of ``chunk_runs`` (the unit of work,
+    :mod:`balanskonto.distributed`), in this process or on a Dask cluster; the result is the
+    same, bit for bit, whatever the chunk size, the number of workers or the order in which
+    chunks finish.
 
     Parameters
     ----------
     batch : a :class:`Batch` or the path of a batch file.
     engine : ``"numba"`` (default) or ``"numpy"``.
-    progress : show a progress bar (one step per scenario) on stderr.
+    progress : show a progress bar (runs of all scenarios) on stderr.
     runs, seed : override the batch's ``runs`` / ``seed``.
+    chunk_runs : runs of one scenario per unit of work.
+    client : a ``distributed.Client`` to run the chunks on (default: in this process).
+    store : a :class:`~balanskonto.distributed.PartStore`: chunks found there are not
+        simulated again, and every newly simulated chunk is saved there (resume).
+    on_chunk : called with each :class:`~balanskonto.distributed.Chunk` after it has been
+        simulated (and saved).
 
     Returns
     -------
@@ -418,30 +453,93 @@ def run_batch(
     """
     if not isinstance(batch, Batch):
         batch = load_batch(batch)
-    runs = _whole("runs", batch.runs if runs is None else runs, 1, MAX_RUNS)
-    seed = _whole("seed", batch.seed if seed is None else seed, 0, MAX_SEED)
-    if engine not in ENGINES:
-        raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
-    parts = []
-    with tqdm(batch.scenarios, unit="scenario", disable=not progress, desc="scenarios") as bar:
-        for scenario in bar:
-            bar.set_postfix_str(scenario.name)
-            ds = simulate(
-                scenario.config, runs=runs, seed=seed, engine=engine, chunk_runs=chunk_runs
-            )
-            parts.append(_with_provenance(ds, scenario))
-    ds = _combine(batch, parts)
-    ds = _compare(ds, batch.reference)
+    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs)
+    chunks = plan_chunks(len(batch.scenarios), runs, chunk_runs)
+    scenario_runs = _ScenarioRuns(batch, runs=runs, seed=seed, engine=engine)
+    total = len(batch.scenarios) * runs
+    with tqdm(total=total, unit="run", disable=not progress, desc="simulating") as bar:
+        todo = chunks
+        if store is not None:
+            for chunk in store.finished(chunks):
+                arrays = store.load(chunk)
+                if arrays is not None:
+                    scenario_runs.add(chunk, arrays)
+                    bar.update(chunk.runs)
+            todo = [c for c in chunks if c not in scenario_runs.done]
+
+        def finished(chunk: Chunk, arrays: dict[str, Any]) -> None:
+            if store is not None:
+                store.save(chunk, arrays)
+            scenario_runs.add(chunk, arrays)
+            bar.update(chunk.runs)
+            if on_chunk is not None:
+                on_chunk(chunk)
+
+        run_chunks(
+            todo,
+            [s.config for s in batch.scenarios],
+            seed=seed,
+            engine=engine,
+            on_result=finished,
+            client=client,
+        )
+    ds = combine_scenarios(batch.names, scenario_runs.datasets(), batch.reference)
     ds.attrs = _attrs(batch, runs=runs, seed=seed, engine=engine)
     return results.annotate(ds)
 
 
+def _settings(
+    batch: Batch, engine: str, runs: int | None, seed: int | None, chunk_runs: int
+) -> tuple[int, int, int]:
+    runs = _whole("runs", batch.runs if runs is None else runs, 1, MAX_RUNS)
+    seed = _whole("seed", batch.seed if seed is None else seed, 0, MAX_SEED)
+    chunk_runs = _whole("chunk_runs", chunk_runs, 1, MAX_RUNS)
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
+    return runs, seed, chunk_runs
+
+
+class _ScenarioRuns:
+    """Collects the chunks of every scenario (in any order) and turns a scenario's runs
+    into its Dataset as soon as all of them are there, freeing the chunks."""
+
+    def __init__(self, batch: Batch, *, runs: int, seed: int, engine: str):
+        self.batch, self.runs, self.seed, self.engine = batch, runs, seed, engine
+        self.done: set[Chunk] = set()
+        self._parts: dict[int, dict[int, dict[str, Any]]] = {}
+        self._datasets: dict[int, xr.Dataset] = {}
+
+    def add(self, chunk: Chunk, arrays: dict[str, Any]) -> None:
+        if chunk in self.done:
+            return  # a chunk is counted once, whatever delivered it twice
+        self.done.add(chunk)
+        parts = self._parts.setdefault(chunk.scenario, {})
+        parts[chunk.first_run] = arrays
+        if sum(len(p["revenue"]) for p in parts.values()) == self.runs:
+            scenario = self.batch.scenarios[chunk.scenario]
+            ordered = [parts[first] for first in sorted(parts)]
+            ds = dataset_from_runs(scenario.config, ordered, self.seed, self.engine)
+            self._datasets[chunk.scenario] = _with_provenance(ds, scenario)
+            del self._parts[chunk.scenario]
+
+    def datasets(self) -> list[xr.Dataset]:
+        missing = [s.name for i, s in enumerate(self.batch.scenarios) if i not in self._datasets]
+        if missing:
+            raise RuntimeError(f"scenarios with runs missing: {', '.join(missing)}")
+        return [self._datasets[i] for i in range(len(self.batch.scenarios))]
+
+
 def _with_provenance(ds: xr.Dataset, scenario: Scenario) -> xr.Dataset:
+    return with_provenance(ds, format_overrides(scenario.overrides), scenario.config)
+
+
+def with_provenance(ds: xr.Dataset, overrides: str, config: Config) -> xr.Dataset:
+    """A scenario's Dataset without attributes, with its overrides (TOML lines) and config."""
     ds = ds.copy()
     ds.attrs = {}
-    ds["scenario_overrides"] = format_overrides(scenario.overrides)
-    ds["scenario_config_toml"] = scenario.config.toml
-    ds["scenario_config_sha256"] = scenario.config.sha256
+    ds["scenario_overrides"] = overrides
+    ds["scenario_config_toml"] = config.toml
+    ds["scenario_config_sha256"] = config.sha256
     return ds
 
 
@@ -454,7 +552,15 @@ def _fill_values(parts: Sequence[xr.Dataset]) -> dict[str, Any]:
     }
 
 
-def _combine(batch: Batch, parts: Sequence[xr.Dataset]) -> xr.Dataset:
+def combine_scenarios(
+    names: Sequence[str], parts: Sequence[xr.Dataset], reference: str
+) -> xr.Dataset:
+    """The scenarios' Datasets (with their provenance) as one Dataset with a ``scenario``
+    dimension and the comparisons with ``reference`` (no attributes)."""
+    return _compare(_combine(names, parts), reference)
+
+
+def _combine(names: Sequence[str], parts: Sequence[xr.Dataset]) -> xr.Dataset:
     """Concatenate along ``scenario``: labels of a dimension that some scenarios lack (a
     component, a group) are added to all, money and counts 0 there, anything else NaN."""
     shared = {"run", "year", "quantile"}
@@ -481,7 +587,7 @@ def _combine(batch: Batch, parts: Sequence[xr.Dataset]) -> xr.Dataset:
         combine_attrs="drop_conflicts",
         fill_value=fill,
     )
-    return combined.assign_coords(scenario=np.array(batch.names, dtype=object))
+    return combined.assign_coords(scenario=np.array(list(names), dtype=object))
 
 
 def _compare(ds: xr.Dataset, reference: str) -> xr.Dataset:
@@ -530,6 +636,229 @@ def _attrs(batch: Batch, *, runs: int, seed: int, engine: str) -> dict[str, Any]
 
 
 # --------------------------------------------------------------------------------------
+# Writing: NetCDF or Zarr, atomically, resumable
+# --------------------------------------------------------------------------------------
+#: Output formats by suffix.
+OUTPUT_SUFFIXES = (".nc", ".zarr")
+_ZARR_MARKERS = (".zgroup", ".zmetadata", "zarr.json")
+
+
+def check_output(out: str | Path) -> Path:
+    """The output path, checked before anything runs: ``.nc`` (NetCDF-4) or ``.zarr`` (a Zarr
+    store, chunked by scenario); an existing ``.zarr`` must be a Zarr store (it is replaced).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``--out``, the path and the rule.
+    """
+    out = Path(out)
+    if out.suffix not in OUTPUT_SUFFIXES:
+        raise ConfigError(
+            f"--out: the output is a NetCDF file ending in .nc or a Zarr store ending in .zarr "
+            f"(got {str(out)!r})"
+        )
+    exists = out.exists() or out.is_symlink()
+    is_zarr = out.is_dir() and any((out / m).exists() for m in _ZARR_MARKERS)
+    if out.suffix == ".zarr" and exists and not is_zarr:
+        raise ConfigError(
+            f"--out: {str(out)!r} exists and is not a Zarr store; it would be replaced "
+            "(choose another name or delete it)"
+        )
+    if out.suffix == ".nc" and out.is_dir():
+        raise ConfigError(f"--out: {str(out)!r} is a folder, not a NetCDF file")
+    return out
+
+
+def write_output(ds: xr.Dataset, out: str | Path) -> Path:
+    """Write ``ds`` as NetCDF (``.nc``) or Zarr (``.zarr``), atomically: to a temporary name
+    next to ``out``, then renamed over it. A reader, or a kill at any moment, sees the old
+    file or the new one, never a part."""
+    out = check_output(out)
+    if out.suffix == ".zarr":
+        return write_zarr(ds, out)
+    return results.write_netcdf(ds, out)
+
+
+def zarr_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """One Zarr chunk per scenario for every variable that has the ``scenario`` dimension
+    first, so that one scenario is read without the others."""
+    return {
+        str(name): {"chunks": (1, *var.shape[1:])}
+        for name, var in ds.data_vars.items()
+        if var.dims[:1] == ("scenario",) and var.ndim
+    }
+
+
+def write_zarr(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write ``ds`` as a Zarr store (format 2, consolidated metadata, chunked by scenario),
+    atomically: into a temporary folder next to ``path``, which then replaces ``path`` only
+    once it is complete. Read it lazily with ``xarray.open_zarr(path)``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's folder is private (0700)
+        ds.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True, encoding=zarr_encoding(ds))
+        _replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _replace(new: Path, target: Path) -> None:
+    """Put the folder ``new`` at ``target``. An existing target is swapped with it in one
+    step where the system can (Linux ``renameat2(RENAME_EXCHANGE)``), else moved aside first
+    (the target is then missing for the moment between two renames); the old one is deleted
+    after."""
+    if not (target.exists() or target.is_symlink()):
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        old = new
+    else:
+        old = target.with_name(f".{target.name}.{os.getpid()}.old")
+        os.rename(target, old)
+        os.rename(new, target)
+    if old.is_dir() and not old.is_symlink():
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        old.unlink(missing_ok=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ≥ 3.15); False where not supported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
+
+
+def manifest(batch: Batch, *, runs: int, seed: int, chunk_runs: int, engine: str) -> dict[str, Any]:
+    """What the finished chunks of a batch depend on: resuming with any of it changed is
+    refused (:class:`~balanskonto.distributed.PartStore`)."""
+    return {
+        "format": PARTS_FORMAT,
+        "batch_sha256": batch.sha256,
+        "scenarios": batch.names,
+        "scenario_config_sha256": [s.config.sha256 for s in batch.scenarios],
+        "seed": seed,
+        "runs": runs,
+        "chunk_runs": chunk_runs,
+        "engine": engine,
+        **versions(),
+    }
+
+
+def write_batch(
+    batch: Batch | str | Path,
+    out: str | Path,
+    engine: str = "numba",
+    progress: bool = False,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    chunk_runs: int = DEFAULT_CHUNK_RUNS,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+    resume: bool = False,
+    on_chunk: Callable[[Chunk], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> xr.Dataset:
+    """Run a batch and write it to ``out`` (``.nc`` or ``.zarr``): what ``balanskonto
+    batch`` does.
+
+    Finished chunks are kept in ``<out>.parts/`` while the batch runs; after an interrupt
+    (Ctrl-C, a killed process) ``resume=True`` continues from them, and gives the same
+    result as an uninterrupted run. The folder is deleted once ``out`` is written.
+
+    Parameters
+    ----------
+    workers : run on a new ``LocalCluster`` of this many processes (one thread each).
+    scheduler : run on an existing Dask cluster (address or scheduler file).
+    client : run on this ``distributed.Client`` (Dask Gateway, dask-kubernetes, …).
+    log : called with one-line notes (resuming, the cluster, what is kept on an interrupt).
+    Others as :func:`run_batch`.
+
+    Raises
+    ------
+    ConfigError
+        Bad options or output path, or a work folder that cannot be resumed, before anything
+        runs.
+    """
+    if not isinstance(batch, Batch):
+        batch = load_batch(batch)
+    out = check_output(out)
+    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs)
+    check_cluster_options(workers, scheduler)
+    if client is not None and (workers is not None or scheduler is not None):
+        raise ConfigError("client: give a client, or workers / scheduler, not both")
+    note = log or (lambda line: None)
+    folder = parts_folder(out)
+    if resume and not folder.exists():
+        note(f"nothing to resume in {folder}; starting from the first run")
+    store = PartStore.open(
+        folder,
+        manifest(batch, runs=runs, seed=seed, chunk_runs=chunk_runs, engine=engine),
+        resume=resume,
+    )
+    chunks = plan_chunks(len(batch.scenarios), runs, chunk_runs)
+    total, kept = len(chunks), len(store.finished(chunks))
+    if kept:
+        note(f"resuming: {kept} of {total} chunks are done in {folder}")
+    try:
+        with dask_client(workers, scheduler) as opened:
+            use = client if client is not None else opened
+            if use is not None:
+                note(describe(use))
+            ds = run_batch(
+                batch,
+                engine,
+                progress,
+                runs=runs,
+                seed=seed,
+                chunk_runs=chunk_runs,
+                client=use,
+                store=store,
+                on_chunk=on_chunk,
+            )
+        write_output(ds, out)
+    except BaseException:
+        done = len(list(folder.glob("*.npz")))
+        if done:
+            note(
+                f"{done} of {total} chunks are kept in {folder}; run the same command with "
+                "--resume to continue"
+            )
+        else:
+            store.remove()  # nothing to resume: leave nothing behind
+        raise
+    store.remove()
+    return ds
+
+
+# --------------------------------------------------------------------------------------
 # Command line: balanskonto batch BATCH.toml
 # --------------------------------------------------------------------------------------
 def summary(ds: xr.Dataset) -> str:
@@ -570,31 +899,72 @@ def summary(ds: xr.Dataset) -> str:
 def _cmd_batch(args: argparse.Namespace) -> int:
     batch = load_batch(args.batch)
     out = Path(args.out) if args.out else Path("results") / f"{batch.path.stem}.nc"
-    if out.suffix != ".nc":
-        raise ConfigError(f"--out: the output is a NetCDF file ending in .nc (got {str(out)!r})")
-    ds = run_batch(
-        batch, engine=args.engine, progress=not args.quiet, runs=args.runs, seed=args.seed
+
+    def log(line: str) -> None:
+        if not args.quiet:
+            print(f"balanskonto: {line}", file=sys.stderr)
+
+    ds = write_batch(
+        batch,
+        out,
+        args.engine,
+        not args.quiet,
+        runs=args.runs,
+        seed=args.seed,
+        chunk_runs=args.chunk_runs,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        log=log,
     )
     print(summary(ds))
-    results.write_netcdf(ds, out)
     print(f"wrote {out}")
     return 0
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("batch", help="TOML batch file (base config, scenarios, grid)")
-    p.add_argument("--out", help="output file (default: results/<batch-stem>.nc)")
+    p.add_argument(
+        "--out", help="output: FILE.nc (NetCDF) or FILE.zarr (default: results/<batch-stem>.nc)"
+    )
     p.add_argument("--runs", type=int, help="runs per scenario (default: the batch's runs)")
     p.add_argument("--seed", type=int, help="random seed (default: the batch's seed)")
     p.add_argument("--engine", choices=sorted(ENGINES), default="numba")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run on a new local Dask cluster of N processes (one thread each)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster: its scheduler address (tcp://host:8786) or "
+        "scheduler file (JSON)",
+    )
+    p.add_argument(
+        "--chunk-runs",
+        type=int,
+        default=DEFAULT_CHUNK_RUNS,
+        metavar="N",
+        help=f"runs of one scenario per unit of work (default {DEFAULT_CHUNK_RUNS}); the "
+        "results do not depend on it",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted batch from the chunks kept in <out>.parts/",
+    )
     p.set_defaults(func=_cmd_batch)
     return p
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``batch BATCH.toml [--out FILE.nc] [--runs N] [--seed S] [--engine E] [--quiet]``
-    to the ``balanskonto`` command's subparsers; it dispatches through ``args.func``."""
+    """Add ``batch BATCH.toml [--out FILE.nc|FILE.zarr] [--runs N] [--seed S] [--engine E]
+    [--quiet] [--workers N | --scheduler ADDRESS] [--chunk-runs N] [--resume]`` to the
+    ``balanskonto`` command's subparsers; it dispatches through ``args.func``."""
     return _configure(
         subparsers.add_parser(
             "batch", help="run the scenarios of a batch file and compare them (one NetCDF)"
@@ -618,6 +988,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("balanskonto: interrupted; nothing written", file=sys.stderr)
+        return 1
+    except ClusterError as err:
+        print(f"balanskonto: failed: {err}", file=sys.stderr)
         return 1
     except Exception as err:
         print(f"balanskonto: failed: {type(err).__name__}: {err}", file=sys.stderr)

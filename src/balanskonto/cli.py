@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, batch, sensitivity
+from . import __version__, batch, rerun, sensitivity
 from ._format import pct as _pct
 from ._format import table as _table
 from ._format import tkr as _tkr
@@ -246,6 +246,7 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_parser(sub)
     sensitivity.add_parser(sub)
     report_cli.add_parser(sub)
+    rerun.add_parser(sub)
     return p
 
 

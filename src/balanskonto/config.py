@@ -60,7 +60,8 @@ _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=Fal
 
 Name = Annotated[str, Field(pattern=_NAME)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Amount = Annotated[float, Field(ge=0.0)]
+Amount = Annotated[float, Field(ge=0.0, le=1e10)]  # SEK; 10 000 Mkr bounds any real line
+Persons = Annotated[float, Field(ge=0.0, le=1e6)]  # arrivals a year
 Months = Annotated[int, Field(ge=1, le=1200)]
 StateName = Literal["intro", "prolonged", "self_sufficient", "income_support", "relocated"]
 AmountState = Literal[
@@ -98,13 +99,13 @@ class Simulation(_Model):
 
 
 class Balance(_Model):
-    opening: float = 0.0
+    opening: Annotated[float, Field(ge=-1e12, le=1e12)] = 0.0
 
 
 class Arrivals(_Model):
-    per_year: Amount | list[Amount]
+    per_year: Persons | list[Persons]
     distribution: Literal["fixed", "poisson", "negative_binomial"] = "fixed"
-    cv: Annotated[float, Field(gt=0.0)] | None = None
+    cv: Annotated[float, Field(gt=0.0, le=10.0)] | None = None
     mix: dict[Name, Probability]
 
 

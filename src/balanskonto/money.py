@@ -40,6 +40,9 @@ def price(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Revenue and cost per run, year and component.
 
+    Every product is an ``np.einsum`` without BLAS, so a run's money is computed the same way
+    whatever other runs share its chunk (a BLAS matrix product rounds by block sizes).
+
     Parameters
     ----------
     arrivals : [n, T, G]
@@ -69,11 +72,11 @@ def price(
         g, c = model.part_group[p], model.part_component[p]
         lost = (1.0 - model.part_relocated_share[p]) * model.part_share[p] * model.part_amount[p]
         if multipliers is None:
-            gross = arrivals[:, :, g] @ W  # [n, Y]
-            revenue[:, :, c] += gross - relocated_dues[:, :, :, p] @ lost
+            gross = np.einsum("na,ay->ny", arrivals[:, :, g], W)  # [n, Y]
+            revenue[:, :, c] += gross - np.einsum("nda,a->nd", relocated_dues[:, :, :, p], lost)
         else:
             by_arrival = np.repeat(multipliers[:, :, c], 12, axis=1)  # [n, T]
-            gross = (arrivals[:, :, g] * by_arrival) @ W
+            gross = np.einsum("na,ay->ny", arrivals[:, :, g] * by_arrival, W)
             lost_n = lost[None, :] * multipliers[:, :, c]  # [n, Y_arrival]
             revenue[:, :, c] += gross - np.einsum("nda,na->nd", relocated_dues[:, :, :, p], lost_n)
     return revenue, cost
