@@ -237,6 +237,48 @@ def state_q(exits: np.ndarray, max_months: int, n_rows: int, gname: str, state: 
     return q
 
 
+def state_q_runs(
+    exits: np.ndarray, values: np.ndarray, max_months: int, n_rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`state_q` for many runs at once: ``exits`` gives each exit's kind and timing,
+    ``values [n, k]`` each run's share or annual probability of every exit.
+
+    Returns
+    -------
+    q : float64 [n, n_rows, S]
+    feasible : bool [n]
+        False for a run whose exits need more than is left in some month (its q is then not
+        to be used).
+    """
+    n = values.shape[0]
+    mass = np.zeros((n, n_rows, N_STATES))
+    hazard = np.zeros((n, N_STATES))
+    for e, (to, kind, months, _) in enumerate(exits):
+        to, months, v = int(to), int(months), values[:, e]
+        if kind == EXIT_HAZARD:
+            hazard[:, to] += 1.0 - (1.0 - v) ** (1.0 / 12.0)
+        elif kind == EXIT_AT:
+            mass[:, months - 1, to] += v
+        else:
+            mass[:, :months, to] += (v / months)[:, None]
+    q = np.zeros((n, n_rows, N_STATES))
+    alive = np.ones(n)
+    feasible = np.ones(n, dtype=bool)
+    hazard_total = hazard.sum(axis=1)
+    for row in range(n_rows):
+        need = mass[:, row].sum(axis=1) + alive * hazard_total
+        feasible &= need <= alive * (1.0 + _SUM_TOLERANCE) + _SUM_TOLERANCE
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(alive[:, None] > 0.0, mass[:, row] / alive[:, None], 0.0)
+        q[:, row] = hazard + share
+        total = q[:, row].sum(axis=1)
+        over = total > 1.0  # rounding only, where feasible
+        q[over, row] /= total[over, None]
+        total = np.minimum(total, 1.0)
+        alive = np.zeros(n) if row + 1 == max_months else alive * (1.0 - total)
+    return q, feasible
+
+
 def fold_tables(q: np.ndarray, max_months: np.ndarray, expiry: np.ndarray) -> dict[str, np.ndarray]:
     """The kernel's form of conditional tables ``q[..., G, S, D, S]`` (any leading dims,
     the last leading dim being years when there is one).

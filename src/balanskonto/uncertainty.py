@@ -32,6 +32,7 @@ from .compile import (
     ConfigError,
     fold_tables,
     state_q,
+    state_q_runs,
 )
 from .config import STATES
 
@@ -255,6 +256,32 @@ def _q_with_shares(model: CompiledModel, values: np.ndarray) -> tuple[np.ndarray
     return q, used
 
 
+def _q_with_shares_runs(model: CompiledModel, values: np.ndarray) -> np.ndarray:
+    """Conditional tables ``[n, G, S, D, S]`` of many runs with their share draws, computed
+    for all runs at once; the few runs whose draws over-subscribe a state go through
+    :func:`_q_with_shares` (which pulls them back and writes the values used into
+    ``values``)."""
+    n = values.shape[0]
+    q = np.broadcast_to(model.q, (n, *model.q.shape)).copy()
+    states: dict[tuple[int, int], list[int]] = {}
+    for k, f in enumerate(model.shares):
+        for s in range(N_STATES - 1) if f.state < 0 else [f.state]:
+            states.setdefault((f.group, s), []).append(k)
+    infeasible = np.zeros(n, dtype=bool)
+    for (g, s), ks in states.items():
+        rows = model.exits[g, s]
+        per_run = np.broadcast_to(rows[:, 3], (n, len(rows))).copy()
+        for k in ks:
+            f = model.shares[k]
+            per_run[:, f.exit if f.exit >= 0 else len(rows) - 1] = values[:, k]
+        q_gs, ok = state_q_runs(rows, per_run, int(model.max_months[g, s]), model.q.shape[2])
+        q[:, g, s] = q_gs
+        infeasible |= ~ok
+    for r in np.flatnonzero(infeasible):
+        q[r], values[r] = _q_with_shares(model, values[r])
+    return q
+
+
 def _state_q(model: CompiledModel, g: int, s: int, rows: np.ndarray) -> np.ndarray:
     return state_q(rows, int(model.max_months[g, s]), model.q.shape[2], model.groups[g], STATES[s])
 
@@ -306,14 +333,7 @@ def chunk_tables(model: CompiledModel, draws: Draws) -> Tables:
     written back into ``draws.shares``)."""
     if not model.shares and draws.labour is None:
         return base_tables(model)
-    if model.shares:
-        per_run = []
-        for r in range(draws.shares.shape[0]):
-            q_r, draws.shares[r] = _q_with_shares(model, draws.shares[r])
-            per_run.append(q_r)
-        q = np.stack(per_run)
-    else:
-        q = model.q[None]
+    q = _q_with_shares_runs(model, draws.shares) if model.shares else model.q[None]
     if draws.labour is not None and model.labour is not None:
         q = _shock(q, draws.labour, model.labour.effect, model.labour.relapse_effect)
     else:
