@@ -47,6 +47,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from . import results
+from ._command import run_command
 from ._format import pct, table, tkr
 from .api import DEFAULT_CHUNK_RUNS, dataset_from_runs, load_config
 from .compile import compile_model
@@ -54,7 +55,6 @@ from .config import Config, ConfigError, config_error
 from .distributed import (
     PARTS_FORMAT,
     Chunk,
-    ClusterError,
     PartStore,
     check_cluster_options,
     dask_client,
@@ -978,23 +978,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Exit codes: 0 ok, 2 bad batch, config or arguments (nothing written), 1 anything else.
     """
     args = _configure(argparse.ArgumentParser(prog="balanskonto batch")).parse_args(argv)
-    try:
-        return args.func(args)
-    except ConfigError as err:
-        print(f"balanskonto: error: {err}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # output piped into head or less and closed early
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except KeyboardInterrupt:
-        print("balanskonto: interrupted; nothing written", file=sys.stderr)
-        return 1
-    except ClusterError as err:
-        print(f"balanskonto: failed: {err}", file=sys.stderr)
-        return 1
-    except Exception as err:
-        print(f"balanskonto: failed: {type(err).__name__}: {err}", file=sys.stderr)
-        return 1
+    return run_command(args)
 
 
 if __name__ == "__main__":

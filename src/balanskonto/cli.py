@@ -6,7 +6,6 @@ Exit codes: 0 ok, 2 bad config or arguments (nothing written), 1 anything else.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -14,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, batch, rerun, sensitivity
+from . import __version__
+from ._command import batch, rerun, run_command, sensitivity
 from ._format import pct as _pct
 from ._format import table as _table
 from ._format import tkr as _tkr
@@ -252,20 +252,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except ConfigError as err:
-        print(f"balanskonto: error: {err}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # output piped into head or less and closed early
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except KeyboardInterrupt:
-        print("balanskonto: interrupted; nothing written", file=sys.stderr)
-        return 1
-    except Exception as err:
-        print(f"balanskonto: failed: {type(err).__name__}: {err}", file=sys.stderr)
-        return 1
+    return run_command(args)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ batch`` (``batch_toml`` and ``scenario_config_toml``) and ``balanskonto sensitiv
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__, results
+from ._command import run_command
 from .api import simulate
 from .batch import check_output, combine_scenarios, with_provenance, write_output
 from .compile import compile_model
@@ -307,20 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cannot be rerun (missing, unreadable, no ``config_toml``) or bad arguments.
     """
     args = _configure(argparse.ArgumentParser(prog="balanskonto rerun")).parse_args(argv)
-    try:
-        return args.func(args)
-    except ConfigError as err:
-        print(f"balanskonto: error: {err}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # output piped into head or less and closed early
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except KeyboardInterrupt:
-        print("balanskonto: interrupted; nothing written", file=sys.stderr)
-        return 1
-    except Exception as err:
-        print(f"balanskonto: failed: {type(err).__name__}: {err}", file=sys.stderr)
-        return 1
+    return run_command(args)
 
 
 if __name__ == "__main__":

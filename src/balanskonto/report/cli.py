@@ -16,6 +16,7 @@ from typing import Any
 
 import xarray as xr
 
+from .._command import run_command
 from . import FORMATS, LANGS, ReportError, check_formats, report
 
 
@@ -92,14 +93,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """``report`` on its own, with the exit codes of balanskonto's command line."""
     args = configure(argparse.ArgumentParser(prog="balanskonto report")).parse_args(argv)
-    try:
-        return args.func(args)
-    except ReportError as err:
-        print(f"balanskonto: error: {err}", file=sys.stderr)
-        return 2
-    except Exception as err:
-        print(f"balanskonto: failed: {type(err).__name__}: {err}", file=sys.stderr)
-        return 1
+    return run_command(args)
 
 
 if __name__ == "__main__":
