@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from ._command import batch, rerun, run_command, sensitivity
+from . import __version__, batch, rerun, sensitivity
+from ._command import run_command
 from ._format import pct as _pct
 from ._format import table as _table
 from ._format import tkr as _tkr
