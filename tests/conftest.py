@@ -30,6 +30,16 @@ def example() -> bk.Config:
     return bk.load_config(_example_path())
 
 
+def batch_file(folder: Path, body: str, name: str = "scen.toml") -> Path:
+    """A batch file on a copy of Södertälje 2008 in ``folder``."""
+    import shutil
+
+    shutil.copy(CONFIGS / "sodertalje_2008.toml", folder / "sodertalje_2008.toml")
+    path = folder / name
+    path.write_text(f'base = "sodertalje_2008.toml"\n{body}', encoding="utf-8")
+    return path
+
+
 def make_config(groups: dict, *, years: int = 3, per_year=12, mix=None, **sections) -> bk.Config:
     """A small config from its parts (start 2020, fixed arrivals unless given)."""
     raw = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from balanskonto import distributed as dist
 from balanskonto.config import ConfigError
 
 from conftest import CONFIGS
+from conftest import batch_file as make_batch_file
 
 RUNS, SEED = 24, 13
 BODY = f"""runs = {RUNS}
@@ -35,11 +35,7 @@ seed = {SEED}
 
 
 def batch_file(folder: Path, body: str = BODY, name: str = "scen.toml") -> Path:
-    """A batch file next to a copy of Södertälje 2008."""
-    shutil.copy(CONFIGS / "sodertalje_2008.toml", folder / "sodertalje_2008.toml")
-    path = folder / name
-    path.write_text(f'base = "sodertalje_2008.toml"\n{body}', encoding="utf-8")
-    return path
+    return make_batch_file(folder, body, name)
 
 
 def assert_same(a: xr.Dataset, b: xr.Dataset) -> None:

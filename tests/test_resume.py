@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from balanskonto import batch as bt
 from balanskonto import distributed as dist
 from balanskonto.config import ConfigError
 
-from conftest import CONFIGS
+from conftest import batch_file as make_batch_file
 
 RUNS, SEED, CHUNK = 12, 21, 4  # 3 chunks per scenario, 9 in all
 BODY = f"""runs = {RUNS}
@@ -42,10 +41,7 @@ class Interrupt(KeyboardInterrupt):
 
 
 def batch_file(folder: Path, body: str = BODY, name: str = "scen.toml") -> Path:
-    shutil.copy(CONFIGS / "sodertalje_2008.toml", folder / "sodertalje_2008.toml")
-    path = folder / name
-    path.write_text(f'base = "sodertalje_2008.toml"\n{body}', encoding="utf-8")
-    return path
+    return make_batch_file(folder, body, name)
 
 
 def assert_same(a: xr.Dataset, b: xr.Dataset) -> None:
