@@ -51,7 +51,7 @@ from ._command import run_command
 from ._format import pct, table, tkr
 from .api import DEFAULT_CHUNK_RUNS, dataset_from_runs, load_config
 from .compile import compile_model
-from .config import Config, ConfigError, config_error
+from .config import Config, ConfigError, config_error, read_text_file
 from .distributed import (
     PARTS_FORMAT,
     Chunk,
@@ -233,14 +233,7 @@ def _whole(where: str, value: Any, minimum: int, maximum: int) -> int:
 
 
 def _read(path: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such batch file") from None
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text ({err.reason})") from None
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
+    text = read_text_file(path, "batch")
     if not text.strip():
         raise ConfigError(f"{path}: the batch file is empty; see configs/batch_*.toml")
     try:

@@ -733,17 +733,22 @@ def parse_config(text: str) -> Config:
     return config_from_dict(raw, source_text=text)
 
 
-def read_config(path: str | Path) -> Config:
-    """Read and validate a TOML file (schema and cross-field rules, not the compiled tables)."""
-    path = Path(path)
+def read_text_file(path: Path, kind: str = "config") -> str:
+    """The UTF-8 text of a config or batch file; a ConfigError naming the file otherwise."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
+        raise ConfigError(f"{path}: no such {kind} file") from None
     except UnicodeDecodeError as err:
         raise ConfigError(f"{path}: not UTF-8 text ({err.reason})") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
+
+
+def read_config(path: str | Path) -> Config:
+    """Read and validate a TOML file (schema and cross-field rules, not the compiled tables)."""
+    path = Path(path)
+    text = read_text_file(path)
     try:
         return parse_config(text)
     except ConfigError as err:
