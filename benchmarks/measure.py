@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 import balanskonto as bk
-from balanskonto.arrivals import draw_arrivals
-from balanskonto.compile import CompiledModel, compile_model
-from balanskonto.engines import ENGINES
-from balanskonto.uncertainty import Tables, chunk_tables, draw
+from balanskonto.engines.arrivals import draw_arrivals
+from balanskonto.engines.draws import draw
+from balanskonto.engines.individual import ENGINES
+from balanskonto.model import CompiledModel, compile_model
+from balanskonto.model.tables import Tables, chunk_tables
 
 
 @dataclass

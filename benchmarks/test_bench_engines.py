@@ -14,7 +14,8 @@ from functools import partial
 import pytest
 
 import balanskonto as bk
-from balanskonto.batch import load_batch, run_batch
+from balanskonto.batch.runner import run_batch
+from balanskonto.batch.spec import load_batch
 from measure import interleaved, run_engine, workload
 
 from conftest import CONFIGS

@@ -25,7 +25,7 @@ def vingaker() -> bk.Config:
 
 @pytest.fixture(scope="session")
 def example() -> bk.Config:
-    from balanskonto.cli import _example_path
+    from balanskonto.cli.run import _example_path
 
     return bk.load_config(_example_path())
 
@@ -53,4 +53,39 @@ def make_config(groups: dict, *, years: int = 3, per_year=12, mix=None, **sectio
     }
     for key, value in sections.items():
         raw.setdefault(key, {}).update(value) if isinstance(value, dict) else None
+    return config_from_dict(raw)
+
+
+def uncertain_config(uncertainty=None, policy=None, **kw) -> bk.Config:
+    """A small one-group config (adults, 6 years) with an optional uncertainty block."""
+    groups = {
+        "adult": {
+            "start": "intro",
+            "states": {
+                "intro": {
+                    "max_months": 12,
+                    "on_expiry": {"income_support": 1.0},
+                    "exits": [
+                        {"to": "self_sufficient", "share": 0.5, "within_months": 12},
+                        {"to": "relocated", "share": 0.1, "at_month": 6},
+                    ],
+                },
+                "self_sufficient": {
+                    "exits": [{"to": "income_support", "annual_probability": 0.05}]
+                },
+                "income_support": {"exits": [{"to": "self_sufficient", "annual_probability": 0.2}]},
+            },
+            "costs": {"intro": {"sfi": 3000.0}, "income_support": {"allowance": 7000.0}},
+            "payments": {"schablon": {"amount": 150000.0, "by_calendar_year": [0.5, 0.5]}},
+        }
+    }
+    extra = {}
+    if uncertainty:
+        extra["uncertainty"] = uncertainty
+    config = make_config(groups, years=6, per_year=[60, 60, 60], fixed={"costs": {"admin": 5e5}})
+    raw = config.to_dict()
+    raw.update(extra)
+    if policy:
+        raw["policy"] = policy
+    raw["simulation"].update(kw)
     return config_from_dict(raw)

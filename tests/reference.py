@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from balanskonto import _kernels
-from balanskonto.compile import RELOCATED, CompiledModel
+from balanskonto.engines import _kernels
+from balanskonto.model import CompiledModel
+from balanskonto.model.codes import RELOCATED
 
 
 def outcome_probabilities(model: CompiledModel, g: int, s: int, d: int) -> np.ndarray:

@@ -29,9 +29,11 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 import balanskonto as bk
-from balanskonto import cli, rerun
-from balanskonto.compile import compile_model
+from balanskonto import cli
+from balanskonto.cli import rerun
+from balanskonto.cli import run as cli_run
 from balanskonto.config import ConfigError, config_from_dict, parse_config, read_config
+from balanskonto.model import compile_model
 
 from conftest import CONFIGS
 
@@ -422,7 +424,7 @@ def cli_folder(tmp_path_factory) -> Path:
     (folder / "notes.txt").write_text("not toml = = =", encoding="utf-8")
     (folder / "binary.bin").write_bytes(bytes(range(256)))
     bk_ds = bk.simulate(folder / "tiny.toml")
-    from balanskonto.batch import write_output
+    from balanskonto.results.files import write_output
 
     write_output(bk_ds, folder / "result.nc")
     return folder
@@ -470,7 +472,7 @@ def outcome(main, argv: list[str], folder: Path) -> tuple[int, str]:
         contextlib.chdir(folder),
         contextlib.redirect_stdout(io.StringIO()),
         contextlib.redirect_stderr(err),
-        mock.patch.object(cli, "_example_path", lambda: folder / "tiny.toml"),
+        mock.patch.object(cli_run, "_example_path", lambda: folder / "tiny.toml"),
     ):
         try:
             code = main(argv)

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 
 import balanskonto as bk
-from balanskonto.api import simulate_runs
-from balanskonto.arrivals import draw_arrivals
-from balanskonto.compile import compile_model
 from balanskonto.config import STATES, ConfigError, config_from_dict
+from balanskonto.engines.arrivals import draw_arrivals
+from balanskonto.model import compile_model
+from balanskonto.simulation.run import simulate_runs
 
 from conftest import CONFIGS
 

@@ -1,13 +1,11 @@
-"""balanskonto: a Monte Carlo risk model for a municipality's refugee-reception balance account."""
+"""balanskonto: a Monte Carlo risk model for a municipality's refugee-reception balance account.
 
-from importlib.metadata import PackageNotFoundError, version
+The data flow is the package tree: ``config`` → ``model`` → ``engines`` → ``results`` →
+``analysis`` / ``batch`` → ``report``, run by ``simulation`` and driven by ``cli``.
+"""
 
-try:
-    __version__ = version("balanskonto")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
-
-from .api import expected, load_config, simulate
+from ._version import __version__
 from .config import Config, ConfigError
+from .simulation import expected, load_config, simulate
 
 __all__ = ["Config", "ConfigError", "__version__", "expected", "load_config", "simulate"]

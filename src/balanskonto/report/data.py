@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from ..api import expected
+from ..analysis.sensitivity import tornado
 from ..config import Config, ConfigError, parse_config
-from ..risk import tail_attribution
-from ..sensitivity import tornado
+from ..results.risk import tail_attribution
+from ..simulation.run import expected
 from .assumptions import Assumption, opening_comment, parse_assumptions
 
 #: Variables a simulation result must have for the appendix (docs/output.md).
@@ -54,7 +54,7 @@ class ReportData:
     config : the config parsed from ``ds.attrs["config_toml"]`` (None if it does not parse).
     plan : ``balanskonto.expected(config)`` (None without a config): the deterministic path.
     tail : ``tail_attribution`` for the last year, SEK per component (P5 runs vs median runs).
-    tornado : ``balanskonto.sensitivity.tornado(ds)``; None without uncertainty factors.
+    tornado : ``balanskonto.analysis.sensitivity.tornado(ds)``; None without uncertainty factors.
     assumptions : every key of the config text with its source comment.
     opening_comment : the comment block that opens the config file.
     """

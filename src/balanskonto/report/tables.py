@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from . import i18n
 from .data import ReportData, balance_quantiles, exit_targets, persons_by_state
 from .document import Column, Table

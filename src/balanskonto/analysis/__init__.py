@@ -1,0 +1,1 @@
+"""What the results say: sensitivity (and, later, follow-up and calibration)."""

@@ -1,0 +1,124 @@
+"""Scenario results combined into one Dataset, with paired differences against the reference."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..config.schema import Config
+from ..results.metadata import version_stamp
+from .grid import format_overrides
+from .spec import Batch, Scenario
+
+#: Variables whose missing labels (a component or group absent from one scenario) are 0.
+_ZERO_FILL_UNITS = ("SEK", "persons", "person-years")
+
+
+def with_scenario_provenance(ds: xr.Dataset, scenario: Scenario) -> xr.Dataset:
+    return with_provenance(ds, format_overrides(scenario.overrides), scenario.config)
+
+
+def with_provenance(ds: xr.Dataset, overrides: str, config: Config) -> xr.Dataset:
+    """A scenario's Dataset without attributes, with its overrides (TOML lines) and config."""
+    ds = ds.copy()
+    ds.attrs = {}
+    ds["scenario_overrides"] = overrides
+    ds["scenario_config_toml"] = config.toml
+    ds["scenario_config_sha256"] = config.sha256
+    return ds
+
+
+def _fill_values(parts: Sequence[xr.Dataset]) -> dict[str, Any]:
+    return {
+        name: 0
+        for ds in parts
+        for name, var in ds.data_vars.items()
+        if var.attrs.get("units") in _ZERO_FILL_UNITS
+    }
+
+
+def combine_scenarios(
+    names: Sequence[str], parts: Sequence[xr.Dataset], reference: str
+) -> xr.Dataset:
+    """The scenarios' Datasets (with their provenance) as one Dataset with a ``scenario``
+    dimension and the comparisons with ``reference`` (no attributes)."""
+    return _compare(_combine(names, parts), reference)
+
+
+def _combine(names: Sequence[str], parts: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Concatenate along ``scenario``: labels of a dimension that some scenarios lack (a
+    component, a group) are added to all, money and counts 0 there, anything else NaN."""
+    shared = {"run", "year", "quantile"}
+    labels: dict[str, list[Any]] = {}
+    for ds in parts:
+        for dim in ds.dims:
+            if dim not in shared and dim in ds.coords:
+                known = labels.setdefault(str(dim), [])
+                known += [v for v in ds[dim].values.tolist() if v not in known]
+    if "component" in labels:
+        labels["component"] = sorted(labels["component"])  # as in one run: sorted by name
+    fill = _fill_values(parts)
+    aligned = [
+        ds.reindex({d: v for d, v in labels.items() if d in ds.dims}, fill_value=fill)
+        for ds in parts
+    ]
+    combined = xr.concat(
+        aligned,
+        dim="scenario",
+        data_vars="all",
+        coords="different",
+        compat="equals",
+        join="exact",  # run, year and quantile are the same in every scenario
+        combine_attrs="drop_conflicts",
+        fill_value=fill,
+    )
+    return combined.assign_coords(scenario=np.array(list(names), dtype=object))
+
+
+def _compare(ds: xr.Dataset, reference: str) -> xr.Dataset:
+    names = list(ds["scenario"].values)
+    balance = ds["balance"].transpose("scenario", "run", "year").values
+    runs = balance.shape[1]
+    diff = balance - balance[names.index(reference)]
+    se = (
+        diff.std(axis=1, ddof=1) / math.sqrt(runs)
+        if runs > 1
+        else np.full(diff[:, 0].shape, np.nan)
+    )
+    final = balance[:, :, -1]
+    pairwise = (final[:, None, :] < final[None, :, :]).mean(axis=2)
+    ds = ds.assign(
+        balance_difference=(("scenario", "year"), diff.mean(axis=1)),
+        balance_difference_se=(("scenario", "year"), se),
+        p_worse=(("scenario", "year"), (diff < 0).mean(axis=1)),
+        p_worse_pairwise=(("scenario", "scenario_other"), pairwise),
+    )
+    ds = ds.assign_coords(scenario_other=np.array(names, dtype=object))
+    ds["balance_difference"].attrs["reference"] = reference
+    ds["p_worse"].attrs["reference"] = reference
+    ds["p_worse_pairwise"].attrs["year"] = int(ds["year"].values[-1])
+    return ds
+
+
+def batch_attrs(batch: Batch, *, runs: int, seed: int, engine: str) -> dict[str, Any]:
+    sim = batch.base.simulation
+    return {
+        "title": batch.base.meta.title,
+        "municipality": batch.base.meta.municipality,
+        "start_year": sim.start_year,
+        "years": sim.years,
+        "units": "SEK",
+        "batch_file": batch.path.name,
+        "base": str(batch.base_path),
+        "reference": batch.reference,
+        "seed": seed,
+        "runs": runs,
+        "engine": engine,
+        **version_stamp(),
+        "batch_sha256": batch.sha256,
+        "batch_toml": batch.text,
+    }

@@ -1,0 +1,293 @@
+"""Running a batch: every scenario on the same random numbers, locally or on Dask, with resume."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+from tqdm.auto import tqdm
+
+from .._format import pct, table, tkr
+from ..config.errors import ConfigError
+from ..engines.individual import ENGINES
+from ..results.files import check_output, write_output
+from ..results.metadata import annotate
+from ..simulation.run import DEFAULT_CHUNK_RUNS, dataset_from_runs
+from .cluster import (
+    Chunk,
+    check_cluster_options,
+    dask_client,
+    describe,
+    plan_chunks,
+    run_chunks,
+    versions,
+)
+from .combine import batch_attrs, combine_scenarios, with_scenario_provenance
+from .parts import PARTS_FORMAT, PartStore, parts_folder
+from .spec import MAX_RUNS, MAX_SEED, Batch, load_batch, whole_number
+
+
+# --------------------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------------------
+def run_batch(
+    batch: Batch | str | Path,
+    engine: str = "numba",
+    progress: bool = False,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    chunk_runs: int = DEFAULT_CHUNK_RUNS,
+    client: Any = None,
+    store: PartStore | None = None,
+    on_chunk: Callable[[Chunk], None] | None = None,
+) -> xr.Dataset:
+    """Simulate every scenario with the same seed (common random numbers) and compare.
+
+    The runs are simulated in chunks of ``chunk_runs`` (the unit of work,
+    :mod:`balanskonto.batch.cluster`), in this process or on a Dask cluster; the result is the
+    same, bit for bit, whatever the chunk size, the number of workers or the order in which
+    chunks finish.
+
+    Parameters
+    ----------
+    batch : a :class:`Batch` or the path of a batch file.
+    engine : ``"numba"`` (default) or ``"numpy"``.
+    progress : show a progress bar (runs of all scenarios) on stderr.
+    runs, seed : override the batch's ``runs`` / ``seed``.
+    chunk_runs : runs of one scenario per unit of work.
+    client : a ``distributed.Client`` to run the chunks on (default: in this process).
+    store : a :class:`~balanskonto.batch.parts.PartStore`: chunks found there are not
+        simulated again, and every newly simulated chunk is saved there (resume).
+    on_chunk : called with each :class:`~balanskonto.batch.cluster.Chunk` after it has been
+        simulated (and saved).
+
+    Returns
+    -------
+    xarray.Dataset
+        The variables of :func:`balanskonto.simulate` with a leading ``scenario`` dimension
+        (a component or group missing from a scenario is 0 there), ``scenario_overrides``,
+        ``scenario_config_toml``, ``scenario_config_sha256`` (scenario), and the comparisons
+        with the reference: ``balance_difference``, ``balance_difference_se``, ``p_worse``
+        (scenario, year) and ``p_worse_pairwise`` (scenario, scenario_other) for the last year.
+    """
+    if not isinstance(batch, Batch):
+        batch = load_batch(batch)
+    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs)
+    chunks = plan_chunks(len(batch.scenarios), runs, chunk_runs)
+    scenario_runs = _ScenarioRuns(batch, runs=runs, seed=seed, engine=engine)
+    total = len(batch.scenarios) * runs
+    with tqdm(total=total, unit="run", disable=not progress, desc="simulating") as bar:
+        todo = chunks
+        if store is not None:
+            for chunk in store.finished(chunks):
+                arrays = store.load(chunk)
+                if arrays is not None:
+                    scenario_runs.add(chunk, arrays)
+                    bar.update(chunk.runs)
+            todo = [c for c in chunks if c not in scenario_runs.done]
+
+        def finished(chunk: Chunk, arrays: dict[str, Any]) -> None:
+            if store is not None:
+                store.save(chunk, arrays)
+            scenario_runs.add(chunk, arrays)
+            bar.update(chunk.runs)
+            if on_chunk is not None:
+                on_chunk(chunk)
+
+        run_chunks(
+            todo,
+            [s.config for s in batch.scenarios],
+            seed=seed,
+            engine=engine,
+            on_result=finished,
+            client=client,
+        )
+    ds = combine_scenarios(batch.names, scenario_runs.datasets(), batch.reference)
+    ds.attrs = batch_attrs(batch, runs=runs, seed=seed, engine=engine)
+    return annotate(ds)
+
+
+def _settings(
+    batch: Batch, engine: str, runs: int | None, seed: int | None, chunk_runs: int
+) -> tuple[int, int, int]:
+    runs = whole_number("runs", batch.runs if runs is None else runs, 1, MAX_RUNS)
+    seed = whole_number("seed", batch.seed if seed is None else seed, 0, MAX_SEED)
+    chunk_runs = whole_number("chunk_runs", chunk_runs, 1, MAX_RUNS)
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
+    return runs, seed, chunk_runs
+
+
+class _ScenarioRuns:
+    """Collects the chunks of every scenario (in any order) and turns a scenario's runs
+    into its Dataset as soon as all of them are there, freeing the chunks."""
+
+    def __init__(self, batch: Batch, *, runs: int, seed: int, engine: str):
+        self.batch, self.runs, self.seed, self.engine = batch, runs, seed, engine
+        self.done: set[Chunk] = set()
+        self._parts: dict[int, dict[int, dict[str, Any]]] = {}
+        self._datasets: dict[int, xr.Dataset] = {}
+
+    def add(self, chunk: Chunk, arrays: dict[str, Any]) -> None:
+        if chunk in self.done:
+            return  # a chunk is counted once, whatever delivered it twice
+        self.done.add(chunk)
+        parts = self._parts.setdefault(chunk.scenario, {})
+        parts[chunk.first_run] = arrays
+        if sum(len(p["revenue"]) for p in parts.values()) == self.runs:
+            scenario = self.batch.scenarios[chunk.scenario]
+            ordered = [parts[first] for first in sorted(parts)]
+            ds = dataset_from_runs(scenario.config, ordered, self.seed, self.engine)
+            self._datasets[chunk.scenario] = with_scenario_provenance(ds, scenario)
+            del self._parts[chunk.scenario]
+
+    def datasets(self) -> list[xr.Dataset]:
+        missing = [s.name for i, s in enumerate(self.batch.scenarios) if i not in self._datasets]
+        if missing:
+            raise RuntimeError(f"scenarios with runs missing: {', '.join(missing)}")
+        return [self._datasets[i] for i in range(len(self.batch.scenarios))]
+
+
+def manifest(batch: Batch, *, runs: int, seed: int, chunk_runs: int, engine: str) -> dict[str, Any]:
+    """What the finished chunks of a batch depend on: resuming with any of it changed is
+    refused (:class:`~balanskonto.batch.parts.PartStore`)."""
+    return {
+        "format": PARTS_FORMAT,
+        "batch_sha256": batch.sha256,
+        "scenarios": batch.names,
+        "scenario_config_sha256": [s.config.sha256 for s in batch.scenarios],
+        "seed": seed,
+        "runs": runs,
+        "chunk_runs": chunk_runs,
+        "engine": engine,
+        **versions(),
+    }
+
+
+def write_batch(
+    batch: Batch | str | Path,
+    out: str | Path,
+    engine: str = "numba",
+    progress: bool = False,
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+    chunk_runs: int = DEFAULT_CHUNK_RUNS,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+    resume: bool = False,
+    on_chunk: Callable[[Chunk], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> xr.Dataset:
+    """Run a batch and write it to ``out`` (``.nc`` or ``.zarr``): what ``balanskonto
+    batch`` does.
+
+    Finished chunks are kept in ``<out>.parts/`` while the batch runs; after an interrupt
+    (Ctrl-C, a killed process) ``resume=True`` continues from them, and gives the same
+    result as an uninterrupted run. The folder is deleted once ``out`` is written.
+
+    Parameters
+    ----------
+    workers : run on a new ``LocalCluster`` of this many processes (one thread each).
+    scheduler : run on an existing Dask cluster (address or scheduler file).
+    client : run on this ``distributed.Client`` (Dask Gateway, dask-kubernetes, …).
+    log : called with one-line notes (resuming, the cluster, what is kept on an interrupt).
+    Others as :func:`run_batch`.
+
+    Raises
+    ------
+    ConfigError
+        Bad options or output path, or a work folder that cannot be resumed, before anything
+        runs.
+    """
+    if not isinstance(batch, Batch):
+        batch = load_batch(batch)
+    out = check_output(out)
+    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs)
+    check_cluster_options(workers, scheduler)
+    if client is not None and (workers is not None or scheduler is not None):
+        raise ConfigError("client: give a client, or workers / scheduler, not both")
+    note = log or (lambda line: None)
+    folder = parts_folder(out)
+    if resume and not folder.exists():
+        note(f"nothing to resume in {folder}; starting from the first run")
+    store = PartStore.open(
+        folder,
+        manifest(batch, runs=runs, seed=seed, chunk_runs=chunk_runs, engine=engine),
+        resume=resume,
+    )
+    chunks = plan_chunks(len(batch.scenarios), runs, chunk_runs)
+    total, kept = len(chunks), len(store.finished(chunks))
+    if kept:
+        note(f"resuming: {kept} of {total} chunks are done in {folder}")
+    try:
+        with dask_client(workers, scheduler) as opened:
+            use = client if client is not None else opened
+            if use is not None:
+                note(describe(use))
+            ds = run_batch(
+                batch,
+                engine,
+                progress,
+                runs=runs,
+                seed=seed,
+                chunk_runs=chunk_runs,
+                client=use,
+                store=store,
+                on_chunk=on_chunk,
+            )
+        write_output(ds, out)
+    except BaseException:
+        done = len(list(folder.glob("*.npz")))
+        if done:
+            note(
+                f"{done} of {total} chunks are kept in {folder}; run the same command with "
+                "--resume to continue"
+            )
+        else:
+            store.remove()  # nothing to resume: leave nothing behind
+        raise
+    store.remove()
+    return ds
+
+
+# --------------------------------------------------------------------------------------
+# Command line: balanskonto batch BATCH.toml
+# --------------------------------------------------------------------------------------
+def summary(ds: xr.Dataset) -> str:
+    """The final-year table that ``balanskonto batch`` prints (tkr)."""
+    reference = ds.attrs["reference"]
+    last = ds["year"].values[-1]
+    final = ds.sel(year=last)
+    q = final["balance"].quantile([0.05, 0.50, 0.95], dim="run").transpose("quantile", "scenario")
+    rows = []
+    for i, name in enumerate(ds["scenario"].values):
+        if name == reference:
+            diff, worse = "reference", ""
+        else:
+            d = float(final["balance_difference"].values[i])
+            se = float(final["balance_difference_se"].values[i])
+            diff = f"{tkr(d) if d <= 0 else '+' + tkr(d)} ± {tkr(2 * se)}"
+            worse = pct(float(final["p_worse"].values[i]))
+        rows.append(
+            [
+                str(name),
+                *(tkr(v) for v in q.values[:, i]),
+                pct(float(final["p_deficit"].values[i])),
+                diff,
+                worse,
+            ]
+        )
+    header = ["scenario", "P5", "P50", "P95", "P(deficit)", "difference ± 2 SE", "P(worse)"]
+    return (
+        f"{ds.attrs['title']}: batch {ds.attrs['batch_file']}, {ds.sizes['scenario']} "
+        f"scenarios, {ds.attrs['runs']} runs, seed {ds.attrs['seed']}, "
+        f"engine {ds.attrs['engine']}\n"
+        f"Balance account at the end of {last} (tkr); difference to the reference "
+        f"{reference!r}, run by run (common random numbers), ± 2 standard errors\n"
+        + table(header, rows, left=1)
+    )

@@ -1,0 +1,34 @@
+"""``balanskonto sensitivity``: which assumptions drive the deficit risk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..analysis.sensitivity import report, summary
+from ..config.errors import ConfigError
+from ..results.files import write_netcdf
+
+
+def _cmd_sensitivity(args) -> int:
+    out = report(args.config, runs=args.runs, seed=args.seed, year=args.year, engine=args.engine)
+    print(summary(out))
+    if args.out:
+        path = Path(args.out)
+        if path.suffix != ".nc":
+            raise ConfigError(
+                f"--out: the output is a NetCDF file ending in .nc (got {args.out!r})"
+            )
+        write_netcdf(out, path)
+        print(f"wrote {path}")
+    return 0
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("sensitivity", help="which assumptions drive the deficit risk")
+    p.add_argument("config")
+    p.add_argument("--runs", type=int, help="runs (default: simulation.runs)")
+    p.add_argument("--seed", type=int, help="random seed (default: simulation.seed)")
+    p.add_argument("--year", type=int, help="the year to explain (default: the last)")
+    p.add_argument("--out", help="write the results as NetCDF")
+    p.add_argument("--engine", choices=["numba", "numpy"], default="numba")
+    p.set_defaults(func=_cmd_sensitivity)

@@ -1,0 +1,94 @@
+"""``balanskonto validate``: check a config and show what its exits imply."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+
+from .._format import pct as _pct
+from .._format import table as _table
+from ..config.schema import Config
+from ..config.types import STATES
+from ..engines.expected import occupancy
+from ..model.compiled import CompiledModel, compile_model
+from ..simulation.run import load_config
+
+
+def _key_months(config: Config, group: str, state: str) -> list[int]:
+    spec = config.groups[group].states.get(state)
+    months = {e.last_month for e in spec.exits} if spec else set()
+    if spec and spec.max_months:
+        months.add(spec.max_months)
+    months.discard(0)
+    return sorted(months) or [12, 24, 60]
+
+
+def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | None:
+    """Cumulative shares leaving state s for each destination, by months since entering it."""
+    move, stay = model.move[g, s], model.stay[g, s]
+    if (stay == 1.0).all():
+        return None
+    months = _key_months(config, model.groups[g], STATES[s])
+    left = np.zeros(len(STATES))
+    alive = 1.0
+    shown = []
+    D = stay.shape[0]
+    for d in range(1, max(months) + 1):
+        row = min(d, D) - 1
+        left += alive * move[row]
+        alive *= stay[row]
+        if d in months:
+            shown.append((d, left.copy(), alive))
+    reached = [t for t in range(len(STATES)) if t != s and any(x[1][t] > 0 for x in shown)]
+    header = ["month", *[f"→{STATES[t]}" for t in reached], f"still {STATES[s]}"]
+    rows = [[str(d), *[_pct(cum[t]) for t in reached], _pct(a)] for d, cum, a in shown]
+    return _table(header, rows)
+
+
+def _reachable(model: CompiledModel, g: int) -> list[int]:
+    """Non-absorbing states a person of group g can be in, from the start state on."""
+    seen, todo = set(), [int(model.start_state[g])]
+    while todo:
+        s = todo.pop()
+        if s not in seen:
+            seen.add(s)
+            todo += [int(t) for t in np.flatnonzero(model.move[g, s].sum(axis=0) > 0)]
+    return sorted(s for s in seen if s != len(STATES) - 1)
+
+
+def _cohort_table(model: CompiledModel, g: int) -> str:
+    occ = occupancy(model, g)
+    months = [k for k in (3, 6, 12, 18, 24, 36, 60, 120) if k < occ.shape[0]]
+    rows = [[str(k), *[_pct(occ[k, s]) for s in range(len(STATES))]] for k in months]
+    return _table(["month", *STATES], rows)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    model = compile_model(config)
+    print(f"{args.config}: valid. {config.meta.title}")
+    print(
+        f"{config.simulation.years} years from {config.simulation.start_year}, "
+        f"{config.simulation.runs} runs, seed {config.simulation.seed}; "
+        f"components: {', '.join(model.components)}"
+    )
+    for g, gname in enumerate(model.groups):
+        for s in _reachable(model, g):
+            table = _state_table(model, config, g, s)
+            if table:
+                print(
+                    f"\n{gname} / {STATES[s]}: cumulative share of those entering it, "
+                    "by months since entering"
+                )
+                print(table)
+        print(f"\n{gname}: where an arriving person is, by months since arrival")
+        print(_cohort_table(model, g))
+    return 0
+
+
+def add_parser(subparsers: Any) -> None:
+    val = subparsers.add_parser("validate", help="check a config and show what its exits imply")
+    val.add_argument("config")
+    val.set_defaults(func=_cmd_validate)

@@ -1,0 +1,169 @@
+"""The schema of a group: its states and exits, per-month amounts and scheduled payments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import (
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from .types import (
+    SUM_TOLERANCE,
+    Amount,
+    AmountState,
+    Months,
+    Name,
+    Probability,
+    StateName,
+    StrictModel,
+)
+
+
+class Exit(StrictModel):
+    """One way out of a state; exactly one of ``at_month``, ``within_months`` and
+    ``annual_probability`` gives its timing."""
+
+    to: StateName
+    share: Probability | None = None
+    at_month: Months | None = None
+    within_months: Months | None = None
+    annual_probability: Probability | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Exit:
+        timed = [k for k in ("at_month", "within_months") if getattr(self, k) is not None]
+        if self.annual_probability is not None:
+            if timed or self.share is not None:
+                raise ValueError(
+                    "an exit is either { to, annual_probability } or { to, share, at_month } or "
+                    "{ to, share, within_months }: annual_probability takes no share or months"
+                )
+        elif len(timed) != 1 or self.share is None:
+            raise ValueError(
+                "an exit needs share with exactly one of at_month or within_months, "
+                "or annual_probability alone"
+            )
+        return self
+
+    @property
+    def last_month(self) -> int:
+        """Last month since entry in which this exit moves anyone (0 for hazards)."""
+        return self.at_month or self.within_months or 0
+
+
+class StateSpec(StrictModel):
+    exits: list[Exit] = Field(default_factory=list)
+    max_months: Months | None = None
+    on_expiry: dict[StateName, Probability] | None = None
+
+    @field_validator("on_expiry")
+    @classmethod
+    def _expiry_sum(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None:
+            total = sum(value.values())
+            if abs(total - 1.0) > SUM_TOLERANCE:
+                raise ValueError(f"on_expiry shares must sum to 1 (they sum to {total:g})")
+        return value
+
+    @model_validator(mode="after")
+    def _expiry(self) -> StateSpec:
+        if (self.max_months is None) != (self.on_expiry is None):
+            raise ValueError("max_months and on_expiry go together: give both or neither")
+        return self
+
+
+class Installment(StrictModel):
+    month: Annotated[int, Field(ge=0, le=1200)]
+    share: Probability
+
+
+class Payment(StrictModel):
+    """A per-person payment (e.g. ``schablon``) paid in parts after arrival."""
+
+    amount: Amount | None = None
+    amount_by_arrival_year: dict[str, Amount] | None = None
+    by_calendar_year: list[Probability] | None = None
+    installments: list[Installment] | None = None
+    relocated_share: Probability = 0.0
+
+    @field_validator("amount_by_arrival_year")
+    @classmethod
+    def _year_keys(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("amount_by_arrival_year needs at least one year")
+            for key in value:
+                if not re.fullmatch(r"\d{4}", key):
+                    raise ValueError(f"amount_by_arrival_year keys are years, not {key!r}")
+        return value
+
+    @field_validator("by_calendar_year", "installments")
+    @classmethod
+    def _parts_sum(cls, value: list[Any] | None) -> list[Any] | None:
+        if value is not None:
+            parts = [p.share if isinstance(p, Installment) else p for p in value]
+            if not parts:
+                raise ValueError("a payment needs at least one part")
+            if abs(sum(parts) - 1.0) > SUM_TOLERANCE:
+                raise ValueError(
+                    f"the parts of a payment must sum to 1 (they sum to {sum(parts):g})"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _forms(self) -> Payment:
+        if (self.amount is None) == (self.amount_by_arrival_year is None):
+            raise ValueError("give exactly one of amount or amount_by_arrival_year")
+        if (self.by_calendar_year is None) == (self.installments is None):
+            raise ValueError("give exactly one of by_calendar_year or installments")
+        return self
+
+    def amount_for(self, arrival_year: int) -> float | None:
+        """The amount for persons arriving in ``arrival_year`` (None if no level applies).
+
+        With ``amount_by_arrival_year`` a level holds from its year until the next listed one.
+        """
+        if self.amount is not None:
+            return self.amount
+        assert self.amount_by_arrival_year is not None
+        years = sorted(int(y) for y in self.amount_by_arrival_year)
+        earlier = [y for y in years if y <= arrival_year]
+        return self.amount_by_arrival_year[str(earlier[-1])] if earlier else None
+
+
+Flows = dict[AmountState, dict[Name, Amount]]
+
+
+class Group(StrictModel):
+    start: StateName
+    states: dict[StateName, StateSpec] = Field(default_factory=dict)
+    relocation: Exit | None = None
+    costs: Flows = Field(default_factory=dict)
+    revenue: Flows = Field(default_factory=dict)
+    payments: dict[Name, Payment] = Field(default_factory=dict)
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        if value == "relocated":
+            raise ValueError("a group cannot start in 'relocated'")
+        return value
+
+    @field_validator("relocation", mode="before")
+    @classmethod
+    def _relocation_form(cls, value: Any) -> Any:
+        # relocation = { annual_probability = p } is an Exit to 'relocated' with no 'to' given;
+        # to = "relocated" is let through, as Config.to_dict() (with_overrides, toml) gives it.
+        if isinstance(value, Mapping):
+            extra = sorted(set(value) - {"annual_probability"})
+            if extra == ["to"] and value["to"] == "relocated":
+                return dict(value)
+            if extra:
+                raise ValueError(f"relocation takes only annual_probability (not {extra})")
+            return {"to": "relocated", **value}
+        return value

@@ -1,0 +1,220 @@
+"""Cross-field rules of a config, each naming its dotted path."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .errors import config_error
+from .schema import Config
+from .types import RESIDENT, SUM_TOLERANCE
+
+
+# --------------------------------------------------------------------------------------
+# Cross-field rules: each names its dotted path.
+# --------------------------------------------------------------------------------------
+def component_names(config: Config) -> set[str]:
+    """Every component the config names (per-state amounts, payments, fixed items)."""
+    names: set[str] = set()
+    for group in config.groups.values():
+        for flows in (group.costs, group.revenue):
+            for amounts in flows.values():
+                names.update(amounts)
+        names.update(group.payments)
+    names.update(config.fixed.revenue)
+    names.update(config.fixed.costs)
+    return names
+
+
+_SHARE_PATH = re.compile(
+    r"^groups\.(?P<group>[a-z][a-z0-9_]*)\.(?:states\.(?P<state>[a-z_]+)\.exits\[(?P<exit>\d+)\]"
+    r"\.(?P<field>share|annual_probability)|relocation\.annual_probability)$"
+)
+
+
+def share_target(config: Config, path: str) -> tuple[str, str | None, int | None, str]:
+    """(group, state, exit index, field) of an ``uncertainty.shares`` key; state and exit are
+    None for a group's relocation hazard. Raises ConfigError naming the key."""
+    where = f'uncertainty.shares."{path}"'
+    m = _SHARE_PATH.match(path)
+    if not m:
+        raise config_error(
+            where,
+            path,
+            "must name an exit's share or annual_probability "
+            "(groups.G.states.S.exits[i].share) or groups.G.relocation.annual_probability",
+        )
+    group = config.groups.get(m["group"])
+    if group is None:
+        raise config_error(where, path, f"names no group (groups: {sorted(config.groups)})")
+    if m["state"] is None:
+        if group.relocation is None:
+            raise config_error(where, path, f"group {m['group']!r} has no relocation hazard")
+        return m["group"], None, None, "annual_probability"
+    spec = group.states.get(m["state"])
+    i = int(m["exit"])
+    if spec is None or i >= len(spec.exits):
+        raise config_error(where, path, "names no exit of the config")
+    ex = spec.exits[i]
+    if getattr(ex, m["field"]) is None:
+        other = "share" if m["field"] == "annual_probability" else "annual_probability"
+        raise config_error(where, path, f"this exit has {other}, not {m['field']}")
+    return m["group"], m["state"], i, m["field"]
+
+
+def check_uncertainty(config: Config) -> None:
+    years, start = config.simulation.years, config.simulation.start_year
+    components = component_names(config)
+    for name in config.uncertainty.levels:
+        if name not in components:
+            raise config_error(
+                f"uncertainty.levels.{name}",
+                name,
+                f"names no component of the config (components: {sorted(components)})",
+            )
+    for path in config.uncertainty.shares:
+        share_target(config, path)
+    for i, pol in enumerate(config.policy):
+        if pol.component not in components:
+            raise config_error(
+                f"policy[{i}].component",
+                pol.component,
+                f"names no component of the config (components: {sorted(components)})",
+            )
+        if not start <= pol.from_year < start + years:
+            raise config_error(
+                f"policy[{i}].from_year",
+                pol.from_year,
+                f"year outside the horizon {start}–{start + years - 1}",
+            )
+
+
+def check_semantics(config: Config) -> None:
+    years = config.simulation.years
+    start = config.simulation.start_year
+    groups = config.groups
+    mix = config.arrivals.mix
+
+    for name in mix:
+        if name not in groups:
+            raise config_error(
+                f"arrivals.mix.{name}", mix[name], f"names no group (groups: {sorted(groups)})"
+            )
+    for name in groups:
+        if name not in mix:
+            raise config_error(
+                "arrivals.mix",
+                dict(mix),
+                f"must give a share for every group; add {name} = 0.0 if none arrive",
+            )
+    total = sum(mix.values())
+    if abs(total - 1.0) > SUM_TOLERANCE:
+        raise config_error(
+            "arrivals.mix", dict(mix), f"shares must sum to 1 (they sum to {total:g})"
+        )
+
+    per_year = config.arrivals.per_year
+    counts = per_year if isinstance(per_year, list) else [per_year] * years
+    if isinstance(per_year, list) and len(per_year) > years:
+        raise config_error(
+            "arrivals.per_year", per_year, f"has more entries than simulation.years = {years}"
+        )
+    if config.arrivals.distribution == "fixed":
+        for i, n in enumerate(counts):
+            if n != math.floor(n):
+                path = (
+                    f"arrivals.per_year[{i}]" if isinstance(per_year, list) else "arrivals.per_year"
+                )
+                raise config_error(path, n, "fixed arrivals are whole persons")
+    if config.arrivals.distribution != "negative_binomial" and config.arrivals.cv is not None:
+        raise config_error(
+            "arrivals.cv",
+            config.arrivals.cv,
+            "is only used with distribution = 'negative_binomial'",
+        )
+    if config.arrivals.distribution == "negative_binomial":
+        cv = config.arrivals.cv
+        if cv is None:
+            raise config_error(
+                "arrivals.cv",
+                cv,
+                "is required with distribution = 'negative_binomial' (the CV of a year's count)",
+            )
+        for i, n in enumerate(counts):
+            if n > 0 and cv * cv <= 1.0 / n:
+                raise config_error(
+                    "arrivals.cv",
+                    cv,
+                    f"must exceed the Poisson CV 1/sqrt(per_year) = {1 / math.sqrt(n):.4g} "
+                    f"of year {start + i} (use distribution = 'poisson' for less spread)",
+                )
+
+    for side in ("revenue", "costs"):
+        for comp, amount in getattr(config.fixed, side).items():
+            if isinstance(amount, list) and len(amount) > years:
+                raise config_error(
+                    f"fixed.{side}.{comp}",
+                    amount,
+                    f"has more entries than simulation.years = {years}",
+                )
+
+    for gname, group in groups.items():
+        base = f"groups.{gname}"
+        for sname, spec in group.states.items():
+            spath = f"{base}.states.{sname}"
+            if sname == "relocated":
+                raise config_error(spath, sname, "'relocated' is absorbing and takes no exits")
+            for i, ex in enumerate(spec.exits):
+                if ex.to == sname:
+                    raise config_error(
+                        f"{spath}.exits[{i}].to", ex.to, "an exit leads to another state"
+                    )
+                if spec.max_months is not None and ex.last_month > spec.max_months:
+                    raise config_error(
+                        f"{spath}.exits[{i}]",
+                        ex.last_month,
+                        f"is timed after max_months = {spec.max_months}",
+                    )
+            if spec.on_expiry is not None and sname in spec.on_expiry:
+                raise config_error(
+                    f"{spath}.on_expiry.{sname}",
+                    spec.on_expiry[sname],
+                    "expiry leads to another state",
+                )
+        for side in ("costs", "revenue"):
+            flows = getattr(group, side)
+            if RESIDENT in flows:
+                for state in flows:
+                    if state != RESIDENT and state != "relocated":
+                        clash = set(flows[state]) & set(flows[RESIDENT])
+                        if clash:
+                            raise config_error(
+                                f"{base}.{side}.{state}.{sorted(clash)[0]}",
+                                flows[state][sorted(clash)[0]],
+                                "is also given for 'resident' (which covers every state but "
+                                "relocated); give it in one place",
+                            )
+        for comp, pay in group.payments.items():
+            ppath = f"{base}.payments.{comp}"
+            if pay.amount_by_arrival_year is not None:
+                for key in pay.amount_by_arrival_year:
+                    if not start <= int(key) < start + years:
+                        raise config_error(
+                            f"{ppath}.amount_by_arrival_year.{key}",
+                            pay.amount_by_arrival_year[key],
+                            f"year outside the horizon {start}–{start + years - 1}",
+                        )
+                for i, n in enumerate(counts):
+                    if n > 0 and pay.amount_for(start + i) is None:
+                        raise config_error(
+                            f"{ppath}.amount_by_arrival_year",
+                            pay.amount_by_arrival_year,
+                            f"gives no amount for arrival year {start + i} "
+                            "(a level holds from its year on; list an earlier year)",
+                        )
+            if pay.by_calendar_year is not None and len(pay.by_calendar_year) > years:
+                raise config_error(
+                    f"{ppath}.by_calendar_year",
+                    pay.by_calendar_year,
+                    f"has more parts than simulation.years = {years}",
+                )

@@ -1,0 +1,337 @@
+"""Numba kernels of the individual-level engine. Arrays in, arrays filled; no global state.
+
+Every uniform is a pure function of ``(seed, run, person, month)``: a counter-based
+generator built on the splitmix64 finaliser (a bijection on 64-bit words), so a run's
+results do not depend on the thread count, the chunking or on the other runs. A person is
+identified by its arrival month, group and number within that month and group, so that a
+scenario with other arrivals in one month leaves every other person's draws unchanged
+(common random numbers).
+
+Codes that must match :mod:`balanskonto.model`: states ``intro=0 … relocated=4``
+(``RELOCATED``) and payment part kinds ``PART_CALENDAR_YEAR=0``, ``PART_MONTHS_AFTER=1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..model.codes import PART_MONTHS_AFTER, RELOCATED
+
+# All numba options live here (STYLE: one place).
+_JIT = dict(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_RELOCATED = RELOCATED
+_MONTHS_AFTER = PART_MONTHS_AFTER
+
+
+@njit(inline="always", **_JIT)
+def mix64(z):
+    """The splitmix64 finaliser: a bijective scramble of a 64-bit word."""
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(inline="always", **_JIT)
+def run_key(seed, run):
+    """Key of one run: a scramble of (seed, run)."""
+    return mix64(mix64(np.uint64(seed) + _GAMMA) + (np.uint64(run) + np.uint64(1)) * _GAMMA)
+
+
+@njit(inline="always", **_JIT)
+def cell_key(key_of_run, month, group):
+    """Key of the persons arriving in one month and group of a run."""
+    cell = np.uint64(month) * np.uint64(1 << 20) + np.uint64(group) + np.uint64(1)
+    return mix64(key_of_run + cell * _GAMMA)
+
+
+@njit(inline="always", **_JIT)
+def person_key(key_of_cell, k):
+    """Key of the k-th person (from 0) arriving in one month and group."""
+    return mix64(key_of_cell + (np.uint64(k) + np.uint64(1)) * _GAMMA)
+
+
+@njit(inline="always", **_JIT)
+def uniform(key_of_person, month):
+    """The uniform in [0, 1) of one person in one (absolute) month."""
+    x = mix64(key_of_person + (np.uint64(month) + np.uint64(1)) * _GAMMA)
+    return np.float64(x >> _S11) * _TO_UNIT
+
+
+@njit(**_JIT)
+def uniforms(seed, run, arrival, group, k, months):
+    """Uniforms of one person for an array of months (for tests of the generator)."""
+    key = person_key(cell_key(run_key(seed, run), arrival, group), k)
+    out = np.empty(months.shape[0])
+    for i in range(months.shape[0]):
+        out[i] = uniform(key, months[i])
+    return out
+
+
+@njit(inline="always", **_JIT)
+def _add_months(months, g, s, t0, t1):
+    """Record the months ``t0 … t1 − 1`` spent in state s: +1 at t0, −1 at t1 in a per-run
+    difference array ``months[T + 1, G, S]`` (summed into years by :func:`_to_years`)."""
+    months[t0, g, s] += 1
+    months[t1, g, s] -= 1
+
+
+@njit(inline="always", **_JIT)
+def _to_years(months, pm):
+    """Person-months per year ``pm[Y, G, S]`` from the difference array of a run."""
+    T = months.shape[0] - 1
+    G, S = months.shape[1], months.shape[2]
+    running = np.zeros((G, S), dtype=np.int64)
+    for t in range(T):
+        for g in range(G):
+            for s in range(S):
+                running[g, s] += months[t, g, s]
+                pm[t // 12, g, s] += running[g, s]
+
+
+@njit(inline="always", **_JIT)
+def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_k):
+    """Count the payment parts of a person relocated from month t that fall due from t on."""
+    for j in range(group_parts[g], group_parts[g + 1]):
+        k = part_k[j]
+        if part_kind[j] == _MONTHS_AFTER:
+            due = arrival + k
+        elif k == 0:
+            due = arrival
+        else:
+            due = 12 * (arrival // 12 + k)
+        if t <= due < T:
+            reloc[due // 12, arrival // 12, j] += 1
+
+
+@njit(inline="always", **_JIT)
+def _simulate_person(
+    key, g, arrival, T, s, stay, cum, absorbing_from, group_parts, part_kind, part_k, pm, reloc
+):
+    """One person's path from the arrival month to the horizon; returns months drawn.
+
+    ``stay`` [Y', G, S, D] and ``cum`` [Y', G, S, D, S] are this run's tables, by year when
+    Y' > 1 (a labour-market factor) or for all years when Y' = 1.
+    """
+    D = stay.shape[3]
+    by_year = stay.shape[0] > 1
+    d = 1  # the current month is the d-th in state s (saturates at D, reusing the last row)
+    t = arrival
+    seg = arrival  # first month of the current stay in state s
+    drawn = 0
+    while True:
+        if d >= absorbing_from[g, s]:
+            _add_months(pm, g, s, seg, T)
+            if s == _RELOCATED:
+                _count_relocated_dues(reloc, g, arrival, seg, T, group_parts, part_kind, part_k)
+            return drawn
+        y = t // 12 if by_year else 0
+        u = uniform(key, t)
+        drawn += 1
+        if u < stay[y, g, s, d - 1]:
+            # the common outcome first: stay another month
+            if d < D:
+                d += 1
+            t += 1
+            if t == T:
+                _add_months(pm, g, s, seg, T)
+                return drawn
+        else:
+            to = 0
+            while u >= cum[y, g, s, d - 1, to]:
+                to += 1
+            t += 1
+            _add_months(pm, g, s, seg, t)
+            if t == T:
+                return drawn
+            s = to
+            d = 1
+            seg = t
+
+
+@njit(parallel=True, **_JIT)
+def simulate_runs(
+    events,
+    seed,
+    run_ids,
+    arrivals,
+    start_state,
+    stay,
+    cum,
+    log_stay,
+    flat_from,
+    absorbing_from,
+    group_parts,
+    part_kind,
+    part_k,
+    out_pm,
+    out_reloc,
+    out_drawn,
+):
+    """Simulate every person of every run in ``run_ids`` (one run per thread at a time).
+
+    Parameters
+    ----------
+    events : bool
+        False: step every person month by month (:func:`_simulate_person`); True: draw the
+        month of each move (:func:`_person_events`), with its own stream of uniforms, so the
+        two agree in distribution, not run by run.
+    arrivals : int64 [n, T, G]
+        Persons arriving per run, month and group.
+    stay : float64 [R', Y', G, S, D], cum : float64 [R', Y', G, S, D, S]
+        Transition tables (see :mod:`balanskonto.model`), per run when R' = n (parameter
+        uncertainty) or shared when R' = 1, and per year when Y' = years.
+    log_stay : float64 [R', Y', G, S, D], flat_from : int64 [R', Y', G, S]
+        For ``events``: ``log(stay)`` (−inf where stay is 0) and the first row from which
+        every row equals the last (unused when stepping).
+    absorbing_from : int64 [R', G, S]
+        Duration from which a state is never left (in any year).
+    out_pm : int64 [n, Y, G, S]
+        Filled with person-months per year, group and state.
+    out_reloc : int64 [n, Y, Y, P]
+        Filled with counts of payment parts due (year due, year of arrival, part) to persons
+        already relocated.
+    out_drawn : int64 [n]
+        Filled with the number of uniforms drawn.
+    """
+    n, T, G = arrivals.shape
+    per_run = stay.shape[0] > 1
+    stream = np.int64(0x5EED) if events else np.int64(0)
+    for i in prange(n):
+        r = np.int64(i) if per_run else np.int64(0)
+        rkey = run_key(seed ^ stream, run_ids[i])
+        months = np.zeros((T + 1, G, out_pm.shape[3]), dtype=np.int64)
+        reloc = out_reloc[i]
+        drawn = 0
+        for a in range(T):
+            for g in range(G):
+                ckey = cell_key(rkey, a, g)
+                for k in range(arrivals[i, a, g]):
+                    key = person_key(ckey, k)
+                    if events:
+                        drawn += _person_events(
+                            key, g, a, T, start_state[g], stay[r], cum[r], log_stay[r],
+                            flat_from[r], absorbing_from[r], group_parts, part_kind, part_k,
+                            months, reloc,
+                        )  # fmt: skip
+                    else:
+                        drawn += _simulate_person(
+                            key, g, a, T, start_state[g], stay[r], cum[r], absorbing_from[r],
+                            group_parts, part_kind, part_k, months, reloc,
+                        )  # fmt: skip
+        _to_years(months, out_pm[i])
+        out_drawn[i] = drawn
+
+
+# --------------------------------------------------------------------------------------
+# The event-driven engine: one draw per stay instead of one per month
+# --------------------------------------------------------------------------------------
+@njit(inline="always", **_JIT)
+def uniform_open(key_of_person, counter):
+    """A uniform in the open interval (0, 1), for logarithms."""
+    x = mix64(key_of_person + (np.uint64(counter) + np.uint64(1)) * _GAMMA)
+    return (np.float64(x >> _S11) + 0.5) * _TO_UNIT
+
+
+@njit(inline="always", **_JIT)
+def _person_events(
+    key,
+    g,
+    arrival,
+    T,
+    s,
+    stay,
+    cum,
+    log_stay,
+    flat_from,
+    absorbing_from,
+    group_parts,
+    part_kind,
+    part_k,
+    pm,
+    reloc,
+):
+    """One person's path, drawing the month of each move directly; returns uniforms drawn.
+
+    In a state entered with duration d, the person leaves at the end of the first month m
+    whose cumulative survival ``Π stay`` falls to or below a uniform u, so that
+    ``P(leave at m) = S(m − 1) · (1 − stay(m))``, exactly as month-by-month stepping; in the
+    rows from ``flat_from`` on (all equal: the hazards only) the survival is geometric and
+    the month is found in one division.
+    Tables that change with the calendar year (a labour-market factor) are valid to the end
+    of the year: a stay that outlasts it is drawn again from there (the per-month decisions
+    are independent, so the remaining time given survival is drawn afresh). The destination
+    follows from a second uniform, given that the person leaves in that month's row.
+    """
+    D = stay.shape[3]
+    by_year = stay.shape[0] > 1
+    d = 1
+    t = arrival
+    seg = arrival
+    counter = 0
+    while True:
+        if d >= absorbing_from[g, s]:
+            _add_months(pm, g, s, seg, T)
+            if s == _RELOCATED:
+                _count_relocated_dues(reloc, g, arrival, seg, T, group_parts, part_kind, part_k)
+            return counter
+        y = t // 12 if by_year else 0
+        end = min(T, 12 * (y + 1)) if by_year else T
+        flat = flat_from[y, g, s] + 1  # durations from here on use the last row
+        u = uniform_open(key, counter)
+        counter += 1
+        survive = 1.0  # Π stay over the months of this draw so far
+        m = t
+        found = False
+        while m < end:
+            if d < flat:
+                survive *= stay[y, g, s, d - 1]
+                if survive <= u:
+                    found = True
+                    break
+                d += 1
+                m += 1
+            else:
+                ls = log_stay[y, g, s, D - 1]
+                if ls == 0.0:
+                    m = end
+                    break
+                # smallest n >= 1 with survive · stay^n <= u
+                x = np.log(u / survive) / ls
+                n = 1
+                if x > 1.0:
+                    n = np.int64(np.ceil(x))
+                if m + n - 1 < end:
+                    m = m + n - 1
+                    d = D
+                    found = True
+                else:
+                    d = min(D, d + (end - m))
+                    m = end
+                break
+        if not found:
+            if end == T:
+                _add_months(pm, g, s, seg, T)
+                return counter
+            t = end
+            continue
+        row = min(d, D) - 1
+        st = stay[y, g, s, row]
+        threshold = st + uniform_open(key, counter) * (1.0 - st)
+        counter += 1
+        to = 0
+        while threshold >= cum[y, g, s, row, to]:
+            to += 1
+        t = m + 1
+        _add_months(pm, g, s, seg, t)
+        if t == T:
+            return counter
+        s = to
+        d = 1
+        seg = t

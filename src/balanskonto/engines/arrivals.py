@@ -1,0 +1,63 @@
+"""Arriving persons per run, group and month: fixed, Poisson or negative binomial."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model.compiled import CompiledModel
+from ..model.plan import fixed_split, monthly_means
+
+#: Stream numbers in ``SeedSequence.spawn_key``; one per consumer of random numbers.
+ARRIVALS_STREAM = 1
+NUMPY_ENGINE_STREAM = 2
+
+
+def run_generator(seed: int, stream: int, run: int) -> np.random.Generator:
+    """The generator of one run for one stream of random numbers."""
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, run)))
+    )
+
+
+def draw_arrivals(
+    model: CompiledModel,
+    seed: int,
+    run_ids: np.ndarray,
+    multiplier: np.ndarray | None = None,
+    planned: bool = False,
+) -> np.ndarray:
+    """Persons arriving, ``[run, month, group]`` (int64), for the given global run numbers.
+
+    ``multiplier [run, year]`` (the arrivals factor of :mod:`balanskonto.engines.draws`)
+    scales the planned counts before the random variation: a fixed count becomes the
+    nearest whole number of ``per_year · multiplier``; a Poisson or negative binomial mean
+    is multiplied. ``planned`` gives every distribution the fixed split of the (multiplied)
+    planned counts, without random variation.
+
+    ``fixed``: the deterministic split (DESIGN §3.6). ``poisson``: each group and month
+    Poisson with mean ``per_year · mix / 12``. ``negative_binomial``: the same means times a
+    gamma factor per year with shape ``k = 1 / (cv² − 1 / per_year)``, so that the year's
+    count has mean ``per_year`` and coefficient of variation ``cv``.
+    """
+    n, T, G = len(run_ids), model.months, len(model.groups)
+    if model.distribution == "fixed" or planned:
+        if multiplier is None and model.distribution == "fixed":
+            return np.broadcast_to(model.fixed_arrivals, (n, T, G)).copy()
+        m = np.ones((n, model.years)) if multiplier is None else multiplier
+        counts = np.rint(model.per_year[None, :] * m)
+        return np.stack([fixed_split(c, model.mix) for c in counts])
+    means = monthly_means(model)
+    out = np.empty((n, T, G), dtype=np.int64)
+    if model.distribution == "negative_binomial":
+        with np.errstate(divide="ignore"):
+            shape = 1.0 / (model.cv**2 - 1.0 / model.per_year)
+    for i, run in enumerate(run_ids):
+        rng = run_generator(seed, ARRIVALS_STREAM, int(run))
+        lam = means if multiplier is None else means * np.repeat(multiplier[i], 12)[:, None]
+        if model.distribution == "negative_binomial":
+            factor = np.ones(model.years)
+            planned = model.per_year > 0
+            factor[planned] = rng.gamma(shape[planned], 1.0 / shape[planned])
+            lam = lam * np.repeat(factor, 12)[:, None]
+        out[i] = rng.poisson(lam)
+    return out

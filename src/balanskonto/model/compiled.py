@@ -1,0 +1,145 @@
+"""The compiled model: plain arrays the engines and ``expected`` read (no pydantic, no strings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config.schema import Config
+from ..config.types import STATES
+from .codes import PART_MONTHS_AFTER
+from .factors import (
+    ArrivalFactor,
+    LabourFactor,
+    LevelFactor,
+    PolicyFactor,
+    ShareFactor,
+    compile_factors,
+)
+from .money import component_axis, fixed_table, index_table, payment_parts, rate_table
+from .plan import fixed_split, planned_per_year
+from .transitions import compile_transitions
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """Everything the engines and the money assembly need, as arrays.
+
+    Shapes use ``G`` groups, ``S = 5`` states, ``D`` duration rows, ``Y`` years,
+    ``T = 12·Y`` months, ``C`` components and ``P`` payment parts.
+    """
+
+    groups: tuple[str, ...]
+    components: tuple[str, ...]
+    start_year: int
+    years: int
+    opening: float
+    quantiles: tuple[float, ...]
+    runs: int
+    seed: int
+    title: str
+    # --- transitions -------------------------------------------------------------------
+    start_state: np.ndarray  # [G] int64
+    q: np.ndarray  # [G, S, D, S] conditional exit probability after d = row + 1 months
+    max_months: np.ndarray  # [G, S] int64, 0 = no limit
+    expiry: np.ndarray  # [G, S, S] on_expiry shares
+    move: np.ndarray  # [G, S, D, S] q with expiry folded in: P(to | in state, row)
+    stay: np.ndarray  # [G, S, D] 1 − Σ move
+    cum: np.ndarray  # [G, S, D, S] stay + cumulative move, last reachable entry 1.0
+    absorbing_from: np.ndarray  # [G, S] int64 duration from which the state is never left
+    exits: dict  # (g, s) -> float64 [k, 4] exit rows (to, kind, months, value)
+    # --- arrivals ------------------------------------------------------------------------
+    distribution: str
+    cv: float
+    per_year: np.ndarray  # [Y] planned (mean) arrivals per year
+    mix: np.ndarray  # [G]
+    fixed_arrivals: np.ndarray  # [T, G] int64 deterministic split (fixed distribution only)
+    # --- money ---------------------------------------------------------------------------
+    cost_rate: np.ndarray  # [Y, G, S, C] SEK per person-month, indexed
+    revenue_rate: np.ndarray  # [Y, G, S, C]
+    fixed_cost: np.ndarray  # [Y, C] SEK per year, indexed
+    fixed_revenue: np.ndarray  # [Y, C]
+    part_group: np.ndarray  # [P] int64
+    part_component: np.ndarray  # [P] int64
+    part_kind: np.ndarray  # [P] int64 PART_CALENDAR_YEAR | PART_MONTHS_AFTER
+    part_k: np.ndarray  # [P] int64
+    part_share: np.ndarray  # [P] float64 share of the amount in this part
+    part_relocated_share: np.ndarray  # [P] factor on a part due after relocation
+    part_amount: np.ndarray  # [P, Y] amount by arrival year (SEK)
+    group_parts: np.ndarray  # [G + 1] CSR offsets of each group's parts (parts sorted by group)
+    payment_component: np.ndarray  # [C] bool: the component is a scheduled payment
+    # --- uncertainty and policy (second stage; see balanskonto.model.factors) ---------------
+    labour: LabourFactor | None
+    arrival_factor: ArrivalFactor | None
+    levels: tuple[LevelFactor, ...]
+    shares: tuple[ShareFactor, ...]
+    policies: tuple[PolicyFactor, ...]
+
+    @property
+    def has_uncertainty(self) -> bool:
+        return bool(
+            self.labour or self.arrival_factor or self.levels or self.shares or self.policies
+        )
+
+    @property
+    def months(self) -> int:
+        return 12 * self.years
+
+    @property
+    def year_labels(self) -> np.ndarray:
+        return np.arange(self.start_year, self.start_year + self.years)
+
+    def due_month(self, part: int, arrival_month: np.ndarray) -> np.ndarray:
+        """Absolute month in which ``part`` is due for persons arriving in ``arrival_month``."""
+        k = int(self.part_k[part])
+        if self.part_kind[part] == PART_MONTHS_AFTER:
+            return arrival_month + k
+        return arrival_month if k == 0 else 12 * (arrival_month // 12 + k)
+
+
+# --------------------------------------------------------------------------------------
+def compile_model(config: Config) -> CompiledModel:
+    """Turn a validated config into the arrays the engines and ``expected`` use.
+
+    Raises
+    ------
+    ConfigError
+        If in some month the conditional exit probabilities of a state sum above 1.
+    """
+    sim = config.simulation
+    components = component_axis(config)
+    per_year = planned_per_year(config)
+    mix = np.array([config.arrivals.mix[g] for g in config.groups])
+    fixed_arrivals = (
+        fixed_split(per_year, mix)
+        if config.arrivals.distribution == "fixed"
+        else np.zeros((12 * sim.years, len(mix)), dtype=np.int64)
+    )
+    cost_index = index_table(sim.years, config.indexation.costs)
+    revenue_index = index_table(sim.years, config.indexation.revenue)
+    start_state = np.array([STATES.index(g.start) for g in config.groups.values()], dtype=np.int64)
+    return CompiledModel(
+        groups=tuple(config.groups),
+        components=components,
+        start_year=sim.start_year,
+        years=sim.years,
+        opening=config.balance.opening,
+        quantiles=tuple(sim.quantiles),
+        runs=sim.runs,
+        seed=sim.seed,
+        title=config.meta.title,
+        start_state=start_state,
+        **compile_transitions(config),
+        distribution=config.arrivals.distribution,
+        cv=config.arrivals.cv or 0.0,
+        per_year=per_year,
+        mix=mix,
+        fixed_arrivals=fixed_arrivals,
+        cost_rate=rate_table(config, "costs", components, cost_index),
+        revenue_rate=rate_table(config, "revenue", components, revenue_index),
+        fixed_cost=fixed_table(config.fixed.costs, components, sim.years, cost_index),
+        fixed_revenue=fixed_table(config.fixed.revenue, components, sim.years, revenue_index),
+        **payment_parts(config, components),
+        **compile_factors(config, components),
+    )

@@ -1,0 +1,164 @@
+"""Counts → the output Dataset (DESIGN §6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..config.schema import Config
+from ..config.types import STATES
+from ..model.compiled import CompiledModel
+from .convergence import proportion_standard_error, quantile_standard_error
+from .metadata import annotate, version_stamp
+from .risk import depletion_distribution, reserve_needed
+
+#: Probability levels of ``reserve_needed``.
+RESERVE_LEVELS = (0.90, 0.95)
+
+
+def _provenance(config: Config, model: CompiledModel, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": model.title,
+        "municipality": config.meta.municipality,
+        "start_year": model.start_year,
+        "years": model.years,
+        "opening_balance": model.opening,
+        "units": "SEK",
+        **extra,
+        **version_stamp(),
+        "config_sha256": config.sha256,
+        "config_toml": config.toml,
+    }
+
+
+def _coords(model: CompiledModel) -> dict[str, Any]:
+    return {
+        "year": model.year_labels,
+        "component": list(model.components),
+        "group": list(model.groups),
+        "state": list(STATES),
+    }
+
+
+def balance_from_net(opening: float, net: np.ndarray) -> np.ndarray:
+    """``balance[..., y] = opening + Σ_{k ≤ y} net[..., k]``."""
+    return opening + np.cumsum(net, axis=-1)
+
+
+def simulation_dataset(
+    config: Config,
+    model: CompiledModel,
+    *,
+    revenue: np.ndarray,
+    cost: np.ndarray,
+    person_months: np.ndarray,
+    arrivals: np.ndarray,
+    seed: int,
+    engine: str,
+    factor: np.ndarray | None = None,
+    factor_names: list[str] | None = None,
+    yearly_factor: np.ndarray | None = None,
+    yearly_factor_names: list[str] | None = None,
+) -> xr.Dataset:
+    """Run-level arrays → the Dataset with quantiles, p_deficit and provenance.
+
+    ``revenue``/``cost``: [run, year, component] SEK; ``person_months``: [run, year, group,
+    state]; ``arrivals``: [run, year, group] persons.
+    """
+    runs = revenue.shape[0]
+    net = revenue.sum(axis=-1) - cost.sum(axis=-1)
+    balance = balance_from_net(model.opening, net)
+    negative = balance < 0
+    years = model.year_labels
+    depletion = np.where(negative.any(axis=1), years[np.argmax(negative, axis=1)], np.nan)
+    q = np.asarray(model.quantiles)
+    ds = xr.Dataset(
+        {
+            "balance": (("run", "year"), balance),
+            "net": (("run", "year"), net),
+            "revenue": (("run", "year", "component"), revenue),
+            "cost": (("run", "year", "component"), cost),
+            "person_years": (("run", "year", "group", "state"), person_months / 12.0),
+            "arrivals": (("run", "year", "group"), arrivals),
+            "depletion_year": (("run",), depletion),
+            "balance_quantile": (("quantile", "year"), np.quantile(balance, q, axis=0)),
+            "deficit_quantile": (
+                ("quantile", "year"),
+                np.quantile(np.maximum(0.0, -balance), q, axis=0),
+            ),
+            "p_deficit": (("year",), negative.mean(axis=0)),
+            "expected_balance": (("year",), balance.mean(axis=0)),
+            "mc_standard_error": (
+                ("year",),
+                balance.std(axis=0, ddof=1) / np.sqrt(runs)
+                if runs > 1
+                else np.full(len(years), np.nan),
+            ),
+        },
+        coords={"run": np.arange(runs), "quantile": q, **_coords(model)},
+        attrs=_provenance(config, model, seed=seed, runs=runs, engine=engine),
+    )
+    ds = annotate(ds.merge(precision_and_path_risk(ds, model.opening)))
+    if factor_names:
+        ds["factor"] = (("run", "factor_name"), factor)
+        ds = ds.assign_coords(factor_name=list(factor_names))
+    if yearly_factor_names:
+        ds["yearly_factor"] = (("run", "year", "yearly_factor_name"), yearly_factor)
+        ds = ds.assign_coords(yearly_factor_name=list(yearly_factor_names))
+    return annotate(ds)
+
+
+def precision_and_path_risk(ds: xr.Dataset, opening: float) -> xr.Dataset:
+    """Monte Carlo standard errors of the quantiles and of p_deficit, the distribution of the
+    depletion year and the reserve needed (DESIGN §6, extended; docs/output.md)."""
+    balance = ds["balance"]
+    runs = balance.sizes["run"]
+    q = ds["quantile"].values
+    deficit = np.maximum(0.0, -balance)
+    se_b = np.stack([np.asarray(quantile_standard_error(balance.values, x)) for x in q])
+    se_d = np.stack([np.asarray(quantile_standard_error(deficit.values, x)) for x in q])
+    depletion = depletion_distribution(balance)
+    reserve = reserve_needed(balance, opening, RESERVE_LEVELS)
+    return xr.Dataset(
+        {
+            "balance_quantile_se": (("quantile", "year"), se_b),
+            "deficit_quantile_se": (("quantile", "year"), se_d),
+            "p_deficit_se": (
+                ("year",),
+                np.asarray(proportion_standard_error(ds["p_deficit"].values, runs)),
+            ),
+            "p_first_depletion": (("year",), np.asarray(depletion["p_first_depletion"].values)),
+            "p_depleted_by": (("year",), np.asarray(depletion["p_depleted_by"].values)),
+            "p_never_depleted": ((), float(depletion["p_never"])),
+            "reserve_needed": (("level", "year"), np.asarray(reserve.transpose("level", "year"))),
+        },
+        coords={"quantile": q, "year": ds["year"].values, "level": list(RESERVE_LEVELS)},
+    )
+
+
+def expected_dataset(
+    config: Config,
+    model: CompiledModel,
+    *,
+    revenue: np.ndarray,
+    cost: np.ndarray,
+    person_months: np.ndarray,
+    arrivals: np.ndarray,
+) -> xr.Dataset:
+    """The expectation as a Dataset: the simulation's variables without ``run``."""
+    net = revenue.sum(axis=-1) - cost.sum(axis=-1)
+    ds = xr.Dataset(
+        {
+            "balance": (("year",), balance_from_net(model.opening, net)),
+            "net": (("year",), net),
+            "revenue": (("year", "component"), revenue),
+            "cost": (("year", "component"), cost),
+            "person_years": (("year", "group", "state"), person_months / 12.0),
+            "arrivals": (("year", "group"), arrivals),
+        },
+        coords=_coords(model),
+        attrs=_provenance(config, model, engine="expected"),
+    )
+    return annotate(ds)

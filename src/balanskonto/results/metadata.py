@@ -1,0 +1,139 @@
+"""Names, units and long names of every output variable, declared once and applied in one place."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import xarray as xr
+
+from .._version import __version__
+
+# name: (units, or None for text; long_name; description). Declared once, applied in
+# `annotate` to the Datasets of simulate, expected and batches.
+METADATA: dict[str, tuple[str | None, str, str]] = {
+    "balance": (
+        "SEK",
+        "balance account at the end of the year",
+        "opening balance plus the net of every year up to and including this one",
+    ),
+    "net": ("SEK", "net result of the year", "revenue minus cost, all components"),
+    "revenue": ("SEK", "revenue by component", "0 for a component with no revenue"),
+    "cost": ("SEK", "cost by component", "0 for a component with no cost"),
+    "person_years": ("person-years", "time spent in each state", "person-months / 12"),
+    "arrivals": ("persons", "persons arriving in the year", ""),
+    "depletion_year": ("year", "first year the balance is negative", "NaN if never"),
+    "balance_quantile": (
+        "SEK",
+        "quantiles of the balance over runs",
+        "numpy's default (linear) quantile method",
+    ),
+    "deficit_quantile": (
+        "SEK",
+        "quantiles of the deficit max(0, -balance) over runs",
+        "numpy's default (linear) quantile method",
+    ),
+    "p_deficit": (
+        "1",
+        "probability that the balance is negative",
+        "share of runs with balance < 0 at the end of the year",
+    ),
+    "expected_balance": ("SEK", "mean balance over runs", ""),
+    "mc_standard_error": (
+        "SEK",
+        "Monte Carlo standard error of expected_balance",
+        "sample standard deviation / sqrt(runs)",
+    ),
+    "factor": (
+        "1",
+        "per-run factor draws",
+        "level:<component> and policy[i]:<component> are multipliers; "
+        "share:<path> is the share or annual probability used",
+    ),
+    "yearly_factor": (
+        "1",
+        "per-run, per-year factor draws",
+        "labour_market: the factor z (0 = normal, negative = weak); "
+        "arrivals: the multiplier on planned arrivals",
+    ),
+    "balance_quantile_se": (
+        "SEK",
+        "Monte Carlo standard error of balance_quantile",
+        "order-statistic estimate, see balanskonto.results.convergence",
+    ),
+    "deficit_quantile_se": (
+        "SEK",
+        "Monte Carlo standard error of deficit_quantile",
+        "order-statistic estimate, see balanskonto.results.convergence",
+    ),
+    "p_deficit_se": ("1", "Monte Carlo standard error of p_deficit", "sqrt(p (1 - p) / runs)"),
+    "p_first_depletion": ("1", "probability that the account first goes negative this year", ""),
+    "p_depleted_by": ("1", "probability that the account has been negative by this year", ""),
+    "p_never_depleted": ("1", "probability that the account never goes negative", ""),
+    "reserve_needed": (
+        "SEK",
+        "opening balance that keeps the account non-negative through "
+        "the year with the given probability",
+        "an order statistic of the runs' shortfalls; no re-simulation",
+    ),
+    "year": ("year", "calendar year", ""),
+    "level": ("1", "probability level of reserve_needed", ""),
+    "quantile": ("1", "quantile level", ""),
+    # batches (balanskonto.batch)
+    "scenario": (None, "scenario name", "named scenarios in file order, then grid order"),
+    "scenario_other": (None, "scenario compared with", "the same names as scenario"),
+    "balance_difference": (
+        "SEK",
+        "mean difference in balance to the reference scenario",
+        "mean over runs of balance[scenario] - balance[reference], run by run (the runs are "
+        "paired: every scenario sees the same random numbers)",
+    ),
+    "balance_difference_se": (
+        "SEK",
+        "standard error of balance_difference",
+        "paired: sample standard deviation of the run-by-run differences / sqrt(runs); "
+        "0 for the reference",
+    ),
+    "p_worse": (
+        "1",
+        "probability of a lower balance than the reference",
+        "share of runs in which the scenario ends the year with a lower balance than the "
+        "reference in the same run (equal balances are not worse)",
+    ),
+    "p_worse_pairwise": (
+        "1",
+        "probability of a lower final-year balance than scenario_other",
+        "share of runs in which scenario ends the last year with a lower balance than "
+        "scenario_other in the same run",
+    ),
+    "scenario_overrides": (
+        None,
+        "the scenario's overrides (TOML)",
+        'one line per override, "dotted.path" = value, applied in this order onto the base '
+        "config; empty for the base as it is",
+    ),
+    "scenario_config_toml": (
+        None,
+        "the scenario's config (TOML)",
+        "the base file's text for a scenario without overrides, else the canonical TOML of "
+        "the changed config; with the Dataset's seed and runs it reproduces the scenario",
+    ),
+    "scenario_config_sha256": (None, "SHA-256 of scenario_config_toml", ""),
+}
+
+
+def annotate(ds: xr.Dataset) -> xr.Dataset:
+    """Set units, long names and descriptions from :data:`METADATA` (in place)."""
+    for name, (units, long_name, description) in METADATA.items():
+        if name in ds.variables:
+            ds[name].attrs["long_name"] = long_name
+            if units is not None:
+                ds[name].attrs["units"] = units
+            if description:
+                ds[name].attrs["description"] = description
+    return ds
+
+
+def version_stamp() -> dict[str, str]:
+    """``balanskonto_version`` and ``created`` (UTC, ISO 8601) for a Dataset's attributes."""
+    created = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return {"balanskonto_version": __version__, "created": created}

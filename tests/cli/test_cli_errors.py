@@ -1,0 +1,197 @@
+"""Command-line errors (DESIGN §7): exit code 2 for a bad config or bad arguments, the message
+on stderr names the dotted path, and nothing is written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from balanskonto.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SODERTALJE = ROOT / "configs" / "sodertalje_2008.toml"
+BAD_PATH = "groups.adult.states.intro.exits[2].share"
+OVER_PATH = "groups.adult.states.intro.exits"
+
+
+def _edited(tmp_path: Path, old: str, new: str, name: str) -> Path:
+    text = SODERTALJE.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not once in {SODERTALJE.name}"
+    path = tmp_path / name
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def bad_share(tmp_path: Path) -> Path:
+    """Södertälje with the third intro exit's share at 1.5 (schema error)."""
+    return _edited(
+        tmp_path,
+        '{ to = "self_sufficient", share = 0.50, at_month = 18 }',
+        '{ to = "self_sufficient", share = 1.50, at_month = 18 }',
+        "bad_share.toml",
+    )
+
+
+@pytest.fixture
+def over_subscribed(tmp_path: Path) -> Path:
+    """Södertälje with two intro exits of 0.6 at month 3 (found when compiling the tables)."""
+    return _edited(
+        tmp_path,
+        """exits = [
+  { to = "relocated", share = 0.10, within_months = 12 },
+  { to = "self_sufficient", share = 0.10, at_month = 3 },
+  { to = "self_sufficient", share = 0.50, at_month = 18 },
+]""",
+        """exits = [
+  { to = "self_sufficient", share = 0.6, at_month = 3 },
+  { to = "income_support", share = 0.6, at_month = 3 },
+]""",
+        "over.toml",
+    )
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "expected"])
+def test_bad_config_exits_2_naming_the_path(tmp_path, capsys, bad_share, command):
+    out = tmp_path / "x.nc"
+    argv = [command, str(bad_share)]
+    if command == "run":
+        argv += ["--out", str(out), "--runs", "2", "--quiet"]
+    before = _files(tmp_path)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert BAD_PATH in captured.err
+    assert "1.5" in captured.err
+    assert captured.err.startswith("balanskonto: error:")
+    assert captured.out == ""
+    assert not out.exists()
+    assert _files(tmp_path) == before  # no output and no temp file
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "expected"])
+def test_over_subscribed_exits_exit_2(tmp_path, capsys, over_subscribed, command):
+    out = tmp_path / "x.nc"
+    argv = [command, str(over_subscribed)]
+    if command == "run":
+        argv += ["--out", str(out), "--runs", "2", "--quiet"]
+    before = _files(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert OVER_PATH in err
+    assert "month 3" in err
+    assert _files(tmp_path) == before
+
+
+def test_bad_config_with_default_out_writes_nothing(tmp_path, monkeypatch, capsys, bad_share):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", bad_share.name, "--runs", "2", "--quiet"]) == 2
+    assert BAD_PATH in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
+    assert _files(tmp_path) == {bad_share.name}
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "expected"])
+def test_missing_config_file_exits_2(tmp_path, capsys, command):
+    missing = tmp_path / "missing.toml"
+    argv = [command, str(missing)]
+    if command == "run":
+        argv += ["--out", str(tmp_path / "x.nc")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "missing.toml" in err
+    assert "no such config file" in err
+    assert _files(tmp_path) == set()
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--runs", "0"], "runs"),
+        (["--runs", "-3"], "runs"),
+        (["--seed", "-1"], "seed"),
+        (["--out", "x.csv"], "--out"),
+        (["--out", "x"], "--out"),
+    ],
+)
+def test_bad_option_values_exit_2_and_write_nothing(tmp_path, capsys, extra, named):
+    extra = [str(tmp_path / a) if a.startswith("x") else a for a in extra]
+    argv = ["run", str(SODERTALJE), "--quiet", *extra]
+    if "--out" not in extra:
+        argv += ["--out", str(tmp_path / "x.nc")]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert f"{named}:" in captured.err
+    assert captured.err.startswith("balanskonto: error:")
+    assert _files(tmp_path) == set()
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["run", str(SODERTALJE), "--runs", "abc"], "invalid int value: 'abc'"),
+        (["run", str(SODERTALJE), "--engine", "fortran"], "invalid choice: 'fortran'"),
+        (["frobnicate", str(SODERTALJE)], "invalid choice: 'frobnicate'"),
+        (["validate"], "the following arguments are required: config"),
+        ([], "the following arguments are required: command"),
+    ],
+    ids=["runs-abc", "bad-engine", "unknown-subcommand", "no-config", "no-subcommand"],
+)
+def test_bad_arguments_are_argparse_exit_2(capsys, argv, said):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_validate_good_config(capsys):
+    assert main(["validate", str(SODERTALJE)]) == 0
+    captured = capsys.readouterr()
+    assert "valid" in captured.out
+    assert "→self_sufficient" in captured.out  # the cumulative-share table of the exits
+    assert "adult / intro" in captured.out
+    assert captured.err == ""
+
+
+def test_good_run_writes_only_the_output(tmp_path, capsys):
+    out = tmp_path / "x.nc"
+    assert main(["run", str(SODERTALJE), "--runs", "2", "--out", str(out), "--quiet"]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    assert _files(tmp_path) == {"x.nc"}  # the temp file was renamed, not left behind
+
+
+def test_subprocess_bad_config_exits_2_and_writes_nothing(tmp_path, bad_share):
+    out = tmp_path / "x.nc"
+    proc = subprocess.run(
+        [sys.executable, "-m", "balanskonto.cli", "run", str(bad_share), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert BAD_PATH in proc.stderr
+    assert proc.stdout == ""
+    assert _files(tmp_path) == {bad_share.name}
+
+
+def test_subprocess_bad_argument_exits_2(tmp_path):
+    out = tmp_path / "x.nc"
+    argv = ["run", str(SODERTALJE), "--runs", "abc", "--out", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "balanskonto.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "--runs: invalid int value: 'abc'" in proc.stderr
+    assert proc.stdout == ""
+    assert not out.exists()
