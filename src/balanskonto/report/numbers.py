@@ -3,13 +3,16 @@
 Swedish numbers have a (no-break) space as thousands separator and a comma as decimal
 separator: ``12 345,6``; English ``12,345.6``. Negative numbers take a real minus sign (−).
 Amounts in running text are in tkr or Mkr by size; shares are per cent, standard errors of
-shares percentage points.
+shares percentage points. The conventions are code; the units' words are in the catalogues'
+``[units]`` (:mod:`balanskonto.report.catalogue`).
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+from . import catalogue
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -38,8 +41,7 @@ def percent(p: float, lang: str = "sv", decimals: int | None = None) -> str:
     value = 100 * p
     if decimals is None:
         decimals = 0 if value in (0.0, 100.0) or 10 <= value <= 90 else 1
-    text = number(value, decimals, lang)
-    return f"{text}{NBSP}%" if lang == "sv" else f"{text}%"
+    return _unit("percent", number(value, decimals, lang), lang)
 
 
 def level(p: float, lang: str = "sv") -> str:
@@ -61,21 +63,16 @@ def points(se: float, lang: str = "sv") -> str:
     procentenheter``; one decimal below one point."""
     value = 100 * se
     text = number(value, 0 if value >= 0.95 else 1, lang)
-    one = text == "1"
-    if lang == "sv":
-        return f"{text}{NBSP}procentenhet" + ("" if one else "er")
-    return f"{text}{NBSP}percentage point" + ("" if one else "s")
+    return _unit("point" if text == "1" else "points", text, lang)
 
 
 def amount(sek: float, lang: str = "sv") -> str:
     """An amount in running text: Mkr with one decimal from 1 Mkr, else whole tkr (0 kr)."""
     if sek == 0:
-        return f"0{NBSP}kr" if lang == "sv" else f"SEK{NBSP}0"
+        return _unit("kr", number(0, 0, lang), lang)
     if abs(sek) >= 999_950:
-        text = number(sek / 1e6, 1, lang)
-        return f"{text}{NBSP}Mkr" if lang == "sv" else f"SEK{NBSP}{text}{NBSP}million"
-    text = number(sek / 1e3, 0, lang)
-    return f"{text}{NBSP}tkr" if lang == "sv" else f"SEK{NBSP}{text}{NBSP}thousand"
+        return _unit("mkr", number(sek / 1e6, 1, lang), lang)
+    return _unit("tkr", number(sek / 1e3, 0, lang), lang)
 
 
 class Label(int):
@@ -88,7 +85,7 @@ def plain(value: Any, lang: str = "sv") -> str:
     if isinstance(value, Label):
         return str(int(value))
     if isinstance(value, bool):
-        return {"sv": ("nej", "ja"), "en": ("false", "true")}[lang][value]
+        return catalogue.entry("units", "true" if value else "false", lang)
     if isinstance(value, int):
         return number(value, 0, lang)
     if isinstance(value, float):
@@ -120,5 +117,10 @@ def amount_unit(max_abs: float, lang: str = "sv") -> tuple[float, str]:
     """(divisor, unit label) for amounts whose largest absolute value is ``max_abs`` SEK:
     Mkr from 1 Mkr, else tkr."""
     if max_abs >= 1e6:
-        return 1e6, "Mkr" if lang == "sv" else "SEK million"
-    return 1e3, "tkr" if lang == "sv" else "SEK thousand"
+        return 1e6, catalogue.entry("units", "mkr_unit", lang)
+    return 1e3, catalogue.entry("units", "tkr_unit", lang)
+
+
+def _unit(name: str, text: str, lang: str) -> str:
+    """The number ``text`` with the unit ``name`` of the catalogue's ``[units]``."""
+    return catalogue.entry("units", name, lang).format(x=text)
