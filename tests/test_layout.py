@@ -79,6 +79,12 @@ def test_no_import_from_a_higher_layer(path):
     assert not higher, f"{path.relative_to(PACKAGE)} imports from a higher layer: {higher}"
 
 
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_modules_stay_short(path):
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE)}: {lines} lines (split by concern)"
+
+
 def test_only_cli_knows_argparse():
     users = {
         str(p.relative_to(PACKAGE))

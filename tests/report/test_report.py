@@ -20,7 +20,7 @@ import balanskonto as bk
 from balanskonto.analysis.sensitivity import tornado
 from balanskonto.cli import report as report_cli
 from balanskonto.config import parse_config
-from balanskonto.report import ReportError, build, content, figures, i18n, report, word
+from balanskonto.report import ReportError, build, content, i18n, report, word
 from balanskonto.report.assumptions import opening_comment, parse_assumptions, split_comment
 from balanskonto.report.document import Paragraph, Table
 from balanskonto.report.quantities import Quantity
@@ -150,13 +150,6 @@ def test_the_languages_quote_the_same_numbers(with_factors):
         for lang in ("sv", "en")
     }
     assert names["sv"] == names["en"]
-
-
-def test_no_template_has_a_digit():
-    for key, pair in {**i18n.TEXT, **figures.W}.items():
-        for template in pair:
-            words = re.sub(r"\{\w+\}", "", template).replace("SHA-256", "")
-            assert not re.search(r"\d", words), key
 
 
 def test_key_sentences(with_factors):

@@ -2,8 +2,8 @@
 
 :func:`build` turns :class:`~.data.ReportData` into a :class:`~.document.Document` in one
 language. Every number in a sentence is a named :class:`~.quantities.Quantity`, put into a
-template of :data:`~.i18n.TEXT` by :class:`Writer`, which records what it quoted: a test can
-check each quoted number against the Dataset in both languages.
+template of the catalogues (:func:`~.i18n.text`) by :class:`Writer`, which records what it
+quoted: a test can check each quoted number against the Dataset in both languages.
 """
 
 from __future__ import annotations

@@ -62,30 +62,10 @@ STATE_COLOURS = {
 REVENUE_COLOURS = ("#1f4e79", "#4a7fb0", "#7fa8cf", "#a9c6e3", "#2e8b57", "#7cc196")
 COST_COLOURS = ("#b8322a", "#e0772f", "#f2a65a", "#c97b63", "#8c564b", "#f6c89f", "#d9a5a0")
 
-W: dict[str, tuple[str, str]] = {
-    "g_fan": ("Balanskontot vid årets slut", "The balance account at the end of the year"),
-    "g_p_deficit": ("Sannolikhet för underskott", "Probability of a deficit"),
-    "g_depletion": ("Första år med negativt saldo", "First year with a negative balance"),
-    "g_persons": ("Personer per tillstånd", "Persons by state"),
-    "g_components": ("Intäkter och kostnader per komponent", "Revenue and cost by component"),
-    "g_tail": ("Vad driver de sämsta körningarna, {year}", "What drives the worst runs, {year}"),
-    "g_tornado": ("Vad driver saldot {year}", "What drives the balance in {year}"),
-    "median": ("Median", "Median"),
-    "plan": ("Plan (deterministisk kalkyl)", "Plan (deterministic)"),
-    "band": ("{a}–{b}", "{a}–{b}"),
-    "at_year_end": ("Negativt vid årets slut", "Negative at the end of the year"),
-    "by_year": ("Negativt vid något årsskifte hittills", "Negative at some year end so far"),
-    "never_long": ("Aldrig negativt under perioden", "Never negative over the horizon"),
-    "share_runs": ("andel av körningarna", "share of the runs"),
-    "persons": ("personer (årsgenomsnitt)", "persons (yearly average)"),
-    "net": ("Netto (median)", "Net (median)"),
-    "rank": ("rangkorrelation med saldot", "rank correlation with the balance"),
-    "no_deficit": ("Inget underskott i någon körning", "No deficit in any run"),
-}
-
 
 def word(key: str, lang: str) -> str:
-    return W[key][i18n.LANGS.index(lang)]
+    """The words ``key`` of the catalogue's ``[figure]`` (titles, legends, axes)."""
+    return i18n.figure_text(key, lang)
 
 
 # --------------------------------------------------------------------------------------
