@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError, config_error
+from .errors import ConfigError, config_error, from_validation_error
 from .types import Name, StateName, StrictModel
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -137,11 +137,7 @@ def validate_rows(rows: list[dict[str, Any]], where: str) -> None:
         try:
             PopulationRow.model_validate(row)
         except ValidationError as err:
-            first = err.errors()[0]
-            field = ".".join(str(x) for x in first["loc"]) or "row"
-            value = first.get("input", row)
-            rule = first["msg"].removeprefix("Value error, ")
-            raise config_error(f"{where}, row {i + 2}: {field}", value, rule) from None
+            raise ConfigError(f"{where}, row {i + 2}: {from_validation_error(err)}") from None
 
 
 def inline_population(text: str, raw: dict[str, Any], base: Path) -> tuple[str, dict[str, Any]]:
