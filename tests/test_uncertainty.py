@@ -9,8 +9,10 @@ from scipy import stats
 import balanskonto as bk
 from balanskonto.compile import compile_model
 from balanskonto.config import STATES
+from balanskonto.expected import occupancy
 from balanskonto.uncertainty import (
     _shock,
+    central,
     chunk_tables,
     draw,
     factor_uniforms,
@@ -196,6 +198,62 @@ def test_shares_of_0_and_1_stay_put_under_any_shock():
     assert np.all(np.diff(moved) > 0)  # a stronger labour market, more exits to work
     assert moved[2] == 0.3  # z = 0 leaves q exactly as it was
     np.testing.assert_allclose(moved, 1 - 0.7 ** np.exp(1.5 * z[0]))
+
+
+def _expiry_only_config():
+    """One adult a month in 2020; intro ends after 12 months by an on_expiry split only (no
+    exits anywhere), and the labour market is fixed at z = −0.7 in every year."""
+    groups = {
+        "adult": {
+            "start": "intro",
+            "states": {
+                "intro": {
+                    "max_months": 12,
+                    "on_expiry": {
+                        "self_sufficient": 0.6,
+                        "income_support": 0.3,
+                        "prolonged": 0.1,
+                    },
+                }
+            },
+        }
+    }
+    raw = make_config(groups, years=3, per_year=[12]).to_dict()
+    raw["uncertainty"] = {"labour_market": {"sd": 0.0, "mean": -0.7}}
+    from balanskonto.config import config_from_dict
+
+    return config_from_dict(raw)
+
+
+def _shifted_split(z: float = -0.7, effect: float = 1.0) -> dict[str, float]:
+    work = 1 - (1 - 0.6) ** np.exp(effect * z)
+    rest = (1 - work) / 0.4  # the other destinations keep their proportions 3 : 1
+    return {"self_sufficient": work, "income_support": 0.3 * rest, "prolonged": 0.1 * rest}
+
+
+def test_the_labour_market_shifts_the_work_share_of_an_expiry_split():
+    config = _expiry_only_config()
+    split = _shifted_split()
+    # exact: the cohort's occupancy after expiry, from the plan's tables …
+    model = compile_model(config)
+    occ = occupancy(model, 0, chunk_tables(model, central(model)))
+    for state, share in split.items():
+        assert occ[12, STATES.index(state)] == pytest.approx(share, abs=1e-12)
+    # … and in expected: in 2022 all twelve have passed expiry and stay where it put them
+    ex = bk.expected(config)["person_years"].sel(group="adult", year=2022)
+    for state, share in split.items():
+        assert float(ex.sel(state=state)) == pytest.approx(12 * share, abs=1e-9)
+    assert split["self_sufficient"] < 0.6 - 0.2  # far from the unshifted split
+
+
+@pytest.mark.parametrize("engine", ["numba", "event", "numpy"])
+def test_the_monte_carlo_follows_the_shifted_expiry_split(engine):
+    config = _expiry_only_config()
+    ds = bk.simulate(config, runs=400, seed=31, engine=engine)
+    py = ds["person_years"].sel(group="adult", year=2022)
+    for state, share in _shifted_split().items():
+        x = py.sel(state=state).values
+        assert mean_ok(x, 12 * share), (state, x.mean(), 12 * share)
 
 
 def test_weak_labour_market_lowers_and_spreads_the_balance():

@@ -9,8 +9,9 @@ a one-at-a-time swing only means replacing its uniforms.
 Factors (names as they appear in the output's ``factor`` / ``yearly_factor`` coordinates):
 
 - ``labour_market`` (per run and year): z, stationary AR(1) with mean, sd, autocorrelation.
-  Exits to ``self_sufficient`` get ``q' = 1 − (1 − q)^exp(effect · z)``; relapses
-  (``self_sufficient → income_support``) get ``1 − (1 − q)^exp(−relapse_effect · z)``.
+  Exits to ``self_sufficient`` get ``q' = 1 − (1 − q)^exp(effect · z)``, and so does the
+  ``self_sufficient`` share of an ``on_expiry`` split (the rest of the split rescaled);
+  relapses (``self_sufficient → income_support``) get ``1 − (1 − q)^exp(−relapse_effect · z)``.
 - ``arrivals`` (per run and year): a multiplier on planned arrivals.
 - ``level:<component>``: a multiplier on every amount of the component.
 - ``share:<path>``: the value of an exit's share or annual probability.
@@ -309,6 +310,23 @@ def _shock(q: np.ndarray, z: np.ndarray, effect: float, relapse: float) -> np.nd
     return out
 
 
+def _shift_expiry(expiry: np.ndarray, z: np.ndarray, effect: float) -> np.ndarray:
+    """On-expiry splits by run and year: ``expiry [G, S, S]``, ``z [n, Y]`` → ``[n, Y, G, S,
+    S]``. The share to ``self_sufficient`` (work) moves on the scale of the exits,
+    ``x' = 1 − (1 − x)^exp(effect · z)``, and the other destinations share the rest in their
+    config proportions."""
+    n, Y = z.shape
+    out = np.broadcast_to(expiry, (n, Y, *expiry.shape)).copy()
+    beta_z = effect * z[:, :, None, None]
+    x = out[..., SELF]
+    shifted = np.where(beta_z == 0.0, x, 1.0 - (1.0 - x) ** np.exp(beta_z))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rest = np.where(x < 1.0, (1.0 - shifted) / (1.0 - x), 1.0)
+    out *= rest[..., None]
+    out[..., SELF] = shifted
+    return out
+
+
 @dataclass
 class Tables:
     """The kernel's transition tables for a chunk of runs."""
@@ -334,11 +352,13 @@ def chunk_tables(model: CompiledModel, draws: Draws) -> Tables:
     if not model.shares and draws.labour is None:
         return base_tables(model)
     q = _q_with_shares_runs(model, draws.shares) if model.shares else model.q[None]
+    expiry = model.expiry
     if draws.labour is not None and model.labour is not None:
         q = _shock(q, draws.labour, model.labour.effect, model.labour.relapse_effect)
+        expiry = _shift_expiry(expiry, draws.labour, model.labour.effect)
     else:
         q = q[:, None]
-    t = fold_tables(q, model.max_months, model.expiry)
+    t = fold_tables(q, model.max_months, expiry)
     return Tables(t["stay"], t["cum"], t["absorbing_from"], t["move"])
 
 
