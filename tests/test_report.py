@@ -239,8 +239,9 @@ def test_xlsx_holds_the_datasets_numbers(with_factors, written):
             assert row[2 + 2 * k] * 1000 == pytest.approx(ds["balance_quantile_se"].values[k, i])
     assert wb["Kvantiler"]["B3"].number_format == "#,##0"
     deficit = _sheet_rows(wb["Underskott"])
-    np.testing.assert_array_equal([r[1] for r in deficit[:-1]], ds["p_deficit"].values)
-    np.testing.assert_array_equal([r[2] for r in deficit[:-1]], ds["p_deficit_se"].values)
+    # openpyxl writes floats with 16 significant digits ("%.16g"): equal to 1e-15
+    np.testing.assert_allclose([r[1] for r in deficit[:-1]], ds["p_deficit"].values, rtol=1e-15)
+    np.testing.assert_allclose([r[2] for r in deficit[:-1]], ds["p_deficit_se"].values, rtol=1e-15)
     assert deficit[-1][3] == ds["p_never_depleted"].item()
     assert wb["Underskott"]["B3"].number_format == "0.0%"
     reserve = np.array([r[1:] for r in _sheet_rows(wb["Reservering"])], dtype=float)
