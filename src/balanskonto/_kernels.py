@@ -96,8 +96,10 @@ def _to_years(months, pm):
 
 
 @njit(inline="always", **_JIT)
-def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_k):
-    """Count the payment parts of a person relocated from month t that fall due from t on."""
+def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_k, part_window):
+    """Count the payment parts lost (in part) to a person relocated from month t: a part that
+    falls due from t on (``part_window = 0``), or, for a move within ``part_window`` months of
+    arrival, every part, booked in the year of the later of its due month and t."""
     for j in range(group_parts[g], group_parts[g + 1]):
         k = part_k[j]
         if part_kind[j] == _MONTHS_AFTER:
@@ -106,14 +108,20 @@ def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_
             due = arrival
         else:
             due = 12 * (arrival // 12 + k)
-        if t <= due < T:
+        if part_window[j] > 0:
+            if t - arrival <= part_window[j]:
+                booked = max(due, t)
+                if booked < T:
+                    reloc[booked // 12, arrival // 12, j] += 1
+        elif t <= due < T:
             reloc[due // 12, arrival // 12, j] += 1
 
 
 @njit(inline="always", **_JIT)
 def _simulate_person(
-    key, g, arrival, T, s, stay, cum, absorbing_from, group_parts, part_kind, part_k, pm, reloc
-):
+    key, g, arrival, T, s, stay, cum, absorbing_from, group_parts, part_kind, part_k,
+    part_window, pm, reloc,
+):  # fmt: skip
     """One person's path from the arrival month to the horizon; returns months drawn.
 
     ``stay`` [Y', G, S, D] and ``cum`` [Y', G, S, D, S] are this run's tables, by year when
@@ -129,7 +137,9 @@ def _simulate_person(
         if d >= absorbing_from[g, s]:
             _add_months(pm, g, s, seg, T)
             if s == _RELOCATED:
-                _count_relocated_dues(reloc, g, arrival, seg, T, group_parts, part_kind, part_k)
+                _count_relocated_dues(
+                    reloc, g, arrival, seg, T, group_parts, part_kind, part_k, part_window
+                )
             return drawn
         y = t // 12 if by_year else 0
         u = uniform(key, t)
@@ -170,6 +180,7 @@ def simulate_runs(
     group_parts,
     part_kind,
     part_k,
+    part_window,
     out_pm,
     out_reloc,
     out_drawn,
@@ -194,9 +205,12 @@ def simulate_runs(
         Duration from which a state is never left (in any year).
     out_pm : int64 [n, Y, G, S]
         Filled with person-months per year, group and state.
+    part_window : int64 [P]
+        0: a part due after the move is lost (in part); W > 0: every part of a person who
+        moves within W months of arrival is, booked at the later of its due month and the move.
     out_reloc : int64 [n, Y, Y, P]
-        Filled with counts of payment parts due (year due, year of arrival, part) to persons
-        already relocated.
+        Filled with counts of payment parts lost to relocated persons (year booked, year of
+        arrival, part).
     out_drawn : int64 [n]
         Filled with the number of uniforms drawn.
     """
@@ -218,12 +232,12 @@ def simulate_runs(
                         drawn += _person_events(
                             key, g, a, T, start_state[g], stay[r], cum[r], log_stay[r],
                             flat_from[r], absorbing_from[r], group_parts, part_kind, part_k,
-                            months, reloc,
+                            part_window, months, reloc,
                         )  # fmt: skip
                     else:
                         drawn += _simulate_person(
                             key, g, a, T, start_state[g], stay[r], cum[r], absorbing_from[r],
-                            group_parts, part_kind, part_k, months, reloc,
+                            group_parts, part_kind, part_k, part_window, months, reloc,
                         )  # fmt: skip
         _to_years(months, out_pm[i])
         out_drawn[i] = drawn
@@ -254,6 +268,7 @@ def _person_events(
     group_parts,
     part_kind,
     part_k,
+    part_window,
     pm,
     reloc,
 ):
@@ -279,7 +294,9 @@ def _person_events(
         if d >= absorbing_from[g, s]:
             _add_months(pm, g, s, seg, T)
             if s == _RELOCATED:
-                _count_relocated_dues(reloc, g, arrival, seg, T, group_parts, part_kind, part_k)
+                _count_relocated_dues(
+                    reloc, g, arrival, seg, T, group_parts, part_kind, part_k, part_window
+                )
             return counter
         y = t // 12 if by_year else 0
         end = min(T, 12 * (y + 1)) if by_year else T

@@ -133,7 +133,10 @@ class CompiledModel:
     part_kind: np.ndarray  # [P] int64 PART_CALENDAR_YEAR | PART_MONTHS_AFTER
     part_k: np.ndarray  # [P] int64
     part_share: np.ndarray  # [P] float64 share of the amount in this part
-    part_relocated_share: np.ndarray  # [P] factor on a part due after relocation
+    part_relocated_share: np.ndarray  # [P] factor on a part lost to a move (see part_window)
+    part_window: np.ndarray  # [P] int64: 0 = a part due after the move comes times the factor;
+    # W > 0 = every part of a person who moves within W months of arrival does (the whole-amount
+    # rule), the loss booked at the later of the due month and the first month away
     part_amount: np.ndarray  # [P, Y] amount by arrival year (SEK)
     group_parts: np.ndarray  # [G + 1] CSR offsets of each group's parts (parts sorted by group)
     payment_component: np.ndarray  # [C] bool: the component is a scheduled payment
@@ -485,14 +488,15 @@ def _fixed(items: dict, components: tuple[str, ...], years: int, index: np.ndarr
 
 def _payment_parts(config: Config, components: tuple[str, ...]) -> dict[str, np.ndarray]:
     years, start = config.simulation.years, config.simulation.start_year
-    rows: list[tuple[int, int, int, int, float, float, np.ndarray]] = []
+    rows: list[tuple[int, int, int, int, float, float, np.ndarray, int]] = []
     for g, group in enumerate(config.groups.values()):
         for comp, pay in group.payments.items():
             amount = np.array([_amount(pay, start + y) for y in range(years)])
             c = components.index(comp)
+            moved, window = pay.relocated_factor, pay.relocated_within_months or 0
             if pay.by_calendar_year is not None:
                 for k, share in enumerate(pay.by_calendar_year):
-                    rows.append((g, c, PART_CALENDAR_YEAR, k, share, pay.relocated_share, amount))
+                    rows.append((g, c, PART_CALENDAR_YEAR, k, share, moved, amount, window))
             else:
                 for inst in pay.installments or []:
                     rows.append(
@@ -502,8 +506,9 @@ def _payment_parts(config: Config, components: tuple[str, ...]) -> dict[str, np.
                             PART_MONTHS_AFTER,
                             inst.month,
                             inst.share,
-                            pay.relocated_share,
+                            moved,
                             amount,
+                            window,
                         )
                     )
     G = len(config.groups)
@@ -516,6 +521,7 @@ def _payment_parts(config: Config, components: tuple[str, ...]) -> dict[str, np.
         part_share=np.array([r[4] for r in rows], dtype=np.float64),
         part_relocated_share=np.array([r[5] for r in rows], dtype=np.float64),
         part_amount=np.array([r[6] for r in rows], dtype=np.float64).reshape(len(rows), years),
+        part_window=np.array([r[7] for r in rows], dtype=np.int64),
         group_parts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
     )
 

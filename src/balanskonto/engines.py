@@ -71,6 +71,7 @@ def _run_kernel(
         model.group_parts,
         model.part_kind,
         model.part_k,
+        model.part_window,
         pm,
         reloc,
         drawn,
@@ -134,7 +135,13 @@ def numpy_engine(
             mine = group == model.part_group[p]
             arrived = month_of[mine]
             due = model.due_month(p, arrived)
-            hit = (due < T) & (due >= relocated_from[mine])
+            moved = relocated_from[mine]
+            window = model.part_window[p]
+            if window > 0:  # the whole-amount rule: moved within the window, booked at the later
+                due = np.maximum(due, moved)
+                hit = (due < T) & (moved - arrived <= window)
+            else:
+                hit = (due < T) & (due >= moved)
             np.add.at(reloc[i, :, :, p], (due[hit] // 12, arrived[hit] // 12), 1)
     return Counts(pm, reloc, draws)
 

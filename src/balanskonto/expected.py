@@ -68,9 +68,20 @@ def expected_counts(
             n = arrivals[a, g]
             share = occ[: T - a]  # months a … T − 1
             np.add.at(pm[:, g, :], year_of[a:], n * share)
+        moved_in = np.diff(occ[:, RELOCATED], prepend=0.0)  # [m]: first month away is a + m
         for p in np.flatnonzero(model.part_group == g):
             arrived = np.flatnonzero(arrivals[:, g])
             due = model.due_month(p, arrived)
+            if model.part_window[p] > 0:  # the whole-amount rule: by the month of the move
+                for m in range(1, min(int(model.part_window[p]), T - 1) + 1):
+                    booked = np.maximum(due, arrived + m)
+                    ok = booked < T
+                    np.add.at(
+                        reloc[:, :, p],
+                        (booked[ok] // 12, arrived[ok] // 12),
+                        arrivals[arrived[ok], g] * moved_in[m],
+                    )
+                continue
             ok = due < T
             arrived, due = arrived[ok], due[ok]
             np.add.at(

@@ -48,8 +48,9 @@ def price(
     arrivals : [n, T, G]
         Persons arriving per month and group (counts, or expectations).
     person_months : [n, Y, G, S]
-    relocated_dues : [n, Y_due, Y_arrival, P]
-        Payment parts due to persons already relocated.
+    relocated_dues : [n, Y_booked, Y_arrival, P]
+        Payment parts lost (times ``1 − part_relocated_share``) to relocated persons, by the
+        year the loss is booked (see ``CompiledModel.part_window``).
     multipliers : [n, Y, C], optional
         Level and policy factors: by calendar year on per-month and fixed amounts, by year of
         arrival on scheduled payments.

@@ -290,6 +290,16 @@ _KEYS: tuple[tuple[str, str, str], ...] = (
         "Share paid after moving away: {c}, {g}",
     ),
     (
+        r"groups\.(?P<g>\w+)\.payments\.(?P<c>\w+)\.relocated_share_of_amount",
+        "Andel av hela beloppet för den som flyttar: {c}, {g}",
+        "Share of the whole amount for a person who moves: {c}, {g}",
+    ),
+    (
+        r"groups\.(?P<g>\w+)\.payments\.(?P<c>\w+)\.relocated_within_months",
+        "Flytt inom (månader efter mottagandet): {c}, {g}",
+        "Move within (months after arrival): {c}, {g}",
+    ),
+    (
         r"groups\.(?P<g>\w+)\.payments\.(?P<c>\w+)\.\w+",
         "Utbetalningsplan: {c}, {g}",
         "Payment schedule: {c}, {g}",
