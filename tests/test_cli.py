@@ -103,3 +103,18 @@ def test_run_target_not_met_within_the_cap_says_so(tmp_path, capsys):
     )
     assert code == 0
     assert "NOT met" in capsys.readouterr().out
+
+
+def test_run_warns_when_drawn_shares_were_pulled_back(tmp_path, capsys):
+    text = (CONFIGS / "exempel_2026.toml").read_text(encoding="utf-8")
+    old = '"groups.adult.relocation.annual_probability" = { min = 0.06, max = 0.18 }'
+    assert old in text
+    config = tmp_path / "wide.toml"
+    config.write_text(text.replace(old, old.replace("0.18", "0.95")), encoding="utf-8")
+    out = tmp_path / "wide.nc"
+    assert main(["run", str(config), "--runs", "40", "--out", str(out), "--quiet"]) == 0
+    pulled = xr.load_dataset(out).attrs["shares_pulled_back"]
+    assert 0 < pulled < 1
+    err = capsys.readouterr().err
+    assert f"warning: in {100 * pulled:.1f} % of the runs a drawn share" in err
+    assert "share:groups.adult.relocation.annual_probability" in err

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 import balanskonto as bk
-from balanskonto.compile import compile_model
+from balanskonto.compile import RELOCATED, compile_model, monthly_hazard
 from balanskonto.config import STATES
 from balanskonto.expected import occupancy
 from balanskonto.uncertainty import (
@@ -350,6 +350,72 @@ def test_infeasible_share_draws_are_pulled_back_to_fit():
     assert np.any(d.shares[:, 0] < drawn - 1e-3)  # some were pulled back
     assert np.all(t.stay >= 0) and np.all(t.move >= 0)
     np.testing.assert_allclose(t.stay + t.move.sum(axis=-1), 1.0, atol=1e-12)
+
+
+def _relocation_range_config(low: float, high: float):
+    """Relocation hazard uncertain in [low, high]; intro takes any hazard, but the prolonged
+    state's exits (15 % of its entrants a month for 6 months) leave no room for a high one."""
+    config = _config()
+    raw = config.to_dict()
+    adult = raw["groups"]["adult"]
+    adult["relocation"] = {"annual_probability": 0.1}
+    adult["states"]["intro"]["exits"] = [
+        {"to": "self_sufficient", "share": 0.3, "within_months": 12}
+    ]
+    adult["states"]["intro"]["on_expiry"] = {"prolonged": 1.0}
+    adult["states"]["prolonged"] = {
+        "max_months": 6,
+        "on_expiry": {"income_support": 1.0},
+        "exits": [{"to": "self_sufficient", "share": 0.9, "within_months": 6}],
+    }
+    raw["uncertainty"] = {
+        "shares": {"groups.adult.relocation.annual_probability": {"min": low, "max": high}}
+    }
+    from balanskonto.config import config_from_dict
+
+    return config_from_dict(raw)
+
+
+def test_a_pulled_back_share_is_the_value_used_in_every_state():
+    config = _relocation_range_config(0.0, 0.9)
+    model = compile_model(config)
+    d = draw(model, 2, np.arange(200))
+    drawn = d.shares[:, 0].copy()
+    t = chunk_tables(model, d)
+    used = d.shares[:, 0]
+    assert np.any(used < drawn - 0.1) and np.any(used == drawn)  # only sometimes pulled back
+    # the last row of every state's table is its hazards alone: the value used, in all of them
+    last = t.move[:, 0, 0, :RELOCATED, -1, RELOCATED]  # [run, state]
+    for s in range(RELOCATED):
+        np.testing.assert_allclose(last[:, s], monthly_hazard(used), rtol=1e-12)
+    np.testing.assert_allclose(t.stay + t.move.sum(axis=-1), 1.0, atol=1e-12)
+
+
+def test_a_share_range_that_no_draw_can_honour_is_refused():
+    _relocation_range_config(0.05, 0.6)  # sometimes honoured: accepted
+    with pytest.raises(bk.ConfigError) as info:
+        compile_model(_relocation_range_config(0.7, 0.9))
+    message = str(info.value)
+    for fragment in (
+        'uncertainty.shares."groups.adult.relocation.annual_probability"',
+        "'min': 0.7, 'max': 0.9",
+        "no run can draw a value that fits",
+        "'prolonged'",
+        "values above about 0.3 never fit",
+    ):
+        assert fragment in message, (fragment, message)
+
+
+def test_the_share_of_runs_pulled_back_is_recorded():
+    ds = bk.simulate(_relocation_range_config(0.0, 0.9), runs=300, seed=2)
+    pulled = ds.attrs["shares_pulled_back"]
+    name = "share:groups.adult.relocation.annual_probability"
+    drawn = draw(compile_model(_relocation_range_config(0.0, 0.9)), 2, np.arange(300)).shares
+    used = ds["factor"].sel(factor_name=name).values
+    assert pulled == pytest.approx(np.mean(used < drawn[:, 0]), abs=1e-12)
+    assert 0.2 < pulled < 0.8
+    assert name in ds.attrs["shares_pulled_back_by_factor"]
+    assert bk.simulate(_config(), runs=5, seed=2).attrs.get("shares_pulled_back") is None
 
 
 def test_factor_draws_are_stored_and_reproducible(example):

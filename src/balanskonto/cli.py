@@ -56,6 +56,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"engine {ds.attrs['engine']}"
     )
     print(_risk_table(ds))
+    pulled = ds.attrs.get("shares_pulled_back", 0.0)
+    if pulled:
+        print(
+            f"warning: in {_pct(pulled)} of the runs a drawn share over-filled a state and was "
+            f"pulled back to fit ({ds.attrs['shares_pulled_back_by_factor']}); the stored "
+            "factor is the value used. Narrow the range in [uncertainty.shares] to avoid it.",
+            file=sys.stderr,
+        )
     if "target_precision" in ds.attrs:
         met = "met" if ds.attrs["target_met"] else "NOT met (raise --max-runs)"
         print(

@@ -29,6 +29,7 @@ from .config import (
     Group,
     Payment,
     component_names,
+    config_error,
     share_target,
 )
 
@@ -321,6 +322,65 @@ def fold_tables(q: np.ndarray, max_months: np.ndarray, expiry: np.ndarray) -> di
     return dict(move=move, stay=stay, cum=cum, absorbing_from=absorbing_from)
 
 
+def share_states(shares: tuple[ShareFactor, ...]) -> dict[tuple[int, int], list[int]]:
+    """The states each uncertain share acts on, ``{(group, state): [factor indices]}``: an
+    exit's share acts on its state, a group's relocation hazard on every state but relocated."""
+    states: dict[tuple[int, int], list[int]] = {}
+    for k, f in enumerate(shares):
+        for s in range(N_STATES - 1) if f.state < 0 else [f.state]:
+            states.setdefault((f.group, s), []).append(k)
+    return states
+
+
+def share_rows(model: CompiledModel, g: int, s: int, values: np.ndarray) -> np.ndarray:
+    """The exit rows of state s of group g with every uncertain share on it at ``values[k]``."""
+    rows = model.exits[g, s].copy()
+    for k in share_states(model.shares).get((g, s), []):
+        f = model.shares[k]
+        rows[f.exit if f.exit >= 0 else len(rows) - 1, 3] = values[k]
+    return rows
+
+
+def _check_share_ranges(model: CompiledModel) -> None:
+    """Refuse an uncertain share whose range no draw can honour: even at its lowest value,
+    with every other uncertain share at its lowest (the least any run asks of a state), some
+    state's exits would need more than is left."""
+    lowest = np.array([0.0 if f.mean is not None else f.low for f in model.shares])
+
+    def fits(g: int, s: int, values: np.ndarray) -> bool:
+        try:
+            state_q(share_rows(model, g, s, values), int(model.max_months[g, s]),
+                    model.q.shape[2], model.groups[g], STATES[s])  # fmt: skip
+        except ConfigError:
+            return False
+        return True
+
+    for (g, s), ks in share_states(model.shares).items():
+        if fits(g, s, lowest):
+            continue
+        k = next((k for k in ks if lowest[k] > model.shares[k].base), ks[0])
+        f = model.shares[k]
+        rule = (
+            f"no run can draw a value that fits: even the range's lowest value {lowest[k]:g} "
+            "(with every other uncertain share at its lowest) makes the exits of group "
+            f"{model.groups[g]!r}, state {STATES[s]!r} need more than is still in the state "
+            "in some month"
+        )
+        values = lowest.copy()
+        values[k] = 0.0
+        if fits(g, s, values):  # the largest value that fits, for the message
+            lo, hi = 0.0, float(lowest[k])
+            for _ in range(40):
+                values[k] = (lo + hi) / 2
+                lo, hi = (values[k], hi) if fits(g, s, values) else (lo, values[k])
+            rule += f"; values above about {lo:.3g} never fit: lower min and max"
+        raise config_error(
+            f'uncertainty.shares."{f.name.removeprefix("share:")}"',
+            {"min": f.low, "max": f.high},
+            rule,
+        )
+
+
 def _compile_transitions(config: Config) -> dict:
     groups = list(config.groups.items())
     G, S = len(groups), N_STATES
@@ -538,7 +598,8 @@ def compile_model(config: Config) -> CompiledModel:
     Raises
     ------
     ConfigError
-        If in some month the conditional exit probabilities of a state sum above 1.
+        If in some month the conditional exit probabilities of a state sum above 1, or if an
+        uncertain share's range has no value that fits.
     """
     sim = config.simulation
     components = _components(config)
@@ -552,7 +613,7 @@ def compile_model(config: Config) -> CompiledModel:
     cost_index = _index(sim.years, config.indexation.costs)
     revenue_index = _index(sim.years, config.indexation.revenue)
     start_state = np.array([STATES.index(g.start) for g in config.groups.values()], dtype=np.int64)
-    return CompiledModel(
+    model = CompiledModel(
         groups=tuple(config.groups),
         components=components,
         start_year=sim.start_year,
@@ -576,3 +637,5 @@ def compile_model(config: Config) -> CompiledModel:
         **_payment_parts(config, components),
         **_uncertainty(config, components),
     )
+    _check_share_ranges(model)
+    return model

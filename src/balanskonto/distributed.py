@@ -51,7 +51,10 @@ LOCAL_WORKER_ENV = {
 #: Version of the work folder's layout (the manifest and the chunk files).
 PARTS_FORMAT = 1
 #: Arrays of a chunk (``simulate_runs``' output) that have one row per run.
-_RUN_ARRAYS = ("revenue", "cost", "person_months", "arrivals", "factor", "yearly_factor")
+_RUN_ARRAYS = (
+    *("revenue", "cost", "person_months", "arrivals", "factor", "yearly_factor"),
+    "share_pulled_back",
+)
 _NAME_LISTS = ("factor_names", "yearly_factor_names")
 
 

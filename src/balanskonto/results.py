@@ -194,11 +194,14 @@ def simulation_dataset(
     factor_names: list[str] | None = None,
     yearly_factor: np.ndarray | None = None,
     yearly_factor_names: list[str] | None = None,
+    share_pulled_back: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Run-level arrays → the Dataset with quantiles, p_deficit and provenance.
 
     ``revenue``/``cost``: [run, year, component] SEK; ``person_months``: [run, year, group,
-    state]; ``arrivals``: [run, year, group] persons.
+    state]; ``arrivals``: [run, year, group] persons; ``share_pulled_back``: [run, uncertain
+    share] bool, summarised in the attrs ``shares_pulled_back`` (the share of runs with a
+    drawn share pulled back) and ``shares_pulled_back_by_factor``.
     """
     runs = revenue.shape[0]
     net = revenue.sum(axis=-1) - cost.sum(axis=-1)
@@ -231,8 +234,11 @@ def simulation_dataset(
             ),
         },
         coords={"run": np.arange(runs), "quantile": q, **_coords(model)},
-        attrs=_provenance(config, model, seed=seed, runs=runs, engine=engine),
-    )
+        attrs=_provenance(
+            config, model, seed=seed, runs=runs, engine=engine,
+            **_pulled_back(model, share_pulled_back),
+        ),
+    )  # fmt: skip
     ds = annotate(ds.merge(precision_and_path_risk(ds, model.opening)))
     if factor_names:
         ds["factor"] = (("run", "factor_name"), factor)
@@ -241,6 +247,19 @@ def simulation_dataset(
         ds["yearly_factor"] = (("run", "year", "yearly_factor_name"), yearly_factor)
         ds = ds.assign_coords(yearly_factor_name=list(yearly_factor_names))
     return annotate(ds)
+
+
+def _pulled_back(model: CompiledModel, pulled: np.ndarray | None) -> dict[str, Any]:
+    """Attrs saying how often the drawn shares over-filled a state and were pulled back."""
+    if not model.shares or pulled is None:
+        return {}
+    by_factor = pulled.mean(axis=0) if len(pulled) else np.zeros(len(model.shares))
+    return {
+        "shares_pulled_back": float(pulled.any(axis=1).mean()) if len(pulled) else 0.0,
+        "shares_pulled_back_by_factor": "; ".join(
+            f"{f.name}: {x:.4g}" for f, x in zip(model.shares, by_factor, strict=True) if x > 0
+        ),
+    }
 
 
 def precision_and_path_risk(ds: xr.Dataset, opening: float) -> xr.Dataset:

@@ -32,6 +32,8 @@ from .compile import (
     CompiledModel,
     ConfigError,
     fold_tables,
+    share_rows,
+    share_states,
     state_q,
     state_q_runs,
 )
@@ -222,38 +224,40 @@ def central(model: CompiledModel) -> Draws:
 def _q_with_shares(model: CompiledModel, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Conditional tables of one run with its share draws, and the values used.
 
-    Where the draws would over-subscribe a state (its exits needing more than is left), they
-    are pulled back towards the config's own values just enough to fit (bisection on the
-    fraction of the deviation kept)."""
-    q = model.q.copy()
+    Where the draws would over-subscribe a state (its exits needing more than is left), the
+    draws of the factors acting on it are pulled back towards the config's own values just
+    enough to fit (bisection on the fraction of the deviation kept). A factor acting on several
+    states (a group's relocation hazard) ends with one value, used in all of them: the states
+    are gone through until no draw changes, then every table is built from the final values."""
     used = values.copy()
-    states: dict[tuple[int, int], list[int]] = {}
-    for k, f in enumerate(model.shares):
-        for s in range(N_STATES - 1) if f.state < 0 else [f.state]:
-            states.setdefault((f.group, s), []).append(k)
-
-    def rows_for(g: int, s: int, vals: np.ndarray) -> np.ndarray:
-        rows = model.exits[g, s].copy()
-        for k in states[g, s]:
-            f = model.shares[k]
-            rows[f.exit if f.exit >= 0 else len(rows) - 1, 3] = vals[k]
-        return rows
-
+    states = share_states(model.shares)
     base = np.array([f.base for f in model.shares])
-    for (g, s), ks in states.items():
+
+    def fits(g: int, s: int, vals: np.ndarray) -> bool:
         try:
-            q[g, s] = _state_q(model, g, s, rows_for(g, s, used))
+            _state_q(model, g, s, share_rows(model, g, s, vals))
         except ConfigError:
+            return False
+        return True
+
+    for _ in range(10 * len(states)):  # each pass only moves draws towards the config's values
+        changed = False
+        for (g, s), ks in states.items():
+            if fits(g, s, used):
+                continue
             lo, hi = 0.0, 1.0  # fraction of the deviation from the config's values kept
             for _ in range(50):
                 mid = (lo + hi) / 2
-                try:
-                    _state_q(model, g, s, rows_for(g, s, base + mid * (used - base)))
-                    lo = mid
-                except ConfigError:
-                    hi = mid
+                lo, hi = (mid, hi) if fits(g, s, base + mid * (used - base)) else (lo, mid)
             used[ks] = base[ks] + lo * (used[ks] - base[ks])
-            q[g, s] = _state_q(model, g, s, rows_for(g, s, used))
+            changed = True
+        if not changed:
+            break
+    else:  # no fixed point found (never seen): the config's own values fit everywhere
+        used = base.copy()
+    q = model.q.copy()
+    for g, s in states:
+        q[g, s] = _state_q(model, g, s, share_rows(model, g, s, used))
     return q, used
 
 
