@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from balanskonto.cli import main
+from balanskonto.cli import _p_deficit_cells, main
 
 from conftest import CONFIGS
 
@@ -21,6 +21,30 @@ def test_run_without_config_uses_the_bundled_example(tmp_path, monkeypatch, caps
     ds = xr.load_dataset(tmp_path / "results" / "example.nc")
     assert ds.attrs["runs"] == 20 and ds.attrs["seed"] == 3
     assert ds.sizes["run"] == 20
+
+
+def test_run_prints_the_wilson_bound_where_no_run_is_in_deficit(tmp_path, monkeypatch, capsys):
+    """The bundled example with its 2 000 runs: no run in deficit in 2026, where ±0.0 would
+    claim certainty; the 95 % Wilson upper bound is 3.84 / 2 003.84 = 0.19 %. The reserve
+    carries its standard error."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    ds = xr.load_dataset(tmp_path / "results" / "example.nc")
+    assert ds.sizes["run"] == 2000 and ds["p_deficit"].sel(year=2026) == 0
+    row = next(line for line in out.splitlines() if line.startswith("2026 "))
+    assert "< 0.2 %" in row and "0.0 %" not in row and "±0.0" not in row
+    assert "Wilson" in out
+    last = next(line for line in out.splitlines() if line.startswith("2033 "))
+    se = ds["reserve_needed_se"].sel(level=0.95, year=2033).item()
+    assert se > 0 and last.split()[-1] == f"±{round(se / 1000):,}".replace(",", " ")
+
+
+def test_p_deficit_cells_at_0_and_1_show_the_wilson_bound():
+    assert _p_deficit_cells(0.0, 0.0, 2000) == ["< 0.2 %", ""]
+    assert _p_deficit_cells(1.0, 0.0, 2000) == ["> 99.8 %", ""]
+    assert _p_deficit_cells(0.0, 0.0, 20) == ["< 16.2 %", ""]  # 3.84 / 23.84 = 16.1 %, up
+    assert _p_deficit_cells(0.25, 0.0097, 2000) == ["25.0 %", "±1.0"]
 
 
 def test_run_with_config_out_and_engine(tmp_path, capsys):

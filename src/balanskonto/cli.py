@@ -6,6 +6,7 @@ Exit codes: 0 ok, 2 bad config or arguments (nothing written), 1 anything else.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -21,6 +22,7 @@ from ._format import tkr as _tkr
 from .api import expected, load_config, simulate, simulate_to_precision
 from .compile import CompiledModel, compile_model
 from .config import STATES, Config, ConfigError
+from .convergence import wilson_interval
 from .engines import ENGINES
 from .expected import occupancy
 from .report import cli as report_cli
@@ -83,6 +85,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+RESERVE_VARIABLES = ("reserve_needed", "reserve_needed_se")
+
+
 def _risk_table(ds) -> str:
     """The per-year table in tkr: P5, P50, P95 of the balance with their Monte Carlo standard
     errors, P(deficit) with its standard error, and the reserve needed."""
@@ -95,20 +100,39 @@ def _risk_table(ds) -> str:
         for x in levels:
             k = int(np.argmin(np.abs(ds["quantile"].values - x)))
             cells += [_tkr(q.values[k, i]), f"±{_tkr(se.values[k, i])}"]
-        cells += [_pct(ds["p_deficit"].values[i]), f"±{100 * ds['p_deficit_se'].values[i]:.1f}"]
-        cells += [_tkr(ds["reserve_needed"].sel(level=0.95).values[i])]
+        cells += _p_deficit_cells(
+            ds["p_deficit"].values[i], ds["p_deficit_se"].values[i], ds.sizes["run"]
+        )
+        reserve, reserve_se = (ds[v].sel(level=0.95).values[i] for v in RESERVE_VARIABLES)
+        cells += [_tkr(reserve), f"±{_tkr(reserve_se)}"]
         rows.append(cells)
     header = ["year"]
     for x in levels:
         header += [f"P{round(100 * x)}", "(s.e.)"]
-    header += ["P(deficit)", "(s.e.)", "reserve 95 %"]
+    header += ["P(deficit)", "(s.e.)", "reserve 95 %", "(s.e.)"]
     lines = [
         "Balance account at the end of each year (tkr; s.e. = Monte Carlo standard error)",
         _table(header, rows),
         "reserve 95 %: the opening balance that keeps the account non-negative through the "
         "year in 95 % of the runs",
     ]
+    if any(r[-3] == "" for r in rows):
+        lines.append(
+            "P(deficit) < x % (> x %): no run (every run) in deficit; x is the 95 % Wilson bound"
+        )
     return "\n".join(lines)
+
+
+def _p_deficit_cells(p: float, se: float, runs: int) -> list[str]:
+    """P(deficit) and its standard error; where no run (or every run) is in deficit the
+    standard error says nothing, and the 95 % Wilson bound is shown instead ("< 0.2 %" for
+    2 000 runs), rounded outwards to 0.1 %."""
+    if 0.0 < p < 1.0:
+        return [_pct(p), f"±{100 * se:.1f}"]
+    lower, upper = wilson_interval(p, runs)
+    if p == 0.0:
+        return [f"< {math.ceil(round(1000 * upper, 6)) / 10:.1f} %", ""]
+    return [f"> {math.floor(round(1000 * lower, 6)) / 10:.1f} %", ""]
 
 
 def _cmd_expected(args: argparse.Namespace) -> int:

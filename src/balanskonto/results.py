@@ -15,7 +15,7 @@ from . import __version__
 from .compile import CompiledModel
 from .config import STATES, Config
 from .convergence import proportion_standard_error, quantile_standard_error
-from .risk import depletion_distribution, reserve_needed
+from .risk import depletion_distribution, reserve_needed, reserve_needed_standard_error
 
 #: Probability levels of ``reserve_needed``.
 RESERVE_LEVELS = (0.90, 0.95)
@@ -86,6 +86,12 @@ METADATA: dict[str, tuple[str | None, str, str]] = {
         "opening balance that keeps the account non-negative through "
         "the year with the given probability",
         "an order statistic of the runs' shortfalls; no re-simulation",
+    ),
+    "reserve_needed_se": (
+        "SEK",
+        "Monte Carlo standard error of reserve_needed",
+        "order-statistic estimate for the quantile `level` of the runs' shortfalls (the running "
+        "minimum of the balance below its opening), see balanskonto.convergence",
     ),
     "year": ("year", "calendar year", ""),
     "level": ("1", "probability level of reserve_needed", ""),
@@ -273,6 +279,7 @@ def precision_and_path_risk(ds: xr.Dataset, opening: float) -> xr.Dataset:
     se_d = np.stack([np.asarray(quantile_standard_error(deficit.values, x)) for x in q])
     depletion = depletion_distribution(balance)
     reserve = reserve_needed(balance, opening, RESERVE_LEVELS)
+    reserve_se = reserve_needed_standard_error(balance, opening, RESERVE_LEVELS)
     return xr.Dataset(
         {
             "balance_quantile_se": (("quantile", "year"), se_b),
@@ -285,6 +292,7 @@ def precision_and_path_risk(ds: xr.Dataset, opening: float) -> xr.Dataset:
             "p_depleted_by": (("year",), np.asarray(depletion["p_depleted_by"].values)),
             "p_never_depleted": ((), float(depletion["p_never"])),
             "reserve_needed": (("level", "year"), np.asarray(reserve.transpose("level", "year"))),
+            "reserve_needed_se": (("level", "year"), np.asarray(reserve_se)),
         },
         coords={"quantile": q, "year": ds["year"].values, "level": list(RESERVE_LEVELS)},
     )
