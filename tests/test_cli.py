@@ -79,6 +79,18 @@ def test_expected_prints_the_budget_table(capsys):
     assert any(ln.startswith("balance") for ln in lines)
 
 
+def test_expected_with_uncertainty_is_called_the_plan_without_uncertainty(capsys):
+    """With an [uncertainty] block, `expected` puts every factor at its mean: the plan
+    without uncertainty, not the simulation's mean (Jensen), and the header says so."""
+    assert main(["expected", str(CONFIGS / "exempel_2026.toml")]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "the plan without uncertainty" in header and "expected values" not in header
+    assert "not the mean of the simulation" in header
+    assert main(["expected", str(CONFIGS / "vingaker_2017.toml")]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "expected values" in header and "without uncertainty" not in header
+
+
 def test_validate_shows_what_the_exits_imply(capsys):
     assert main(["validate", str(CONFIGS / "sodertalje_2008.toml")]) == 0
     out = capsys.readouterr().out

@@ -21,7 +21,8 @@ from balanskonto.config import parse_config
 from balanskonto.report import ReportError, build, content, figures, i18n, report, word
 from balanskonto.report import cli as report_cli
 from balanskonto.report.assumptions import opening_comment, parse_assumptions, split_comment
-from balanskonto.report.document import Paragraph, Table
+from balanskonto.report.data import collect
+from balanskonto.report.document import Figure, Paragraph, Table
 from balanskonto.report.quantities import Quantity
 from balanskonto.results import write_netcdf
 from balanskonto.risk import tail_attribution
@@ -169,6 +170,32 @@ def test_key_sentences(with_factors):
     reserve = with_factors["reserve_needed"].sel(level=0.95, year=last).item()
     assert f"Med 95\u00a0% säkerhet räcker en reservering på {i18n.amount(reserve)}" in text
     assert f"till och med {last}" in text
+
+
+@pytest.mark.parametrize(
+    ("which", "sentence", "caption", "legend"),
+    [
+        ("with_factors", "Planen utan osäkerhet", "planen utan osäkerhet", "Planen utan osäkerhet"),
+        (
+            "without_factors",
+            "Den deterministiska kalkylen",
+            "den deterministiska kalkylen",
+            "Plan (deterministisk kalkyl)",
+        ),
+    ],
+)
+def test_the_plan_line_is_named_for_what_it_is(request, which, sentence, caption, legend):
+    """With uncertain factors the dashed line is the plan without uncertainty (every factor
+    at its mean), not the mean of the simulation; without them, the exact calculation."""
+    ds = request.getfixturevalue(which)
+    doc = build(ds, "sv")
+    assert sentence in " ".join(p.text for p in doc.of_type(Paragraph))
+    fan = next(f for f in doc.of_type(Figure) if f.key == "balance_fan")
+    assert f"streckad: {caption}" in fan.caption
+    quantiles = next(t for t in doc.of_type(Table) if t.key == "quantiles")
+    assert caption in quantiles.caption
+    fig = figures.chart("balance_fan", collect(ds), "sv")
+    assert legend in [line.get_label() for line in fig.axes[0].get_lines()]
 
 
 def test_number_formats():

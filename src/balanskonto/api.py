@@ -253,8 +253,10 @@ def simulate_to_precision(
 
 
 def expected(config: Config | str | Path) -> xr.Dataset:
-    """The exact expectation of the plan (no ``run`` dimension): every uncertain factor at its
-    mean; see :mod:`balanskonto.expected`."""
+    """The exact expectation of the plan (no ``run`` dimension); see
+    :mod:`balanskonto.expected`. With uncertain factors it is *the plan without uncertainty*
+    (every factor at its mean), not the simulation's mean; the attrs ``long_name`` and
+    ``plan_without_uncertainty`` say which."""
     config = _as_config(config)
     model = compile_model(config)
     arrivals, pm, revenue, cost = expected_money(model)

@@ -307,7 +307,11 @@ def expected_dataset(
     person_months: np.ndarray,
     arrivals: np.ndarray,
 ) -> xr.Dataset:
-    """The expectation as a Dataset: the simulation's variables without ``run``."""
+    """The expectation as a Dataset: the simulation's variables without ``run``.
+
+    With uncertain factors (``[uncertainty]``, ``[[policy]]``) it is *the plan without
+    uncertainty* (every factor at its mean), not the mean of the simulation: the attrs
+    ``long_name``, ``description`` and ``plan_without_uncertainty`` (1 or 0) say which."""
     net = revenue.sum(axis=-1) - cost.sum(axis=-1)
     ds = xr.Dataset(
         {
@@ -319,9 +323,33 @@ def expected_dataset(
             "arrivals": (("year", "group"), arrivals),
         },
         coords=_coords(model),
-        attrs=_provenance(config, model, engine="expected"),
+        attrs=_provenance(config, model, engine="expected", **_expected_names(model)),
     )
     return annotate(ds)
+
+
+#: What ``expected`` computes, without and with uncertain factors (long_name, description).
+EXPECTED_NAMES = {
+    False: (
+        "the exact expectation",
+        "the mean of the Monte Carlo model, computed exactly by propagating shares",
+    ),
+    True: (
+        "the plan without uncertainty",
+        "every uncertain factor ([uncertainty], [[policy]]) at its mean, the individual paths "
+        "as exact shares: not the mean of the simulation, which the factors that act non-"
+        "linearly (labour market, shares) move away from it",
+    ),
+}
+
+
+def _expected_names(model: CompiledModel) -> dict[str, Any]:
+    long_name, description = EXPECTED_NAMES[model.has_uncertainty]
+    return {
+        "long_name": long_name,
+        "description": description,
+        "plan_without_uncertainty": int(model.has_uncertainty),
+    }
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:

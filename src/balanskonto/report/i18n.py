@@ -446,6 +446,21 @@ TEXT: dict[str, tuple[str, str]] = {
         "randomness) gives {plan} at the end of {year}; the simulation's mean is {mean} "
         "(± {se}).",
     ),
+    "plan_without_uncertainty": (
+        "Planen utan osäkerhet (varje osäker faktor på sitt medelvärde, utan slump) ger {plan} "
+        "vid utgången av {year}; simuleringens medelvärde är {mean} (± {se}). Planen är inte "
+        "medelvärdet: arbetsmarknaden och osäkra andelar verkar inte linjärt på saldot, så de "
+        "två kan skilja sig mer än slumpen förklarar.",
+        "The plan without uncertainty (every uncertain factor at its mean, no randomness) gives "
+        "{plan} at the end of {year}; the simulation's mean is {mean} (± {se}). The plan is not "
+        "the mean: the labour market and uncertain shares do not act linearly on the balance, "
+        "so the two can differ by more than the randomness explains.",
+    ),
+    "plan_name": ("den deterministiska kalkylen (plan)", "the deterministic calculation (plan)"),
+    "plan_name_without_uncertainty": (
+        "planen utan osäkerhet (plan)",
+        "the plan without uncertainty (plan)",
+    ),
     "plan_missing": (
         "Den deterministiska kalkylen kunde inte räknas om från resultatfilens konfiguration.",
         "The deterministic calculation could not be recomputed from the result's config.",
@@ -526,10 +541,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # table captions, headers, sheet names
     "t_quantiles": (
         "Balanskontot vid årets slut (tkr): percentiler över körningarna, medelvärde med "
-        "standardfel, den deterministiska kalkylen (plan) och sannolikheten för underskott.",
+        "standardfel, {plan} och sannolikheten för underskott.",
         "The balance account at the end of the year (SEK thousand): percentiles over the runs, "
-        "mean with standard error, the deterministic calculation (plan) and the probability of "
-        "a deficit.",
+        "mean with standard error, {plan} and the probability of a deficit.",
     ),
     "t_quantiles_all": (
         "Balanskontot vid årets slut (tkr): alla percentiler med Monte Carlo-standardfel.",
@@ -640,11 +654,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # figure captions
     "f_balance_fan": (
         "Balanskontot vid årets slut. Mörkt band: {inner_low}–{inner_high}, ljust band: "
-        "{low}–{high} av körningarna; heldragen linje: medianen; streckad: den deterministiska "
-        "kalkylen (plan).",
+        "{low}–{high} av körningarna; heldragen linje: medianen; streckad: {plan}.",
         "The balance account at the end of the year. Dark band: {inner_low}–{inner_high}, light "
-        "band: {low}–{high} of the runs; solid line: the median; dashed: the deterministic "
-        "calculation (plan).",
+        "band: {low}–{high} of the runs; solid line: the median; dashed: {plan}.",
     ),
     "f_p_deficit": (
         "Sannolikheten att kontot är negativt vid årets slut (staplar, med ett standardfels "
