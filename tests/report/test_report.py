@@ -260,8 +260,26 @@ def test_html_is_self_contained(written):
 def test_markdown_references_the_png_files(written):
     md = written["en"]["md"].read_text(encoding="utf-8")
     for key in content.FIGURES:
-        assert f"]({key}.png)" in md
-        assert (written["en"]["md"].parent / f"{key}.png").is_file()
+        assert f"](figures/{key}.png)" in md
+        assert (written["en"]["md"].parent / "figures" / f"{key}.png").is_file()
+
+
+def test_each_language_keeps_its_own_figures(with_factors, tmp_path):
+    """An English report into the folder of the Swedish one leaves the Swedish figures that
+    the Swedish Markdown links as they were (issue 14, item 4)."""
+    folder = tmp_path / "rapport"
+    sv = report(with_factors, folder, lang="sv", formats=("md",))
+    before = {k: p.read_bytes() for k, p in sv.items() if k.endswith(".png")}
+    en = report(with_factors, folder, lang="en", formats=("md",))
+    md = sv["md"].read_text(encoding="utf-8")
+    for key in content.FIGURES:
+        link = re.search(rf"\]\(([^)]*{key}\.png)\)", md).group(1)
+        assert (folder / link).read_bytes() == before[f"figure:{key}.png"]
+        assert (folder / link) != en[f"figure:{key}.png"]
+    assert (
+        en[f"figure:{content.FIGURES[0]}.png"].read_bytes()
+        != before[f"figure:{content.FIGURES[0]}.png"]
+    )  # the English figure has English words
 
 
 def test_user_text_is_escaped(tmp_path):

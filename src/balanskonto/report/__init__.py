@@ -36,6 +36,8 @@ __all__ = ["FORMATS", "LANGS", "ReportError", "build", "check_formats", "report"
 FORMATS: tuple[str, ...] = ("html", "docx", "xlsx", "md")
 #: Base name of the appendix's files, by language.
 BASENAME = {"sv": "riskbilaga", "en": "risk_appendix"}
+#: The figures' folder inside the output folder, by language.
+FIGURE_FOLDER = {"sv": "figurer", "en": "figures"}
 
 
 def check_formats(formats: Iterable[str] | str) -> tuple[str, ...]:
@@ -76,6 +78,7 @@ def report(
     lang: str = "sv",
     formats: Iterable[str] = FORMATS,
     config: Config | None = None,
+    template: str | os.PathLike[str] | None = None,
 ) -> dict[str, Path]:
     """Write the risk appendix of a simulation result.
 
@@ -86,6 +89,8 @@ def report(
     lang : ``"sv"`` (default) or ``"en"``.
     formats : any of ``"html"``, ``"docx"``, ``"xlsx"``, ``"md"`` (default all).
     config : the config that made ``dataset``; default: parsed from its ``config_toml``.
+    template : the municipality's Word template (``.docx`` or ``.dotx``) for the Word file:
+        its styles, page set-up, headers and footers (default: python-docx's, A4).
 
     Returns
     -------
@@ -101,24 +106,30 @@ def report(
         nothing behind.
     """
     formats = check_formats(formats)
+    if template is not None and not Path(template).is_file():
+        raise ReportError(f"--template: no such Word template {str(template)!r}")
     data = collect(dataset, config)
     doc = content.build(data, check_lang(lang))
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        written = _write_all(data, doc, formats, staging)
+        written = _write_all(data, doc, formats, staging, template)
         return _move_in(written, staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
 def _write_all(
-    data: ReportData, doc: Document, formats: tuple[str, ...], folder: Path
+    data: ReportData, doc: Document, formats: tuple[str, ...], folder: Path, template=None
 ) -> dict[str, Path]:
     figs = {}
     if set(formats) - {"xlsx"}:
-        figs = figures.render(data, doc.lang, folder, [f.key for f in doc.figures])
+        # each language's figures in a folder of their own: an English report into the same
+        # folder never overwrites the PNGs that the Swedish Markdown links (figurer/, figures/)
+        fig_dir = folder / FIGURE_FOLDER[doc.lang]
+        fig_dir.mkdir()
+        figs = figures.render(data, doc.lang, fig_dir, [f.key for f in doc.figures])
     base = folder / BASENAME[doc.lang]
     out: dict[str, Path] = {}
     for fmt in formats:
@@ -126,7 +137,7 @@ def _write_all(
         if fmt == "html":
             out[fmt] = html.write(doc, figs, path)
         elif fmt == "docx":
-            out[fmt] = word.write(doc, figs, path)
+            out[fmt] = word.write(doc, figs, path, template)
         elif fmt == "xlsx":
             out[fmt] = excel.write(doc, path)
         else:
@@ -143,6 +154,7 @@ def _move_in(written: dict[str, Path], staging: Path, out_dir: Path) -> dict[str
     final = {}
     for key, path in written.items():
         target = out_dir / path.relative_to(staging)
+        target.parent.mkdir(exist_ok=True)
         os.replace(path, target)
         final[key] = target
     return final

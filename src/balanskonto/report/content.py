@@ -105,7 +105,10 @@ def build(data: ReportData, lang: str = "sv") -> Document:
     ):
         blocks += part(data, w)
     workbook = _workbook(data, blocks, lang)
-    return Document(lang, title, tuple(blocks), workbook, quantities=w.quantities)
+    municipality = str(data.ds.attrs.get("municipality", "")).strip()
+    return Document(
+        lang, title, tuple(blocks), workbook, quantities=w.quantities, municipality=municipality
+    )
 
 
 def _workbook(data: ReportData, blocks: list[Block], lang: str) -> tuple[Table, ...]:
