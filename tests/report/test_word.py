@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from docx import Document as read_docx
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm
 
 import balanskonto as bk
 from balanskonto.report import build, report, widths
