@@ -426,7 +426,7 @@ def test_cli_bad_arguments_exit_2(tmp_path, capsys, args):
     with pytest.raises(SystemExit) as exit_info:
         report_cli.main([str(tmp_path / "r.nc"), *args])
     assert exit_info.value.code == 2
-    assert "error" in capsys.readouterr().err
+    assert "fel:" in capsys.readouterr().err  # Swedish by default
     assert list(tmp_path.iterdir()) == []
 
 

@@ -201,4 +201,4 @@ def test_libreoffice_breaks_no_word_in_a_table(docx_path, tmp_path):
                     assert word in tokens, f"{word!r} is broken in the PDF"
                     checked += 1
     assert checked > 30
-    assert "P(underskott)" in tokens and "Schablonersättning" in tokens
+    assert "underskott" in tokens and "Schablonersättning" in tokens

@@ -311,7 +311,7 @@ def _tail_sentences(data: ReportData, w: Writer) -> list[Sentence]:
     slots: dict[str, str | Label] = {}
     for k, i in enumerate(order, start=1):
         comp = str(tail["component"].values[i])
-        slots[f"c{k}"] = Label(i18n.component_label(comp, w.lang))
+        slots[f"c{k}"] = Label(i18n.component_label(comp, w.lang, data.labels))
         slots[f"v{k}"] = n("tail.tail_attribution", component=comp)
     if order:
         out.append(w("tail_one" if len(order) == 1 else "tail_two", **slots))

@@ -122,7 +122,9 @@ def persons_table(data: ReportData, lang: str) -> Table:
     states = _states_shown(persons)
     median = persons.median("run")
     cols = [Column(text("c_year", lang), "year")]
-    cols += [Column(i18n.capital(i18n.state_label(s, lang)), "persons") for s in states]
+    cols += [
+        Column(i18n.capital(i18n.state_label(s, lang, data.labels)), "persons") for s in states
+    ]
     rows = [(y, *(median.sel(year=y, state=s).item() for s in states)) for y in _years(data)]
     return Table("persons", text("t_persons", lang), tuple(cols), tuple(rows))
 
@@ -143,7 +145,7 @@ def persons_sheet(data: ReportData, lang: str) -> Table:
     for y in _years(data):
         for s in persons["state"].values:
             at = qs.sel(year=y, state=s).values
-            label = i18n.capital(i18n.state_label(str(s), lang))
+            label = i18n.capital(i18n.state_label(str(s), lang, data.labels))
             rows.append((y, label, str(s), at[1], at[0], at[2]))
     return Table(
         "persons_all",
@@ -166,7 +168,7 @@ def component_table(data: ReportData, lang: str) -> Table:
         median = ds[side].median("run")
         for c in ds["component"].values:
             if float(np.abs(ds[side].sel(component=c)).max()) > 0:
-                label = i18n.capital(i18n.component_label(str(c), lang))
+                label = i18n.capital(i18n.component_label(str(c), lang, data.labels))
                 rows.append((text(side, lang), label, *median.sel(component=c).values))
         total = ds[side].sum("component").median("run").values
         rows.append((text(side, lang), text(f"total_{side}", lang), *total))
@@ -187,7 +189,10 @@ def tail_table(data: ReportData, lang: str) -> Table:
     tail = data.tail
     order = np.argsort(tail.values)
     rows = [
-        (i18n.capital(i18n.component_label(str(tail["component"].values[i]), lang)), tail.values[i])
+        (
+            i18n.capital(i18n.component_label(str(tail["component"].values[i]), lang, data.labels)),
+            tail.values[i],
+        )
         for i in order
     ]
     rows.append((text("total_gap", lang), float(tail.attrs["balance_gap"])))
