@@ -92,7 +92,7 @@ def batch_report(ds: xr.Dataset, result: Path, args: argparse.Namespace, out=Non
 
     out = Path(out) if out else default_out(result)
     formats = getattr(args, "format", None) or FORMATS
-    written = report_batch(ds, out, lang=args.lang or lang(), formats=formats,
+    written = report_batch(ds, out, lang=getattr(args, "lang", None) or lang(), formats=formats,
                            template=args.template)  # fmt: skip
     for key, path in written.items():
         if ":" not in key or key.startswith("comparison:"):

@@ -120,6 +120,8 @@ def _workbook(data: ReportData, blocks: list[Block], lang: str) -> tuple[Table, 
             sheets.append(block)
         elif isinstance(block, Table) and block.key == "persons":
             sheets.append(tables.persons_sheet(data, lang))
+        elif isinstance(block, Table) and block.key == "components":
+            sheets.append(tables.component_sheet(data, lang))
     return tuple(sheets)
 
 

@@ -260,8 +260,8 @@ def components_chart(ds: xr.Dataset, lang: str = "sv", labels=None) -> Figure:
     with mpl.rc_context(STYLE):
         fig, ax = _new((7.0, 4.6))
         years = ds["year"].values
-        rev, cost = ds["revenue"].median("run"), ds["cost"].median("run")
-        net = (ds["revenue"].sum("component") - ds["cost"].sum("component")).median("run")
+        rev, cost = ds["revenue"].mean("run"), ds["cost"].mean("run")  # means add up
+        net = (ds["revenue"].sum("component") - ds["cost"].sum("component")).mean("run")
         extent = np.concatenate([rev.sum("component").values, cost.sum("component").values])
         s = _amount_axis(ax, extent, lang)
         _stack(ax, years, rev, 1, REVENUE_COLOURS, s, lang, labels)
