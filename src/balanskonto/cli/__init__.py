@@ -9,6 +9,7 @@ numba, xarray, matplotlib and python-docx are imported by the command that uses 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -45,8 +46,18 @@ def _add_lang(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _numba_cache() -> None:
+    """One numba cache in the user's cache folder (platformdirs), whatever the working
+    directory, unless NUMBA_CACHE_DIR says otherwise: the second run never compiles again."""
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        from platformdirs import user_cache_dir
+
+        os.environ["NUMBA_CACHE_DIR"] = os.path.join(user_cache_dir("balanskonto"), "numba")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    _numba_cache()
     with speaking(choose(argv)):
         args = translated(_parser()).parse_args(argv)
         return run_command(args)

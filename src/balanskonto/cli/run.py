@@ -10,7 +10,6 @@ from typing import Any
 from .._format import number, pct
 from .._format import table as _table
 from .._format import tkr as _tkr_lang
-from ..config.errors import ConfigError
 from .language import lang, say, tr
 
 #: The engines (numba, event, numpy); listed here so that --help needs no numba import.
@@ -33,6 +32,7 @@ def _pct(x: float) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from ..config.errors import ConfigError
     from ..results.files import write_netcdf
     from ..simulation.precision import simulate_to_precision
     from ..simulation.run import load_config, simulate

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .._format import number, pct
 from .._format import table as _table
 from .language import component, group, labels_of, lang, say, state, tr
@@ -34,6 +32,8 @@ def _key_months(config: Config, group: str, state: str) -> list[int]:
 
 def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | None:
     """Cumulative shares leaving state s for each destination, by months since entering it."""
+    import numpy as np
+
     move, stay = model.move[g, s], model.stay[g, s]
     if (stay == 1.0).all():
         return None
@@ -58,6 +58,8 @@ def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | 
 
 def _reachable(model: CompiledModel, g: int) -> list[int]:
     """Non-absorbing states a person of group g can be in, from the start state on."""
+    import numpy as np
+
     seen, todo = set(), [int(model.start_state[g])]
     while todo:
         s = todo.pop()
