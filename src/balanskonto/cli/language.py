@@ -24,7 +24,7 @@ from importlib import resources
 
 LANGS = ("sv", "en")
 DEFAULT = "sv"
-_current: ContextVar[str] = ContextVar("balanskonto_cli_lang", default=DEFAULT)
+_current: ContextVar[str | None] = ContextVar("balanskonto_cli_lang", default=None)
 
 
 def choose(argv: Sequence[str]) -> str:
@@ -43,8 +43,9 @@ def choose(argv: Sequence[str]) -> str:
 
 
 def lang() -> str:
-    """The language the command line speaks now."""
-    return _current.get()
+    """The language the command line speaks now (outside :func:`speaking`: the one
+    ``$BALANSKONTO_LANG`` names, else Swedish)."""
+    return _current.get() or choose(())
 
 
 @cache
