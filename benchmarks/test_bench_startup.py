@@ -36,3 +36,31 @@ def test_cold_and_warm_start(tmp_path, record):
     warm = _run(cache, tmp_path / "b.nc")
     record["startup"] = {"cold_seconds": cold, "cached_seconds": warm}
     assert any(cache.rglob("*.nbi"))  # the first call wrote the cache the second one used
+
+
+#: The light modules that `balanskonto --help` must not load (the heavy imports wait for the
+#: command that uses them).
+HEAVY = ("xarray", "matplotlib", "docx", "dask", "numba", "pydantic", "openpyxl", "numpy")
+
+
+def _help_seconds() -> float:
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "balanskonto.cli", "--help"], check=True, capture_output=True
+    )
+    return time.perf_counter() - t0
+
+
+def test_help_starts_fast(record, quick):
+    """`balanskonto --help`: the best of a few starts (the disk cache warm), under 0.5 s; and
+    the command line loads none of the heavy libraries before a command needs them."""
+    probe = "import sys, balanskonto.cli; print(' '.join(sorted(sys.modules)))"
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+        ).stdout.split()
+    )
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+    times = [_help_seconds() for _ in range(3 if quick else 7)]
+    record["help"] = {"best_seconds": min(times), "median_seconds": sorted(times)[len(times) // 2]}
+    assert min(times) < 0.5, times

@@ -13,6 +13,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 
 
+#: Test folders that read the command line's English messages (the CLI speaks Swedish by
+#: default; tests/cli and tests/report check the Swedish).
+ENGLISH_OUTPUT = ("batch", "analysis")
+
+
+@pytest.fixture(autouse=True)
+def _cli_language(request, monkeypatch):
+    if Path(str(request.node.fspath)).parent.name in ENGLISH_OUTPUT:
+        monkeypatch.setenv("BALANSKONTO_LANG", "en")
+
+
 @pytest.fixture(scope="session")
 def sodertalje() -> bk.Config:
     return bk.load_config(CONFIGS / "sodertalje_2008.toml")

@@ -488,7 +488,9 @@ def _cli(argv: list[str], folder: Path) -> None:
     event(f"exit {code}")
     assert code in (0, 2), f"exit {code}: {err}"
     if code == 2:
-        assert "usage:" in err or err.startswith("balanskonto: error: "), err
+        # argparse's usage line, or the tool's one-line error, in Swedish (default) or English
+        usage = "usage:" in err or "användning:" in err
+        assert usage or err.startswith(("balanskonto: error: ", "balanskonto: fel: ")), err
 
 
 @FAST

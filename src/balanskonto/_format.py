@@ -1,19 +1,64 @@
-"""Plain-text formatting for the command line: amounts in tkr, shares in %, tables."""
+"""Numbers for people, the one place that formats them: the command line, the risk appendix
+(text, Word, HTML, Markdown, figures) and the notebook all call these functions.
+
+Swedish (``sv``, the default) follows Babel's ``sv_SE`` locale: a no-break space groups the
+thousands, a comma is the decimal sign, ``23 %`` has a no-break space before the sign:
+``−1 234,5``. English (``en``) follows ``en_GB``: ``−1,234.5``, ``23%``. Both languages write
+a negative number with a real minus sign (U+2212), and never ``−0``. A missing value (NaN,
+None) is a dash, ``–``, so a table of one run (no standard error) prints instead of failing.
+Excel keeps its own number formats (``#,##0``) and shows them with the reader's separators.
+
+Babel is imported on first use, so that ``balanskonto --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
+#: Babel locale of each language.
+LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+NBSP = "\u00a0"
+MINUS = "\u2212"
+#: What a missing value is shown as.
+MISSING = "–"
 
-def tkr(x: float) -> str:
-    """SEK as whole tkr with a space as thousands separator, the Swedish way: 12 345."""
-    value = round(x / 1000) or 0  # no "-0" for a tiny negative amount
-    return f"{value:,d}".replace(",", " ")
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def pct(x: float) -> str:
-    """A share as a percentage with one decimal: 12.3 %."""
-    return f"{100 * x:.1f} %"
+def number(x: float, decimals: int = 0, lang: str = "sv", *, signed: bool = False) -> str:
+    """``x`` with ``decimals`` decimals, grouped by thousands the language's way (Babel).
+
+    No ``−0``: a value that rounds to zero is shown without a sign. ``signed`` adds ``+``
+    before a positive value.
+    """
+    if _missing(x):
+        return MISSING
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    text = format_decimal(abs(x), format=pattern, locale=LOCALES[lang], decimal_quantization=True)
+    zero = not any(c in "123456789" for c in text)
+    if x < 0 and not zero:
+        return MINUS + text
+    return ("+" + text) if signed and x > 0 and not zero else text
+
+
+def percent_sign(text: str, lang: str = "sv") -> str:
+    """``text`` (a number) with the language's percent sign: ``23 %`` / ``23%``."""
+    return f"{text}{NBSP}%" if lang == "sv" else f"{text}%"
+
+
+def tkr(x: float, lang: str = "sv") -> str:
+    """SEK as whole tkr: ``12 345`` (sv), ``12,345`` (en)."""
+    return number(x / 1000, 0, lang) if not _missing(x) else MISSING
+
+
+def pct(x: float, lang: str = "sv", decimals: int = 1) -> str:
+    """A share as a percentage with ``decimals`` decimals: ``12,3 %`` (sv), ``12.3%`` (en)."""
+    return MISSING if _missing(x) else percent_sign(number(100 * x, decimals, lang), lang)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 0) -> str:

@@ -17,6 +17,12 @@ BAD_PATH = "groups.adult.states.intro.exits[2].share"
 OVER_PATH = "groups.adult.states.intro.exits"
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """These tests read the English messages (the Swedish ones: tests/cli/test_cli.py)."""
+    monkeypatch.setenv("BALANSKONTO_LANG", "en")
+
+
 def _edited(tmp_path: Path, old: str, new: str, name: str) -> Path:
     text = SODERTALJE.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} is not once in {SODERTALJE.name}"
@@ -154,8 +160,8 @@ def test_validate_good_config(capsys):
     assert main(["validate", str(SODERTALJE)]) == 0
     captured = capsys.readouterr()
     assert "valid" in captured.out
-    assert "→self_sufficient" in captured.out  # the cumulative-share table of the exits
-    assert "adult / intro" in captured.out
+    assert "→self-sufficient" in captured.out  # the cumulative-share table, state labels
+    assert "adults / introduction" in captured.out
     assert captured.err == ""
 
 

@@ -246,7 +246,7 @@ def test_labels_of_names_the_catalogue_lacks_are_the_names():
 def test_factor_and_key_labels_from_the_catalogue():
     targets = {"groups.adult.states.intro.exits[0].share": "self_sufficient"}
     share = "share:groups.adult.states.intro.exits[0].share"
-    assert i18n.factor_label(share, "sv", targets) == "andel introduktion → egen försörjning, vuxna"
+    assert i18n.factor_label(share, "sv", targets) == "andel etablering → egen försörjning, vuxna"
     assert i18n.factor_label(share, "en") == "share introduction → ?, adults"
     relocation = "share:groups.child.relocation.annual_probability"
     assert i18n.factor_label(relocation, "sv") == "flyttrisk, barn"
@@ -255,9 +255,26 @@ def test_factor_and_key_labels_from_the_catalogue():
     assert i18n.factor_label("labour_market (mean)", "sv") == "arbetsmarknaden, medel över åren"
     assert i18n.factor_label("something_else", "sv") == "something_else"
     key = "groups.adult.states.intro.max_months"
-    assert i18n.key_label(key, "sv") == "Längsta tid i introduktion, vuxna (månader)"
+    assert i18n.key_label(key, "sv") == "Längsta tid i etablering, vuxna (månader)"
     assert i18n.key_label("groups.child.payments.schablon.months", "en") == (
         "Payment schedule: schablon (state compensation), children"
     )
     assert i18n.key_label("policy[2].note", "sv") == "Policyändring: beskrivning"
     assert i18n.key_label("no.such.key", "sv") == ""
+
+
+def test_a_configs_labels_come_first(tmp_path):
+    """Every display name goes through one function per kind that takes the config's
+    [labels] (DESIGN §15); passed directly here, as the config will pass them."""
+    import dataclasses
+
+    labels = {"schablon": "Statlig ersättning", "income_support": "Ekonomiskt bistånd"}
+    assert i18n.component_label("schablon", "sv", labels) == "Statlig ersättning"
+    assert i18n.state_label("income_support", "en", labels) == "Ekonomiskt bistånd"
+    assert i18n.group_label("adult", "sv", labels) == "vuxna"  # not labelled: the catalogue
+    ds = bk.simulate(bk.load_config(ROOT / "configs" / "sodertalje_2008.toml"), runs=20)
+    data = dataclasses.replace(collect(ds), labels=labels)
+    doc = content.build(data, "sv")
+    tables = {t.key: t for t in doc.of_type(content.Table)}
+    assert any(row[1] == "Statlig ersättning" for row in tables["components"].rows)
+    assert "Ekonomiskt bistånd" in [c.label for c in tables["persons"].columns]

@@ -8,14 +8,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..batch.runner import summary, write_batch
-from ..batch.spec import load_batch
-from ..engines.individual import ENGINES
-from ..simulation.run import DEFAULT_CHUNK_RUNS
 from .command import run_command
+from .language import choose, say, speaking
+from .run import ENGINES
+
+#: Runs of one scenario per unit of work (simulation.run.DEFAULT_CHUNK_RUNS; a test checks).
+DEFAULT_CHUNK_RUNS = 256
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
+    from ..batch.runner import summary, write_batch
+    from ..batch.spec import load_batch
+
     batch = load_batch(args.batch)
     out = Path(args.out) if args.out else Path("results") / f"{batch.path.stem}.nc"
 
@@ -37,7 +41,11 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         log=log,
     )
     print(summary(ds))
-    print(f"wrote {out}")
+    say("wrote {path}", path=out)
+    if args.report:
+        from .report import batch_report
+
+        batch_report(ds, out, args)
     return 0
 
 
@@ -76,6 +84,12 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="store_true",
         help="continue an interrupted batch from the chunks kept in <out>.parts/",
     )
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="also write the risk appendix: one per scenario and a comparison (<out>_rapport/)",
+    )
+    p.add_argument("--template", metavar="MALL.docx", help="Word template for --report")
     p.set_defaults(func=_cmd_batch)
     return p
 
@@ -96,5 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Exit codes: 0 ok, 2 bad batch, config or arguments (nothing written), 1 anything else.
     """
-    args = _configure(argparse.ArgumentParser(prog="balanskonto batch")).parse_args(argv)
-    return run_command(args)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with speaking(choose(argv)):
+        args = _configure(argparse.ArgumentParser(prog="balanskonto batch")).parse_args(argv)
+        return run_command(args)

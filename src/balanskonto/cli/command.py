@@ -6,24 +6,26 @@ import argparse
 import os
 import sys
 
-from ..config.errors import ConfigError
+from .language import tr
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run ``args.func(args)`` with the command line's exit codes: 0 ok (or what the command
     returns), 2 a bad config, file or argument (:class:`ConfigError`; nothing written), 1
     anything else, with a one-line message instead of a traceback."""
+    from ..config.errors import ConfigError  # here, not above: --help must not load pydantic
+
     try:
         return args.func(args)
     except ConfigError as err:
-        print(f"balanskonto: error: {err}", file=sys.stderr)
+        print(f"balanskonto: {tr('error')}: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head or less and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
-        print("balanskonto: interrupted; nothing written", file=sys.stderr)
+        print(f"balanskonto: {tr('interrupted; nothing written')}", file=sys.stderr)
         return 1
     except Exception as err:
-        print(f"balanskonto: failed: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"balanskonto: {tr('failed')}: {type(err).__name__}: {err}", file=sys.stderr)
         return 1

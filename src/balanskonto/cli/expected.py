@@ -5,40 +5,49 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
 from .._format import table as _table
-from .._format import tkr as _tkr
-from ..simulation.run import expected, load_config
+from .._format import tkr
+from .language import component, labels_of, lang, say, tr
+
+
+def _tkr(x: float) -> str:
+    return tkr(x, lang())
 
 
 def _cmd_expected(args: argparse.Namespace) -> int:
-    ds = expected(load_config(args.config))
+    import numpy as np
+
+    from ..simulation.run import expected, load_config
+
+    config = load_config(args.config)
+    ds = expected(config)
     years = [str(y) for y in ds["year"].values]
 
     def row(label: str, values) -> list[str]:
         return [label, *(_tkr(v) for v in np.asarray(values))]
 
-    rows = [["revenue", *[""] * len(years)]]
-    rows += [row(f"  {c}", v) for c, v in _by_component(ds["revenue"])]
-    rows.append(row("total revenue", ds["revenue"].sum("component")))
-    rows.append(["cost", *[""] * len(years)])
-    rows += [row(f"  {c}", v) for c, v in _by_component(ds["cost"])]
-    rows.append(row("total cost", ds["cost"].sum("component")))
-    rows.append(row("net", ds["net"]))
-    rows.append(row("balance", ds["balance"]))
+    rows = [[tr("revenue"), *[""] * len(years)]]
+    config_labels = labels_of(config)
+    rows += [row(f"  {component(c, config_labels)}", v) for c, v in _by_component(ds["revenue"])]
+    rows.append(row(tr("total revenue"), ds["revenue"].sum("component")))
+    rows.append([tr("cost"), *[""] * len(years)])
+    rows += [row(f"  {component(c, config_labels)}", v) for c, v in _by_component(ds["cost"])]
+    rows.append(row(tr("total cost"), ds["cost"].sum("component")))
+    rows.append(row(tr("net"), ds["net"]))
+    rows.append(row(tr("balance"), ds["balance"]))
     if ds.attrs["plan_without_uncertainty"]:
-        print(
-            f"{ds.attrs['title']}: the plan without uncertainty (tkr): every uncertain factor "
-            "at its mean; not the mean of the simulation (balanskonto run)"
+        say(
+            "{title}: the plan without uncertainty (tkr): every uncertain factor at its mean; "
+            "not the mean of the simulation (balanskonto run)",
+            title=ds.attrs["title"],
         )
     else:
-        print(f"{ds.attrs['title']}: expected values (tkr)")
+        say("{title}: expected values (tkr)", title=ds.attrs["title"])
     print(_table(["", *years], rows, left=1))
     return 0
 
 
-def _by_component(da) -> list[tuple[str, np.ndarray]]:
+def _by_component(da) -> list:
     """(component, values by year) for the components with any amount on this side."""
     return [
         (str(c), da.sel(component=c).values)

@@ -9,17 +9,25 @@ else.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xarray as xr
-
-from ..report import FORMATS, LANGS, ReportError, check_formats, report
 from .command import run_command
+from .language import choose, lang, say, speaking
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+#: Output formats and languages (balanskonto.report.FORMATS and LANGS; a test checks).
+FORMATS = ("html", "docx", "xlsx", "md")
+LANGS = ("sv", "en")
 
 
 def _formats(value: str) -> tuple[str, ...]:
+    from ..report import ReportError, check_formats
+
     try:
         return check_formats(value)
     except ReportError as err:
@@ -39,6 +47,10 @@ def read_result(path: Path) -> xr.Dataset:
     ReportError
         If the file is missing or cannot be read as NetCDF.
     """
+    import xarray as xr
+
+    from ..report import ReportError
+
     if not path.exists():
         raise ReportError(f"{path}: no such result file (make one with `balanskonto run`)")
     if not path.is_file():
@@ -51,15 +63,40 @@ def read_result(path: Path) -> xr.Dataset:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from ..report import report, scenario_dataset
+
     path = Path(args.result)
     ds = read_result(path)
     out = Path(args.out) if args.out else default_out(path)
-    written = report(ds, out, lang=args.lang, formats=args.format)
-    for key in args.format:
-        print(f"wrote {written[key]}")
+    language = args.lang or lang()
+    if "scenario" in ds.dims and args.scenario is None:
+        return batch_report(ds, path, args, out)
+    if args.scenario is not None:
+        ds = scenario_dataset(ds, args.scenario)
+    written = report(ds, out, lang=language, formats=args.format, template=args.template)
+    _say_written(written, args.format, out)
+    return 0
+
+
+def _say_written(written: dict, formats, out: Path) -> None:
+    for key in formats:
+        say("wrote {path}", path=written[key])
     figures = [p for k, p in written.items() if k.startswith("figure:")]
     if figures:
-        print(f"wrote {len(figures)} figure files (PNG and SVG) in {out}")
+        say("wrote {n} figure files (PNG and SVG) in {folder}", n=len(figures), folder=out)
+
+
+def batch_report(ds: xr.Dataset, result: Path, args: argparse.Namespace, out=None) -> int:
+    """The appendix of every scenario of a batch (one folder each) and their comparison."""
+    from ..report import report_batch
+
+    out = Path(out) if out else default_out(result)
+    formats = getattr(args, "format", None) or FORMATS
+    written = report_batch(ds, out, lang=getattr(args, "lang", None) or lang(), formats=formats,
+                           template=args.template)  # fmt: skip
+    for key, path in written.items():
+        if ":" not in key or key.startswith("comparison:"):
+            say("wrote {path}", path=path)
     return 0
 
 
@@ -67,7 +104,16 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The arguments of ``report`` on a parser."""
     p.add_argument("result", metavar="RESULT.nc", help="a result file of `balanskonto run`")
     p.add_argument("--out", metavar="DIR", help="output folder (default: <result>_rapport/)")
-    p.add_argument("--lang", choices=LANGS, default="sv", help="language (default: sv)")
+    p.add_argument("--lang", choices=LANGS, default=None, help="language (default: sv)")
+    p.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="of a batch result: the appendix of this scenario only (default: every scenario "
+        "and their comparison)",
+    )
+    p.add_argument(
+        "--template", metavar="MALL.docx", help="the municipality's Word template (.docx/.dotx)"
+    )
     p.add_argument(
         "--format",
         type=_formats,
@@ -91,5 +137,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``report`` on its own, with the exit codes of balanskonto's command line."""
-    args = configure(argparse.ArgumentParser(prog="balanskonto report")).parse_args(argv)
-    return run_command(args)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with speaking(choose(argv)):
+        args = configure(argparse.ArgumentParser(prog="balanskonto report")).parse_args(argv)
+        return run_command(args)

@@ -7,19 +7,21 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ..batch.rerun import reproduce
-from ..results.files import check_output, write_output
 from .command import run_command
+from .language import choose, say, speaking, tr
 
 
 # --------------------------------------------------------------------------------------
 # Command line: balanskonto rerun RESULT.nc [--out FILE]
 # --------------------------------------------------------------------------------------
 def _cmd_rerun(args: argparse.Namespace) -> int:
+    from ..batch.rerun import reproduce
+    from ..results.files import check_output, write_output
+
     out = check_output(args.out) if args.out else None
 
     def warn(line: str) -> None:
-        print(f"balanskonto: warning: {line}", file=sys.stderr)
+        print(f"balanskonto: {tr('warning')}: {line}", file=sys.stderr)
 
     done = reproduce(args.result, progress=not args.quiet, warn=warn)
     attrs = done.original.attrs
@@ -28,14 +30,15 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
         f"{attrs['seed']}, engine {attrs['engine']}"
     )
     if done.exact:
-        print(f"reproduced {done.path} exactly ({done.kind}: {what})")
+        say("reproduced {path} exactly ({kind}: {what})", path=done.path, kind=done.kind, what=what)
     else:
-        print(f"{done.path} is NOT reproduced ({done.kind}: {what}); what differs:")
+        say("{path} is NOT reproduced ({kind}: {what}); what differs:", path=done.path,
+            kind=done.kind, what=what)  # fmt: skip
         for line in done.differences:
             print(f"  {line}")
     if out is not None:
         write_output(done.rerun, out)
-        print(f"wrote {out}")
+        say("wrote {path}", path=out)
     return 0 if done.exact else 1
 
 
@@ -65,5 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Exit codes: 0 reproduced exactly, 1 it differs or something else failed, 2 a file that
     cannot be rerun (missing, unreadable, no ``config_toml``) or bad arguments.
     """
-    args = _configure(argparse.ArgumentParser(prog="balanskonto rerun")).parse_args(argv)
-    return run_command(args)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    with speaking(choose(argv)):
+        args = _configure(argparse.ArgumentParser(prog="balanskonto rerun")).parse_args(argv)
+        return run_command(args)

@@ -9,17 +9,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .._format import pct as _pct
+from .._format import number, pct
 from .._format import table as _table
-from .._format import tkr as _tkr
-from ..config.errors import ConfigError
-from ..engines.individual import ENGINES
-from ..results.convergence import wilson_interval
-from ..results.files import write_netcdf
-from ..simulation.precision import simulate_to_precision
-from ..simulation.run import load_config, simulate
+from .._format import tkr as _tkr_lang
+from .language import lang, say, tr
+
+#: The engines (numba, event, numpy); listed here so that --help needs no numba import.
+ENGINES = ("event", "numba", "numpy")
 
 EXAMPLE = "example.toml"
 
@@ -29,7 +25,20 @@ def _example_path() -> Path:
 
 
 # --------------------------------------------------------------------------------------
+def _tkr(x: float) -> str:
+    return _tkr_lang(x, lang())
+
+
+def _pct(x: float) -> str:
+    return pct(x, lang())
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    from ..config.errors import ConfigError
+    from ..results.files import write_netcdf
+    from ..simulation.precision import simulate_to_precision
+    from ..simulation.run import load_config, simulate
+
     path = Path(args.config) if args.config else _example_path()
     config = load_config(path)
     out = Path(args.out) if args.out else Path("results") / f"{path.stem}.nc"
@@ -46,35 +55,42 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     else:
         ds = simulate(config, **common)
-    print(
-        f"{ds.attrs['title']}: {ds.attrs['runs']} runs, seed {ds.attrs['seed']}, "
-        f"engine {ds.attrs['engine']}"
-    )
+    runs = number(ds.attrs["runs"], 0, lang())
+    title, seed, engine = ds.attrs["title"], ds.attrs["seed"], ds.attrs["engine"]
+    say("{title}: {runs} runs, seed {seed}, engine {engine}", title=title, runs=runs, seed=seed,
+        engine=engine)  # fmt: skip
     print(_risk_table(ds))
     pulled = ds.attrs.get("shares_pulled_back", 0.0)
     if pulled:
-        print(
-            f"warning: in {_pct(pulled)} of the runs a drawn share over-filled a state and was "
-            f"pulled back to fit ({ds.attrs['shares_pulled_back_by_factor']}); the stored "
-            "factor is the value used. Narrow the range in [uncertainty.shares] to avoid it.",
-            file=sys.stderr,
+        warning = tr(
+            "warning: in {share} of the runs a drawn share over-filled a state and was pulled "
+            "back to fit ({factors}); the stored factor is the value used. Narrow the range in "
+            "[uncertainty.shares] to avoid it.",
+            share=_pct(pulled),
+            factors=ds.attrs["shares_pulled_back_by_factor"],
         )
+        print(warning, file=sys.stderr)
     if "target_precision" in ds.attrs:
-        met = "met" if ds.attrs["target_met"] else "NOT met (raise --max-runs)"
-        print(
-            f"target: P{100 * ds.attrs['target_quantile']:g} of {int(ds['year'][-1])} to "
-            f"± {_tkr(ds.attrs['target_precision'])} tkr: {met}, "
-            f"± {_tkr(ds.attrs['target_half_width'])} tkr after {ds.attrs['runs']} runs"
+        met = tr("met") if ds.attrs["target_met"] else tr("NOT met (raise --max-runs)")
+        say(
+            "target: P{q} of {year} to ± {target} tkr: {met}, ± {half} tkr after {runs} runs",
+            q=f"{100 * ds.attrs['target_quantile']:g}",
+            year=int(ds["year"][-1]),
+            target=_tkr(ds.attrs["target_precision"]),
+            met=met,
+            half=_tkr(ds.attrs["target_half_width"]),
+            runs=runs,
         )
     write_netcdf(ds, out)
-    print(f"wrote {out}")
+    say("wrote {path}", path=out)
     if args.report:
         from ..report import report
 
         folder = out.parent / f"{out.stem}_rapport"
-        written = report(ds, folder, lang=args.lang, config=config)
+        written = report(ds, folder, lang=args.lang or lang(), config=config,
+                         template=args.template)  # fmt: skip
         files = ", ".join(str(path) for key, path in written.items() if ":" not in key)
-        print(f"wrote the risk appendix: {files}")
+        say("wrote the risk appendix: {files}", files=files)
     return 0
 
 
@@ -84,6 +100,8 @@ RESERVE_VARIABLES = ("reserve_needed", "reserve_needed_se")
 def _risk_table(ds) -> str:
     """The per-year table in tkr: P5, P50, P95 of the balance with their Monte Carlo standard
     errors, P(deficit) with its standard error, and the reserve needed."""
+    import numpy as np
+
     q = ds["balance_quantile"]
     se = ds["balance_quantile_se"]
     levels = [x for x in (0.05, 0.50, 0.95) if np.isclose(ds["quantile"], x).any()]
@@ -99,20 +117,28 @@ def _risk_table(ds) -> str:
         reserve, reserve_se = (ds[v].sel(level=0.95).values[i] for v in RESERVE_VARIABLES)
         cells += [_tkr(reserve), f"±{_tkr(reserve_se)}"]
         rows.append(cells)
-    header = ["year"]
+    se = tr("(s.e.)")
+    header = [tr("year")]
     for x in levels:
-        header += [f"P{round(100 * x)}", "(s.e.)"]
-    header += ["P(deficit)", "(s.e.)", "reserve 95 %", "(s.e.)"]
+        header += [f"P{round(100 * x)}", se]
+    header += [tr("P(deficit)"), se, tr("reserve 95 %"), se]
     lines = [
-        "Balance account at the end of each year (tkr; s.e. = Monte Carlo standard error)",
+        tr("Balance account at the end of each year (tkr; s.e. = Monte Carlo standard error)"),
         _table(header, rows),
-        "reserve 95 %: the opening balance that keeps the account non-negative through the "
-        "year in 95 % of the runs",
+        tr(
+            "reserve 95 %: the opening balance that keeps the account non-negative through the "
+            "year in 95 % of the runs"
+        ),
     ]
     if any(r[-3] == "" for r in rows):
         lines.append(
-            "P(deficit) < x % (> x %): no run (every run) in deficit; x is the 95 % Wilson bound"
+            tr(
+                "P(deficit) < x % (> x %): no run (every run) in deficit; x is the 95 % Wilson "
+                "bound"
+            )
         )
+    if ds.sizes["run"] < 2:
+        lines.append(tr("one run has no Monte Carlo standard error (–): use --runs 1000 or more"))
     return "\n".join(lines)
 
 
@@ -120,12 +146,17 @@ def _p_deficit_cells(p: float, se: float, runs: int) -> list[str]:
     """P(deficit) and its standard error; where no run (or every run) is in deficit the
     standard error says nothing, and the 95 % Wilson bound is shown instead ("< 0.2 %" for
     2 000 runs), rounded outwards to 0.1 %."""
+    from ..results.convergence import wilson_interval
+
     if 0.0 < p < 1.0:
-        return [_pct(p), f"±{100 * se:.1f}"]
+        return [_pct(p), f"±{number(100 * se, 1, lang())}"]
     lower, upper = wilson_interval(p, runs)
+    percent = " %" if lang() == "sv" else "%"  # as the language writes a percentage
     if p == 0.0:
-        return [f"< {math.ceil(round(1000 * upper, 6)) / 10:.1f} %", ""]
-    return [f"> {math.floor(round(1000 * lower, 6)) / 10:.1f} %", ""]
+        bound = math.ceil(round(1000 * upper, 6)) / 10
+        return [f"< {number(bound, 1, lang())}{percent}", ""]
+    bound = math.floor(round(1000 * lower, 6)) / 10
+    return [f"> {number(bound, 1, lang())}{percent}", ""]
 
 
 def add_parser(subparsers: Any) -> None:
@@ -148,5 +179,10 @@ def add_parser(subparsers: Any) -> None:
     run.add_argument(
         "--report", action="store_true", help="also write the risk appendix (<out>_rapport/)"
     )
-    run.add_argument("--lang", choices=["sv", "en"], default="sv", help="language of --report")
+    run.add_argument(
+        "--lang", choices=["sv", "en"], default=None, help="language of output and --report"
+    )
+    run.add_argument(
+        "--template", metavar="MALL.docx", help="the municipality's Word template for --report"
+    )
     run.set_defaults(func=_cmd_run)

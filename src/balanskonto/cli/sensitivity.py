@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..analysis.sensitivity import report, summary
-from ..config.errors import ConfigError
-from ..results.files import write_netcdf
+from .language import say
 
 
 def _cmd_sensitivity(args) -> int:
+    from ..analysis.sensitivity import report, summary
+    from ..config.errors import ConfigError
+    from ..results.files import write_netcdf
+
+    if not args.quiet:
+        say("sensitivity: one simulation and two per factor; this takes a while…")
     out = report(args.config, runs=args.runs, seed=args.seed, year=args.year, engine=args.engine)
     print(summary(out))
     if args.out:
@@ -19,7 +23,7 @@ def _cmd_sensitivity(args) -> int:
                 f"--out: the output is a NetCDF file ending in .nc (got {args.out!r})"
             )
         write_netcdf(out, path)
-        print(f"wrote {path}")
+        say("wrote {path}", path=path)
     return 0
 
 
@@ -31,4 +35,5 @@ def add_parser(subparsers) -> None:
     p.add_argument("--year", type=int, help="the year to explain (default: the last)")
     p.add_argument("--out", help="write the results as NetCDF")
     p.add_argument("--engine", choices=["numba", "numpy"], default="numba")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.set_defaults(func=_cmd_sensitivity)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from .._format import pct as _pct
+from .._format import number, pct
 from .._format import table as _table
-from ..config.schema import Config
-from ..config.types import STATES
-from ..engines.expected import occupancy
-from ..model.compiled import CompiledModel, compile_model
-from ..simulation.run import load_config
+from .language import component, group, labels_of, lang, say, state, tr
+
+if TYPE_CHECKING:
+    from ..config.schema import Config
+    from ..model.compiled import CompiledModel
+
+#: The states in the kernels' order (config.types.STATES; a test checks they agree).
+STATES = ("intro", "prolonged", "self_sufficient", "income_support", "relocated")
+
+
+def _pct(x: float) -> str:
+    return pct(x, lang())
 
 
 def _key_months(config: Config, group: str, state: str) -> list[int]:
@@ -27,6 +32,8 @@ def _key_months(config: Config, group: str, state: str) -> list[int]:
 
 def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | None:
     """Cumulative shares leaving state s for each destination, by months since entering it."""
+    import numpy as np
+
     move, stay = model.move[g, s], model.stay[g, s]
     if (stay == 1.0).all():
         return None
@@ -42,13 +49,17 @@ def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | 
         if d in months:
             shown.append((d, left.copy(), alive))
     reached = [t for t in range(len(STATES)) if t != s and any(x[1][t] > 0 for x in shown)]
-    header = ["month", *[f"→{STATES[t]}" for t in reached], f"still {STATES[s]}"]
+    labels = labels_of(config)
+    header = [tr("month"), *[f"→{state(STATES[t], labels)}" for t in reached]]
+    header.append(tr("still {state}", state=state(STATES[s], labels)))
     rows = [[str(d), *[_pct(cum[t]) for t in reached], _pct(a)] for d, cum, a in shown]
     return _table(header, rows)
 
 
 def _reachable(model: CompiledModel, g: int) -> list[int]:
     """Non-absorbing states a person of group g can be in, from the start state on."""
+    import numpy as np
+
     seen, todo = set(), [int(model.start_state[g])]
     while todo:
         s = todo.pop()
@@ -58,33 +69,48 @@ def _reachable(model: CompiledModel, g: int) -> list[int]:
     return sorted(s for s in seen if s != len(STATES) - 1)
 
 
-def _cohort_table(model: CompiledModel, g: int) -> str:
+def _cohort_table(model: CompiledModel, g: int, labels=None) -> str:
+    from ..engines.expected import occupancy
+
     occ = occupancy(model, g)
     months = [k for k in (3, 6, 12, 18, 24, 36, 60, 120) if k < occ.shape[0]]
     rows = [[str(k), *[_pct(occ[k, s]) for s in range(len(STATES))]] for k in months]
-    return _table(["month", *STATES], rows)
+    return _table([tr("month"), *(state(s, labels) for s in STATES)], rows)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from ..model.compiled import compile_model
+    from ..simulation.run import load_config
+
     config = load_config(args.config)
     model = compile_model(config)
-    print(f"{args.config}: valid. {config.meta.title}")
-    print(
-        f"{config.simulation.years} years from {config.simulation.start_year}, "
-        f"{config.simulation.runs} runs, seed {config.simulation.seed}; "
-        f"components: {', '.join(model.components)}"
+    labels = labels_of(config)
+    say("{path}: valid. {title}", path=args.config, title=config.meta.title)
+    sim = config.simulation
+    say(
+        "{years} years from {start}, {runs} runs, seed {seed}; components: {components}",
+        years=sim.years,
+        start=sim.start_year,
+        runs=number(sim.runs, 0, lang()),
+        seed=sim.seed,
+        components=", ".join(component(c, labels) for c in model.components),
     )
     for g, gname in enumerate(model.groups):
         for s in _reachable(model, g):
             table = _state_table(model, config, g, s)
             if table:
-                print(
-                    f"\n{gname} / {STATES[s]}: cumulative share of those entering it, "
-                    "by months since entering"
+                print()
+                say(
+                    "{group} / {state}: cumulative share of those entering it, by months since "
+                    "entering",
+                    group=group(gname, labels),
+                    state=state(STATES[s], labels),
                 )
                 print(table)
-        print(f"\n{gname}: where an arriving person is, by months since arrival")
-        print(_cohort_table(model, g))
+        print()
+        say("{group}: where an arriving person is, by months since arrival",
+            group=group(gname, labels))  # fmt: skip
+        print(_cohort_table(model, g, labels))
     return 0
 
 

@@ -105,7 +105,10 @@ def build(data: ReportData, lang: str = "sv") -> Document:
     ):
         blocks += part(data, w)
     workbook = _workbook(data, blocks, lang)
-    return Document(lang, title, tuple(blocks), workbook, quantities=w.quantities)
+    municipality = str(data.ds.attrs.get("municipality", "")).strip()
+    return Document(
+        lang, title, tuple(blocks), workbook, quantities=w.quantities, municipality=municipality
+    )
 
 
 def _workbook(data: ReportData, blocks: list[Block], lang: str) -> tuple[Table, ...]:
@@ -117,6 +120,8 @@ def _workbook(data: ReportData, blocks: list[Block], lang: str) -> tuple[Table, 
             sheets.append(block)
         elif isinstance(block, Table) and block.key == "persons":
             sheets.append(tables.persons_sheet(data, lang))
+        elif isinstance(block, Table) and block.key == "components":
+            sheets.append(tables.component_sheet(data, lang))
     return tuple(sheets)
 
 
@@ -309,7 +314,7 @@ def _tail_sentences(data: ReportData, w: Writer) -> list[Sentence]:
     slots: dict[str, str | Label] = {}
     for k, i in enumerate(order, start=1):
         comp = str(tail["component"].values[i])
-        slots[f"c{k}"] = Label(i18n.component_label(comp, w.lang))
+        slots[f"c{k}"] = Label(i18n.component_label(comp, w.lang, data.labels))
         slots[f"v{k}"] = n("tail.tail_attribution", component=comp)
     if order:
         out.append(w("tail_one" if len(order) == 1 else "tail_two", **slots))

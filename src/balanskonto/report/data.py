@@ -57,6 +57,8 @@ class ReportData:
     tornado : ``balanskonto.analysis.sensitivity.tornado(ds)``; None without uncertainty factors.
     assumptions : every key of the config text with its source comment.
     opening_comment : the comment block that opens the config file.
+    labels : display texts of groups, states and components (the config's ``[labels]``);
+        every label of the appendix goes through ``i18n.*_label(name, lang, labels)``.
     """
 
     ds: xr.Dataset
@@ -66,6 +68,12 @@ class ReportData:
     tornado: xr.Dataset | None
     assumptions: tuple[Assumption, ...]
     opening_comment: str
+    labels: dict[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.labels is None and self.config is not None:
+            found = getattr(self.config, "labels", None)  # [labels] (DESIGN §15), when it comes
+            object.__setattr__(self, "labels", dict(found) if found else None)
 
     @property
     def years(self) -> np.ndarray:

@@ -44,6 +44,21 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Bullets:
+    """A list of points, each one or more sentences (the summary)."""
+
+    items: tuple[tuple[Sentence, ...], ...]
+
+    @property
+    def texts(self) -> list[str]:
+        return [" ".join(s.text for s in item) for item in self.items]
+
+    @property
+    def sentences(self) -> tuple[Sentence, ...]:
+        return tuple(s for item in self.items for s in item)
+
+
+@dataclass(frozen=True)
 class Column:
     """A table column: its header and the kind of its values (see :func:`cell_text`)."""
 
@@ -74,7 +89,7 @@ class Figure:
     alt: str
 
 
-Block = Heading | Paragraph | Table | Figure
+Block = Heading | Paragraph | Bullets | Table | Figure
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,7 @@ class Document:
     blocks: tuple[Block, ...]
     workbook: tuple[Table, ...] = field(default=())
     quantities: dict[str, Any] = field(default_factory=dict)
+    municipality: str = ""
 
     def of_type(self, kind: type) -> Iterator[Any]:
         return (b for b in self.blocks if isinstance(b, kind))

@@ -15,11 +15,18 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.table import Table as ExcelTable
+from openpyxl.worksheet.table import TableStyleInfo
 
 from .document import EXCEL_FORMATS, SEK_KINDS, Document, Table, is_missing
 from .i18n import toml_value
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+#: Significant decimals kept: tkr to the thousandth of a krona, shares to 1e-12. Sums of
+#: floating-point amounts leave noise such as 2.42e-11 where the value is zero.
+TKR_DECIMALS = 6
+SHARE_DECIMALS = 12
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -41,14 +48,31 @@ def _value(value: Any, kind: str, lang: str) -> tuple[Any, str | None]:
     if isinstance(value, bool):
         return value, None
     if isinstance(value, numbers.Real) and kind in SEK_KINDS:
-        return float(value) / 1000.0, EXCEL_FORMATS[kind]
+        return _denoise(float(value) / 1000.0, TKR_DECIMALS), EXCEL_FORMATS[kind]
     if isinstance(value, numbers.Integral):
         return int(value), EXCEL_FORMATS.get(kind, "General")
     if isinstance(value, numbers.Real):
-        return float(value), EXCEL_FORMATS.get(kind, "General")
+        return _denoise(float(value), SHARE_DECIMALS), EXCEL_FORMATS.get(kind, "General")
     if isinstance(value, str):
         return value, None
     return toml_value(value, lang), None  # a list or table of a config, as one line of text
+
+
+def _denoise(x: float, decimals: int) -> float:
+    """``x`` rounded to ``decimals`` decimals, and never ``-0.0``."""
+    return round(x, decimals) + 0.0
+
+
+def _headers(t: Table) -> list[str]:
+    """The column headers as an Excel table needs them: text, unique, not empty."""
+    out: list[str] = []
+    for j, col in enumerate(t.columns, start=1):
+        label = str(col.label).strip() or f"({j})"
+        base, k = label, 2
+        while label.lower() in (h.lower() for h in out):
+            label, k = f"{base} {k}", k + 1
+        out.append(label)
+    return out
 
 
 def _write_cell(ws, row: int, col: int, value: Any, kind: str, lang: str) -> None:
@@ -65,8 +89,8 @@ def _sheet(wb: Workbook, t: Table, taken: set[str], lang: str) -> None:
     ws = wb.create_sheet(sheet_name(t.sheet or t.key, taken))
     ws.cell(row=1, column=1, value=t.caption).font = Font(bold=True)
     ws.cell(row=1, column=1).data_type = "s"
-    for j, col in enumerate(t.columns, start=1):
-        cell = ws.cell(row=2, column=j, value=col.label)
+    for j, label in enumerate(_headers(t), start=1):
+        cell = ws.cell(row=2, column=j, value=label)
         cell.data_type = "s"
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -78,6 +102,26 @@ def _sheet(wb: Workbook, t: Table, taken: set[str], lang: str) -> None:
     ws.freeze_panes = "B3"
     for j in range(len(t.columns)):
         ws.column_dimensions[get_column_letter(j + 1)].width = _width(t, j)
+    if t.rows:  # an Excel table: filters, banded rows, a name for formulas
+        ref = f"A2:{get_column_letter(len(t.columns))}{len(t.rows) + 2}"
+        table = ExcelTable(displayName=f"T_{len(taken)}_{_ascii(t.key)}", ref=ref)
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+        ws.add_table(table)
+    _print_setup(ws)
+
+
+def _ascii(key: str) -> str:
+    return "".join(c if c.isalnum() and c.isascii() else "_" for c in key)
+
+
+def _print_setup(ws) -> None:
+    """A4 landscape, every column on one page's width, the header rows on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:2"
 
 
 def _width(t: Table, j: int) -> float:

@@ -18,6 +18,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
 
+from .._format import percent_sign
 from . import i18n
 from .data import ReportData, balance_quantiles, exit_targets, persons_by_state
 from .tables import FAN_QUANTILES
@@ -93,7 +94,7 @@ class NumberFormatter(Formatter):
     def __call__(self, x: float, pos: int | None = None) -> str:
         text = i18n.number(self._value(x), self.decimals, self.lang)
         if self.percent:
-            return f"{text}{i18n.NBSP}%" if self.lang == "sv" else f"{text}%"
+            return percent_sign(text, self.lang)
         return text
 
 
@@ -226,7 +227,7 @@ def depletion_chart(ds: xr.Dataset, lang: str = "sv") -> Figure:
     return fig
 
 
-def persons_chart(ds: xr.Dataset, lang: str = "sv") -> Figure:
+def persons_chart(ds: xr.Dataset, lang: str = "sv", labels=None) -> Figure:
     """Persons by state (summed over groups): median over runs with a P5–P95 band."""
     with mpl.rc_context(STYLE):
         fig, ax = _new()
@@ -239,7 +240,7 @@ def persons_chart(ds: xr.Dataset, lang: str = "sv") -> Figure:
             lo, mid, hi = qs.sel(state=state).transpose("quantile", "year").values
             colour = STATE_COLOURS.get(str(state), GREY)
             ax.fill_between(years, lo, hi, color=colour, alpha=0.18, lw=0)
-            label = i18n.capital(i18n.state_label(str(state), lang))
+            label = i18n.capital(i18n.state_label(str(state), lang, labels))
             ax.plot(years, mid, color=colour, lw=2, label=label)
         ax.yaxis.set_major_formatter(NumberFormatter(lang))
         ax.set_ylim(bottom=0)
@@ -250,28 +251,28 @@ def persons_chart(ds: xr.Dataset, lang: str = "sv") -> Figure:
     return fig
 
 
-def _stack(ax: Any, years: np.ndarray, medians: xr.DataArray, sign: int, colours, s, lang) -> None:
+def _stack(ax: Any, years, medians: xr.DataArray, sign: int, colours, s, lang, labels=None) -> None:
     bottom = np.zeros(len(years))
     shown = [c for c in medians["component"].values if float(medians.sel(component=c).max()) > 0]
     for k, c in enumerate(shown):
         v = sign * medians.sel(component=c).values / s
-        label = i18n.capital(i18n.component_label(str(c), lang))
+        label = i18n.capital(i18n.component_label(str(c), lang, labels))
         ax.bar(years, v, width=0.7, bottom=bottom, color=colours[k % len(colours)], label=label)
         bottom = bottom + v
 
 
-def components_chart(ds: xr.Dataset, lang: str = "sv") -> Figure:
+def components_chart(ds: xr.Dataset, lang: str = "sv", labels=None) -> Figure:
     """Revenue (up) and cost (down) per component and year: the median over runs of each
     component on its own, and the median of the net (a line)."""
     with mpl.rc_context(STYLE):
         fig, ax = _new((7.0, 4.6))
         years = ds["year"].values
-        rev, cost = ds["revenue"].median("run"), ds["cost"].median("run")
-        net = (ds["revenue"].sum("component") - ds["cost"].sum("component")).median("run")
+        rev, cost = ds["revenue"].mean("run"), ds["cost"].mean("run")  # means add up
+        net = (ds["revenue"].sum("component") - ds["cost"].sum("component")).mean("run")
         extent = np.concatenate([rev.sum("component").values, cost.sum("component").values])
         s = _amount_axis(ax, extent, lang)
-        _stack(ax, years, rev, 1, REVENUE_COLOURS, s, lang)
-        _stack(ax, years, cost, -1, COST_COLOURS, s, lang)
+        _stack(ax, years, rev, 1, REVENUE_COLOURS, s, lang, labels)
+        _stack(ax, years, cost, -1, COST_COLOURS, s, lang, labels)
         line = {"color": BLACK, "lw": 1.6, "marker": "o", "ms": 3.5}
         ax.plot(years, net.values / s, **line, label=word("net", lang))
         ax.axhline(0, color=BLACK, lw=0.8)
@@ -299,7 +300,7 @@ def _pad_x(ax: Any, values: np.ndarray, scale: float = 1.0) -> None:
     ax.set_xlim((lo - (pad if lo < 0 else 0)) / scale, (hi + (pad if hi > 0 else 0)) / scale)
 
 
-def tail_chart(tail: xr.DataArray, lang: str = "sv") -> Figure:
+def tail_chart(tail: xr.DataArray, lang: str = "sv", labels=None) -> Figure:
     """``tail_attribution`` per component as horizontal bars, most harmful first."""
     with mpl.rc_context(STYLE):
         order = np.argsort(tail.values)
@@ -307,10 +308,10 @@ def tail_chart(tail: xr.DataArray, lang: str = "sv") -> Figure:
         fig, ax = _new((7.0, 1.2 + 0.42 * len(values)))
         s = _amount_axis(ax, values, lang, axis="x")
         comps = tail["component"].values[order]
-        labels = [i18n.capital(i18n.component_label(str(c), lang)) for c in comps]
+        names = [i18n.capital(i18n.component_label(str(c), lang, labels)) for c in comps]
         decimals = 1 if s == 1e6 else 0
         shown = [i18n.number(v / s, decimals, lang, signed=True) for v in values]
-        _hbars(ax, labels, values / s, shown)
+        _hbars(ax, names, values / s, shown)
         _pad_x(ax, values, s)
         _title(fig, word("g_tail", lang).format(year=tail.attrs.get("year", "")))
     return fig
@@ -350,9 +351,9 @@ def chart(key: str, data: ReportData, lang: str) -> Figure:
         ),
         "p_deficit": lambda: p_deficit_chart(ds, lang),
         "depletion_year": lambda: depletion_chart(ds, lang),
-        "persons": lambda: persons_chart(ds, lang),
-        "components": lambda: components_chart(ds, lang),
-        "tail_attribution": lambda: tail_chart(data.tail, lang),
+        "persons": lambda: persons_chart(ds, lang, data.labels),
+        "components": lambda: components_chart(ds, lang, data.labels),
+        "tail_attribution": lambda: tail_chart(data.tail, lang, data.labels),
         "tornado": lambda: tornado_chart(
             data.tornado, data.last_year, lang, exit_targets(data.config)
         ),

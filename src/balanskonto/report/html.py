@@ -23,8 +23,10 @@ p.lead { font-size: 1.05rem; }
 p.note { color: #555; font-size: 0.92rem; }
 figure { margin: 1rem 0 1.5rem; }
 figure img { display: block; width: 100%; height: auto; }
-figcaption, caption { font-size: 0.9rem; color: #444; text-align: left; padding: 0.3rem 0; }
-.table-wrap { overflow-x: auto; margin: 0.8rem 0 1.5rem; }
+figcaption, caption, p.caption { font-size: 0.9rem; color: #444; text-align: left;
+  padding: 0.3rem 0; }
+p.caption { margin: 1rem 0 0; }
+.table-wrap { overflow-x: auto; margin: 0.2rem 0 1.5rem; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.88rem; min-width: 60%; }
 th, td { padding: 0.25rem 0.55rem; border-bottom: 1px solid #e1e1e8; vertical-align: top; }
 th { background: #eef2f7; text-align: left; }
@@ -63,7 +65,8 @@ def _table(t: Table, number: int, lang: str) -> str:
     caption = f"{i18n.text('table', lang)} {number}. {t.caption}"
     note = f'<p class="table-note">{escape(t.note)}</p>' if t.note else ""
     return (
-        f'<div class="table-wrap"><table><caption>{escape(caption)}</caption>'
+        f'<p class="caption">{escape(caption)}</p>'  # outside the scrolling box: it wraps
+        f'<div class="table-wrap" tabindex="0"><table>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>{note}"
     )
 

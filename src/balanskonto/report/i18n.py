@@ -12,6 +12,7 @@ functions are re-exported here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from . import catalogue
 from .catalogue import LANGS, CatalogueError, check_lang
@@ -73,18 +74,26 @@ def capital(text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# Labels: states, groups, components (a name the catalogue lacks is shown as it is)
+# Labels: states, groups, components. Every display name of the report, the workbook and the
+# command line's tables comes from these three functions: first the config's own ``[labels]``
+# (DESIGN §15: ``labels = {"lotsar": "Löner lotsar"}``), then the catalogue, then the name.
 # --------------------------------------------------------------------------------------
-def state_label(name: str, lang: str = "sv") -> str:
-    return catalogue.label("state", name, lang)
+def state_label(name: str, lang: str = "sv", labels: Mapping[str, str] | None = None) -> str:
+    return _label("state", name, lang, labels)
 
 
-def group_label(name: str, lang: str = "sv") -> str:
-    return catalogue.label("group", name, lang)
+def group_label(name: str, lang: str = "sv", labels: Mapping[str, str] | None = None) -> str:
+    return _label("group", name, lang, labels)
 
 
-def component_label(name: str, lang: str = "sv") -> str:
-    return catalogue.label("component", name, lang)
+def component_label(name: str, lang: str = "sv", labels: Mapping[str, str] | None = None) -> str:
+    return _label("component", name, lang, labels)
+
+
+def _label(kind: str, name: str, lang: str, labels: Mapping[str, str] | None) -> str:
+    if labels and name in labels:
+        return str(labels[name])
+    return catalogue.label(kind, name, lang)
 
 
 # --------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The appendix as Markdown, the figures referenced as PNG files in the same folder.
+"""The appendix as Markdown, the figures referenced as PNG files in the language's figure
+folder beside it (``figurer/`` in Swedish, ``figures/`` in English).
 
 User-supplied text (title, municipality, config comments) is escaped: ``<``, ``>`` and ``&``
 as HTML entities (a Markdown viewer passes raw HTML through), ``|`` in table cells, and the
@@ -37,7 +38,8 @@ def _table(t: Table, number: int, lang: str) -> str:
 
 def _figure(f: Figure, number: int, png: Path, lang: str) -> str:
     caption = f"{i18n.text('figure', lang)} {number}. {escape(f.caption)}"
-    return f"![{escape(f.alt)}]({png.name})\n\n*{caption}*"
+    link = f"{png.parent.name}/{png.name}"  # the language's own figure folder
+    return f"![{escape(f.alt)}]({link})\n\n*{caption}*"
 
 
 def render(doc: Document, figures: dict[str, tuple[Path, Path]]) -> str:

@@ -1,7 +1,8 @@
 """Numbers the language's way: Swedish (default) and English.
 
-Swedish numbers have a (no-break) space as thousands separator and a comma as decimal
-separator: ``12 345,6``; English ``12,345.6``. Negative numbers take a real minus sign (−).
+The digits come from :func:`balanskonto._format.number` (Babel's ``sv_SE`` and ``en_GB``,
+the one number format of the command line, the appendix and the notebook): Swedish
+``12 345,6`` with a no-break space, English ``12,345.6``, a real minus sign (−) in both.
 Amounts in running text are in tkr or Mkr by size; shares are per cent, standard errors of
 shares percentage points. The conventions are code; the units' words are in the catalogues'
 ``[units]`` (:mod:`balanskonto.report.catalogue`).
@@ -12,24 +13,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._format import MINUS, NBSP, number
 from . import catalogue
 
-NBSP = "\u00a0"
-MINUS = "\u2212"
-
-
-def number(x: float, decimals: int = 0, lang: str = "sv", *, signed: bool = False) -> str:
-    """``x`` with ``decimals`` decimals, grouped by thousands the language's way.
-
-    No ``−0``: a value that rounds to zero is shown without a sign.
-    """
-    text = f"{abs(x):,.{decimals}f}"
-    if lang == "sv":
-        text = text.replace(",", NBSP).replace(".", ",")
-    zero = not any(c in "123456789" for c in text)
-    if x < 0 and not zero:
-        return MINUS + text
-    return ("+" + text) if signed and x > 0 and not zero else text
+__all__ = ["MINUS", "NBSP", "number"]  # re-exported: the one number format, from _format
 
 
 def percent(p: float, lang: str = "sv", decimals: int | None = None) -> str:

@@ -129,7 +129,9 @@ def persons_table(data: ReportData, lang: str) -> Table:
     states = _states_shown(persons)
     median = persons.median("run")
     cols = [Column(text("c_year", lang), "year")]
-    cols += [Column(i18n.capital(i18n.state_label(s, lang)), "persons") for s in states]
+    cols += [
+        Column(i18n.capital(i18n.state_label(s, lang, data.labels)), "persons") for s in states
+    ]
     rows = [(y, *(median.sel(year=y, state=s).item() for s in states)) for y in _years(data)]
     return Table("persons", text("t_persons", lang), tuple(cols), tuple(rows))
 
@@ -150,7 +152,7 @@ def persons_sheet(data: ReportData, lang: str) -> Table:
     for y in _years(data):
         for s in persons["state"].values:
             at = qs.sel(year=y, state=s).values
-            label = i18n.capital(i18n.state_label(str(s), lang))
+            label = i18n.capital(i18n.state_label(str(s), lang, data.labels))
             rows.append((y, label, str(s), at[1], at[0], at[2]))
     return Table(
         "persons_all",
@@ -162,29 +164,53 @@ def persons_sheet(data: ReportData, lang: str) -> Table:
     )
 
 
-def component_table(data: ReportData, lang: str) -> Table:
-    """Median revenue and cost per component and year (median over runs, each component on
-    its own), and the medians of the totals and of the net."""
+def _component_rows(data: ReportData, lang: str) -> list[tuple]:
+    """(side, label, mean per year …) for every component with an amount, the totals and the
+    net: means over the runs, so that the rows add up to the totals and the net."""
     ds = data.ds
-    cols = [Column(text("c_side", lang)), Column(text("c_component", lang))]
-    cols += [Column(str(y), "tkr") for y in _years(data)]
     rows = []
     for side in ("revenue", "cost"):
-        median = ds[side].median("run")
+        mean = ds[side].mean("run")
         for c in ds["component"].values:
             if float(np.abs(ds[side].sel(component=c)).max()) > 0:
-                label = i18n.capital(i18n.component_label(str(c), lang))
-                rows.append((text(side, lang), label, *median.sel(component=c).values))
-        total = ds[side].sum("component").median("run").values
+                label = i18n.capital(i18n.component_label(str(c), lang, data.labels))
+                rows.append((text(side, lang), label, *mean.sel(component=c).values))
+        total = ds[side].sum("component").mean("run").values
         rows.append((text(side, lang), text(f"total_{side}", lang), *total))
-    net = (ds["revenue"].sum("component") - ds["cost"].sum("component")).median("run")
+    net = (ds["revenue"].sum("component") - ds["cost"].sum("component")).mean("run")
     rows.append((text("net", lang), text("total_net", lang), *net.values))
+    return rows
+
+
+def component_sheet(data: ReportData, lang: str) -> Table:
+    """The component table with a row per year (years as numbers, a column per component):
+    the workbook's version."""
+    rows = _component_rows(data, lang)
+    cols = [Column(text("c_year", lang), "year")]
+    cols += [Column(f"{side}: {label}" if label[:1] != side[:1] else label, "tkr")
+             for side, label, *_ in rows]  # fmt: skip
+    out = [(y, *(r[2 + i] for r in rows)) for i, y in enumerate(_years(data))]
+    return Table(
+        "components_sheet",
+        text("t_components_sheet", lang),
+        tuple(cols),
+        tuple(out),
+        sheet=text("s_components", lang),
+        in_document=False,
+    )
+
+
+def component_table(data: ReportData, lang: str) -> Table:
+    """Mean revenue and cost per component and year, the totals and the net (means add up;
+    medians per row would not)."""
+    cols = [Column(text("c_side", lang)), Column(text("c_component", lang))]
+    cols += [Column(str(y), "tkr") for y in _years(data)]
+    rows = _component_rows(data, lang)
     return Table(
         "components",
         text("t_components", lang),
         tuple(cols),
         tuple(rows),
-        sheet=text("s_components", lang),
         note=text("n_components", lang),
     )
 
@@ -194,7 +220,10 @@ def tail_table(data: ReportData, lang: str) -> Table:
     tail = data.tail
     order = np.argsort(tail.values)
     rows = [
-        (i18n.capital(i18n.component_label(str(tail["component"].values[i]), lang)), tail.values[i])
+        (
+            i18n.capital(i18n.component_label(str(tail["component"].values[i]), lang, data.labels)),
+            tail.values[i],
+        )
         for i in order
     ]
     rows.append((text("total_gap", lang), float(tail.attrs["balance_gap"])))

@@ -1,0 +1,171 @@
+"""Writing the appendix: every format drawn in a staging folder, then moved in (see
+:mod:`balanskonto.report`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import xarray as xr
+
+from ..config import Config
+from . import content, excel, figures, html, markdown, word
+from .data import ReportData, ReportError, collect
+from .document import Document
+from .i18n import LANGS
+
+__all__ = ["FORMATS", "LANGS", "ReportError", "build", "check_formats", "report"]
+
+#: Output formats, in the order they are written.
+FORMATS: tuple[str, ...] = ("html", "docx", "xlsx", "md")
+#: Base name of the appendix's files, by language.
+BASENAME = {"sv": "riskbilaga", "en": "risk_appendix"}
+#: The figures' folder inside the output folder, by language.
+FIGURE_FOLDER = {"sv": "figurer", "en": "figures"}
+
+
+def check_formats(formats: Iterable[str] | str) -> tuple[str, ...]:
+    """The formats as a tuple without repeats; ReportError naming an unknown one.
+
+    A string is a comma-separated list (``"html,docx"``).
+    """
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    out: list[str] = []
+    for item in items:
+        name = str(item).strip().lower().lstrip(".")
+        if name not in FORMATS:
+            raise ReportError(
+                f"--format: unknown format {str(item).strip()!r} (choose from {', '.join(FORMATS)})"
+            )
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise ReportError(f"--format: no format given (choose from {', '.join(FORMATS)})")
+    return tuple(out)
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ReportError(f"--lang: unknown language {lang!r} (choose from {', '.join(LANGS)})")
+    return lang
+
+
+def build(dataset: xr.Dataset, lang: str = "sv", config: Config | None = None) -> Document:
+    """The appendix of ``dataset`` as a :class:`~.document.Document` (nothing written)."""
+    return content.build(collect(dataset, config), check_lang(lang))
+
+
+def report(
+    dataset: xr.Dataset,
+    out_dir: str | os.PathLike[str],
+    *,
+    lang: str = "sv",
+    formats: Iterable[str] = FORMATS,
+    config: Config | None = None,
+    template: str | os.PathLike[str] | None = None,
+) -> dict[str, Path]:
+    """Write the risk appendix of a simulation result.
+
+    Parameters
+    ----------
+    dataset : the Dataset of :func:`balanskonto.simulate` (or read from its NetCDF file).
+    out_dir : the folder to write into (created if missing; files there are replaced).
+    lang : ``"sv"`` (default) or ``"en"``.
+    formats : any of ``"html"``, ``"docx"``, ``"xlsx"``, ``"md"`` (default all).
+    config : the config that made ``dataset``; default: parsed from its ``config_toml``.
+    template : the municipality's Word template (``.docx`` or ``.dotx``) for the Word file:
+        its styles, page set-up, headers and footers (default: python-docx's, A4).
+
+    Returns
+    -------
+    dict of str to Path
+        ``"html"``, ``"docx"``, ``"xlsx"``, ``"md"`` (those asked for), then every figure file
+        as ``"figure:<name>.png"`` and ``"figure:<name>.svg"`` (written with html, docx or md).
+
+    Raises
+    ------
+    ReportError
+        For a Dataset that is not one simulation result, an unknown language or format. Files
+        are drawn in a temporary folder and moved in only when all are done: a failure leaves
+        nothing behind.
+    """
+    formats = check_formats(formats)
+    if template is not None and not Path(template).is_file():
+        raise ReportError(f"--template: no such Word template {str(template)!r}")
+    data = collect(dataset, config)
+    doc = content.build(data, check_lang(lang))
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        written = _write_all(data, doc, formats, staging, template)
+        return _move_in(written, staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_document(
+    doc: Document,
+    out_dir: Path,
+    basename: str,
+    formats: tuple[str, ...],
+    template: str | os.PathLike[str] | None = None,
+) -> dict[str, Path]:
+    """Write a document without figures (the comparison of a batch) as ``basename.<fmt>`` in
+    ``out_dir``, through a staging folder like :func:`report`."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        written = _write_all(None, doc, formats, staging, template, basename)
+        return _move_in(written, staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_all(
+    data: ReportData | None,
+    doc: Document,
+    formats: tuple[str, ...],
+    folder: Path,
+    template=None,
+    basename: str | None = None,
+) -> dict[str, Path]:
+    figs = {}
+    if data is not None and set(formats) - {"xlsx"}:
+        # each language's figures in a folder of their own: an English report into the same
+        # folder never overwrites the PNGs that the Swedish Markdown links (figurer/, figures/)
+        fig_dir = folder / FIGURE_FOLDER[doc.lang]
+        fig_dir.mkdir()
+        figs = figures.render(data, doc.lang, fig_dir, [f.key for f in doc.figures])
+    base = folder / (basename or BASENAME[doc.lang])
+    out: dict[str, Path] = {}
+    for fmt in formats:
+        path = base.with_suffix(f".{fmt}")
+        if fmt == "html":
+            out[fmt] = html.write(doc, figs, path)
+        elif fmt == "docx":
+            out[fmt] = word.write(doc, figs, path, template)
+        elif fmt == "xlsx":
+            out[fmt] = excel.write(doc, path)
+        else:
+            out[fmt] = markdown.write(doc, figs, path)
+    for png, svg in figs.values():
+        out[f"figure:{png.name}"], out[f"figure:{svg.name}"] = png, svg
+    return out
+
+
+def _move_in(written: dict[str, Path], staging: Path, out_dir: Path) -> dict[str, Path]:
+    """Rename every finished file from the staging folder into ``out_dir`` (one atomic
+    rename per file, on the same file system)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = {}
+    for key, path in written.items():
+        target = out_dir / path.relative_to(staging)
+        target.parent.mkdir(exist_ok=True)
+        os.replace(path, target)
+        final[key] = target
+    return final
