@@ -28,9 +28,7 @@ def with_contract(ds: xr.Dataset, monthly: bool = False) -> xr.Dataset:
         return ds
     ds["person_years"] = persons.astype(float)
     years = ds["year"].values
-    months = np.array(
-        [np.datetime64(f"{y}-{m:02d}-01", "ns") for y in years for m in range(1, 13)]
-    )
+    months = np.array([np.datetime64(f"{y}-{m:02d}-01", "ns") for y in years for m in range(1, 13)])
     per_month = {
         name: np.repeat(ds[name].values / 12.0, 12, axis=1) for name in ("revenue", "cost")
     }

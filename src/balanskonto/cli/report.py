@@ -54,7 +54,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     path = Path(args.result)
     ds = read_result(path)
     out = Path(args.out) if args.out else default_out(path)
-    written = report(ds, out, lang=args.lang, formats=args.format)
+    earlier = read_result(Path(args.compare_with)) if args.compare_with else None
+    written = report(ds, out, lang=args.lang, formats=args.format, earlier=earlier)
     for key in args.format:
         print(f"wrote {written[key]}")
     figures = [p for k, p in written.items() if k.startswith("figure:")]
@@ -74,6 +75,11 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         default=FORMATS,
         metavar="LIST",
         help=f"comma-separated, any of {','.join(FORMATS)} (default: all)",
+    )
+    p.add_argument(
+        "--compare-with",
+        metavar="EARLIER.nc",
+        help="an earlier result to set beside this one (prognosförändring)",
     )
     p.set_defaults(func=_cmd_report)
     return p

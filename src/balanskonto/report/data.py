@@ -57,6 +57,8 @@ class ReportData:
     tornado : ``balanskonto.analysis.sensitivity.tornado(ds)``; None without uncertainty factors.
     assumptions : every key of the config text with its source comment.
     opening_comment : the comment block that opens the config file.
+    followup : the follow-up against actuals (:func:`balanskonto.analysis.followup.followup`).
+    earlier : an earlier result to set beside this one (prognosförändring).
     """
 
     ds: xr.Dataset
@@ -66,6 +68,8 @@ class ReportData:
     tornado: xr.Dataset | None
     assumptions: tuple[Assumption, ...]
     opening_comment: str
+    followup: xr.Dataset | None = None
+    earlier: xr.Dataset | None = None
 
     @property
     def years(self) -> np.ndarray:
@@ -95,7 +99,13 @@ def check_dataset(ds: xr.Dataset) -> None:
         raise ReportError("dataset: no config_toml attribute; make it with `balanskonto run`")
 
 
-def collect(ds: xr.Dataset, config: Config | None = None) -> ReportData:
+def collect(
+    ds: xr.Dataset,
+    config: Config | None = None,
+    *,
+    followup: xr.Dataset | None = None,
+    earlier: xr.Dataset | None = None,
+) -> ReportData:
     """Check ``ds`` and compute the plan, the tail attribution and the tornado.
 
     Parameters
@@ -103,6 +113,7 @@ def collect(ds: xr.Dataset, config: Config | None = None) -> ReportData:
     ds : a Dataset from :func:`balanskonto.simulate` (or read from its NetCDF file).
     config : the config that made it; default: parsed from ``ds.attrs["config_toml"]``.
         A config whose text differs from the Dataset's (another SHA-256) is refused.
+    followup, earlier : see :class:`ReportData` (docs/followup.md).
     """
     check_dataset(ds)
     text = str(ds.attrs["config_toml"])
@@ -123,7 +134,18 @@ def collect(ds: xr.Dataset, config: Config | None = None) -> ReportData:
         tornado=_tornado(ds),
         assumptions=tuple(_assumptions(text)),
         opening_comment=opening_comment(text),
+        followup=followup,
+        earlier=_earlier(earlier),
     )
+
+
+def _earlier(earlier: xr.Dataset | None) -> xr.Dataset | None:
+    if earlier is not None:
+        try:
+            check_dataset(earlier)
+        except ReportError as err:
+            raise ReportError(f"--compare-with: {err}") from None
+    return earlier
 
 
 def _parse(text: str) -> Config | None:
