@@ -16,7 +16,9 @@ from typing import Any
 from ..analysis.followup import followup, scope_of
 from ..config.actuals_files import read_actuals
 from ..config.errors import ConfigError
+from ..config.reading import parse_config
 from ..report import FORMATS, LANGS, check_formats, report
+from ..report.data import exit_targets
 from ..report.followup_text import summary
 from ..results.files import write_netcdf
 from .report import read_result
@@ -37,7 +39,7 @@ def _cmd_followup(args: argparse.Namespace) -> int:
     actuals = read_actuals(args.actuals, scope_of(ds))
     earlier = read_result(Path(args.compare_with)) if args.compare_with else None
     fu = followup(ds, actuals)
-    print(summary(fu, args.lang))
+    print(summary(fu, args.lang, _targets(ds)))
     write_netcdf(fu, out)
     print(f"\n{out}")
     if args.report:
@@ -47,6 +49,14 @@ def _cmd_followup(args: argparse.Namespace) -> int:
         for key in formats:
             print(written[key])
     return 0
+
+
+def _targets(ds) -> dict[str, str]:
+    """Share path → the state its exit leads to (for the names of drawn shares)."""
+    try:
+        return exit_targets(parse_config(str(ds.attrs.get("config_toml", ""))))
+    except ConfigError:
+        return {}
 
 
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -235,5 +235,6 @@ def _factor_lines(fu: xr.Dataset, lang: str, targets: dict[str, str] | None) -> 
     return [
         *lines,
         table(header, body, left=1),
-        "* |" + text("c_after", lang) + " − " + text("c_before", lang) + "| > 3 s.e.",
+        f"* |{text('c_after', lang)} − {text('c_before', lang)}| > "
+        f"{MOVED_SE:g} s.e. {i18n.number(MOVED_SD, 2, lang)} sd",
     ]
