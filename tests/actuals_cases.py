@@ -4,6 +4,7 @@ result, and every kind of bad actual with the line and words its error must name
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,41 @@ def write_csv(path: Path, rows: list[dict], sep: str = ",", decimal: str = ".") 
         lines.append(sep.join(cells))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+# --------------------------------------------------------------------------------------
+# Simulations shared by the follow-up tests (made once per session)
+# --------------------------------------------------------------------------------------
+EXAMPLE = Path(__file__).resolve().parents[1] / "configs" / "exempel_2026.toml"
+
+
+@cache
+def example_result(runs: int, seed: int, labour_market_mean: float = 0.0, monthly: bool = False):
+    """``configs/exempel_2026.toml`` simulated (with the §12 variables), optionally with a
+    weaker labour market (``uncertainty.labour_market.mean``)."""
+    import balanskonto as bk
+
+    config = bk.load_config(EXAMPLE)
+    if labour_market_mean:
+        config = config.with_overrides({"uncertainty.labour_market.mean": labour_market_mean})
+    return with_contract(bk.simulate(config, runs=runs, seed=seed), monthly=monthly)
+
+
+#: A year's actuals of every kind for the example (period filled in by ``specs_for``).
+KINDS = (
+    ("balance", "", "", ""),
+    ("net", "", "", ""),
+    ("revenue", "", "", "schablon"),
+    ("cost", "", "", "allowance"),
+    ("cost", "", "", ""),
+    ("persons", "adult", "income_support", ""),
+    ("persons", "adult", "self_sufficient", ""),
+    ("persons", "", "", ""),
+    ("arrivals", "", "", ""),
+    ("arrivals", "child", "", ""),
+    ("person_years", "adult", "", ""),
+)
+
+
+def specs_for(*periods: str, kinds=KINDS) -> list[tuple[str, str, str, str, str]]:
+    return [(p, *k) for p in periods for k in kinds]

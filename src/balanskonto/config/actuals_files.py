@@ -102,12 +102,14 @@ def _csv_rows(path: Path, data: bytes) -> list[tuple[int, list[Any]]]:
 # Excel
 # --------------------------------------------------------------------------------------
 def _excel_rows(path: Path) -> list[tuple[int, list[Any]]]:
+    from zipfile import BadZipFile
+
     import openpyxl  # only for Excel files
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as err:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as err:
         raise ConfigError(f"{path}: cannot read it as an Excel workbook ({err})") from None
     try:
         sheet = book.worksheets[0]
