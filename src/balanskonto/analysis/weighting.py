@@ -155,8 +155,10 @@ def adjust(values: np.ndarray, weights: Weights) -> np.ndarray:
         return x
     flat = x.reshape(x.shape[0], -1)
     design = np.column_stack([np.ones(x.shape[0]), weights.offsets])
-    root = np.sqrt(weights.weights)[:, None]
-    beta, *_ = np.linalg.lstsq(design * root, flat * root, rcond=None)
+    weighted = design * weights.weights[:, None]
+    # The normal equations are small ((d+1)²) and well conditioned (whitened offsets);
+    # lstsq on them copes with a singular one (all weight on one run).
+    beta, *_ = np.linalg.lstsq(weighted.T @ design, weighted.T @ flat, rcond=None)
     return (flat - weights.offsets @ beta[1:]).reshape(x.shape)
 
 
