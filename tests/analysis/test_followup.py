@@ -191,9 +191,7 @@ def test_a_weaker_labour_market_moves_the_weighted_factor_toward_it(forecast, se
 def test_without_factors_the_follow_up_has_none(sodertalje):
     import balanskonto as bk
 
-    from actuals_cases import with_contract
-
-    ds = with_contract(bk.simulate(sodertalje, runs=200, seed=3))
+    ds = bk.simulate(sodertalje, runs=200, seed=3)
     fu = followup(ds, as_actuals(ds, actual_rows(ds, 4, specs_for("2009", kinds=CONTINUOUS[:1]))))
     assert fu.attrs["factors_stored"] == 0
     assert not any(name.startswith(("factor_", "yearly_factor_")) for name in fu.data_vars)
