@@ -213,7 +213,7 @@ def _factor_lines(fu: xr.Dataset, lang: str, targets: dict[str, str] | None) -> 
     key = "fu_weights" if ess >= fu.attrs.get("min_effective_sample_size", 30) else "fu_weights_few"
     lines = [
         text(key, lang).format(ess=i18n.number(ess, 0, lang), runs=i18n.number(runs, 0, lang)),
-        text("fu_cli_factors", lang),
+        text("fu_cli_factors", lang).format(band="P5–P95"),
     ]
     header = [
         text("c_factor", lang),
