@@ -97,7 +97,8 @@ def test_many_actuals_widen_the_kernel_to_keep_the_effective_sample_size():
     x = rng.normal(size=(2000, 30))
     w = weighting.kernel_weights(x, rng.normal(size=30))
     assert not w.scott and w.bandwidth > weighting.scott_bandwidth(2000, 30)
-    assert w.effective_sample_size == pytest.approx(0.1 * 2000, rel=1e-3)
+    target = max(weighting.MIN_ESS_SHARE * 2000, weighting.ESS_PER_DIMENSION * (30 + 1))
+    assert w.effective_sample_size == pytest.approx(target, rel=1e-3)
 
 
 # --------------------------------------------------------------------------------------

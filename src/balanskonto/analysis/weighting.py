@@ -15,9 +15,10 @@ scaled by the runs' standard deviation of that actual.
 The bandwidth ``h`` (in units of the runs' spread) is Scott's rule for a ``d``-dimensional
 Gaussian kernel, ``h = runs^(−1/(d + 4))`` (Scott 1992, §6.3), the rule of thumb that
 balances the bias of a wide kernel against the variance of a narrow one — unless that leaves
-less than :data:`MIN_ESS_SHARE` of the runs' worth of weight (effective sample size), as it
-does with many actuals (ten actuals and 2 000 runs: a handful of runs would carry all the
-weight); then ``h`` is the narrowest kernel that keeps that much (found by bisection).
+less than :data:`MIN_ESS_SHARE` of the runs' worth of weight (effective sample size), or
+fewer than :data:`ESS_PER_DIMENSION` runs per coefficient of the regression below, as it does
+with many actuals (ten actuals and 2 000 runs: a handful of runs would carry all the weight);
+then ``h`` is the narrowest kernel that keeps that much (found by bisection).
 
 The factors are then read with the local-linear regression adjustment of approximate
 Bayesian computation (Beaumont, Zhang & Balding 2002): each run's factor is moved by a
@@ -40,8 +41,11 @@ from scipy import stats
 RANK_TOLERANCE = 1e-8
 #: Below this effective sample size the weighted factors are reported as uncertain.
 MIN_EFFECTIVE_SAMPLE_SIZE = 30
-#: The kernel is widened where Scott's rule would leave less weight than this share of runs.
+#: The kernel is widened where Scott's rule would leave less weight than this share of runs,
+#: or than this many runs per coefficient of the regression adjustment (d + 1), whichever is
+#: more (at most half the runs): a regression on d outcomes needs some runs per coefficient.
 MIN_ESS_SHARE = 0.10
+ESS_PER_DIMENSION = 10
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,10 @@ def kernel_weights(
     """Weights of the runs by closeness of their ``outcomes`` (runs, actuals) to ``actual``.
 
     ``bandwidth``: ``h`` in units of the runs' spread; default Scott's rule, widened to keep
-    an effective sample size of :data:`MIN_ESS_SHARE` of the runs. Actuals on which every
-    run agrees say nothing about which run is right and are left out (``used``); with none
-    left every run weighs the same.
+    an effective sample size of :data:`MIN_ESS_SHARE` of the runs and
+    :data:`ESS_PER_DIMENSION` per regression coefficient (at most half the runs). Actuals on
+    which every run agrees say nothing about which run is right and are left out (``used``);
+    with none left every run weighs the same.
     """
     x = np.asarray(outcomes, dtype=float)
     y = np.asarray(actual, dtype=float)
@@ -116,8 +121,9 @@ def kernel_weights(
     d = int(keep.sum())
     scott = bandwidth is None
     h = scott_bandwidth(runs, d) if bandwidth is None else float(bandwidth)
-    if bandwidth is None and _ess(d2, h) < MIN_ESS_SHARE * runs:
-        h, scott = _widen(d2, h, MIN_ESS_SHARE * runs), False
+    target = min(max(MIN_ESS_SHARE * runs, ESS_PER_DIMENSION * (d + 1)), 0.5 * runs)
+    if bandwidth is None and _ess(d2, h) < target:
+        h, scott = _widen(d2, h, target), False
     w = _kernel(d2, h)
     ess = float(1.0 / np.sum(w * w))
     return Weights(w, ess, h, d, used, float(white_y @ white_y), offsets, scott)
