@@ -105,8 +105,11 @@ def _to_periods(months, pm, persons):
 def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_k, offset):
     """Count the payment parts of a person relocated from month t that fall due from t on,
     in ``reloc[period due, arrival year + offset, part]`` (a period is a year, or a month when
-    ``reloc`` has a row per month; arrival months before the start are negative)."""
+    ``reloc`` has a row per month; arrival months before the start are negative). With one
+    column of arrival years (monthly periods) the month due and the part give the arrival
+    year, and every count goes in column 0."""
     period = T // reloc.shape[0]
+    column = arrival // 12 + offset if reloc.shape[1] > 1 else 0
     for j in range(group_parts[g], group_parts[g + 1]):
         k = part_k[j]
         if part_kind[j] == _MONTHS_AFTER:
@@ -116,7 +119,7 @@ def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_
         else:
             due = 12 * (arrival // 12 + k)
         if t <= due < T:
-            reloc[due // period, arrival // 12 + offset, j] += 1
+            reloc[due // period, column, j] += 1
 
 
 @njit(inline="always", **_JIT)

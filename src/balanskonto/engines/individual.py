@@ -28,11 +28,13 @@ class Counts:
 def _empty(model: CompiledModel, n: int) -> dict[str, np.ndarray]:
     Y, G, P = model.years, len(model.groups), len(model.part_group)
     periods = model.months if model.monthly else Y
+    # by month, the month due and the part give the year of arrival: one column suffices
+    years, pre = (1, min(model.pre_years, 1)) if model.monthly else (Y, model.pre_years)
     return dict(
         person_months=np.zeros((n, periods, G, N_STATES), dtype=np.int64),
         persons=np.zeros((n, Y, G, N_STATES), dtype=np.int64),
-        relocated_dues=np.zeros((n, periods, Y, P), dtype=np.int64),
-        population_dues=np.zeros((n, periods, model.pre_years, P), dtype=np.int64),
+        relocated_dues=np.zeros((n, periods, years, P), dtype=np.int64),
+        population_dues=np.zeros((n, periods, pre, P), dtype=np.int64),
     )
 
 
@@ -160,10 +162,9 @@ def numpy_engine(
             year = when[hit] // 12
             before = year < 0
             dues = out["relocated_dues"], out["population_dues"]
-            np.add.at(dues[0][i, :, :, p], (due[hit][~before] // period, year[~before]), 1)
-            np.add.at(
-                dues[1][i, :, :, p], (due[hit][before] // period, year[before] + model.pre_years), 1
-            )
+            column = (year, year + model.pre_years) if period == 12 else (0 * year, 0 * year)
+            np.add.at(dues[0][i, :, :, p], (due[hit][~before] // period, column[0][~before]), 1)
+            np.add.at(dues[1][i, :, :, p], (due[hit][before] // period, column[1][before]), 1)
     return Counts(**out, draws=draws)
 
 
