@@ -49,3 +49,4 @@ def test_notebook_runs_top_to_bottom(kernel: str) -> None:
     text = "".join(o.get("text", "") for o in outputs)
     assert "riskbilaga.docx" in text and "riskbilaga.xlsx" in text
     assert "Sammanfattning" in text
+    assert "Percentilrang" in text and "liknar ett arbetsmarknadsår" in text  # the follow-up

@@ -73,7 +73,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return batch_report(ds, path, args, out)
     if args.scenario is not None:
         ds = scenario_dataset(ds, args.scenario)
-    written = report(ds, out, lang=language, formats=args.format, template=args.template)
+    earlier = read_result(Path(args.compare_with)) if args.compare_with else None
+    written = report(
+        ds, out, lang=language, formats=args.format, template=args.template, earlier=earlier
+    )
     _say_written(written, args.format, out)
     return 0
 
@@ -120,6 +123,11 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         default=FORMATS,
         metavar="LIST",
         help=f"comma-separated, any of {','.join(FORMATS)} (default: all)",
+    )
+    p.add_argument(
+        "--compare-with",
+        metavar="EARLIER.nc",
+        help="an earlier result to set beside this one (prognosförändring)",
     )
     p.set_defaults(func=_cmd_report)
     return p

@@ -59,6 +59,8 @@ class ReportData:
     opening_comment : the comment block that opens the config file.
     labels : display texts of groups, states and components (the config's ``[labels]``);
         every label of the appendix goes through ``i18n.*_label(name, lang, labels)``.
+    followup : the follow-up against actuals (:func:`balanskonto.analysis.followup.followup`).
+    earlier : an earlier result to set beside this one (prognosförändring).
     """
 
     ds: xr.Dataset
@@ -74,6 +76,9 @@ class ReportData:
         if self.labels is None and self.config is not None:
             found = getattr(self.config, "labels", None)  # [labels] (DESIGN §15), when it comes
             object.__setattr__(self, "labels", dict(found) if found else None)
+
+    followup: xr.Dataset | None = None
+    earlier: xr.Dataset | None = None
 
     @property
     def years(self) -> np.ndarray:
@@ -108,7 +113,13 @@ def check_dataset(ds: xr.Dataset) -> None:
         raise ReportError("dataset: no config_toml attribute; make it with `balanskonto run`")
 
 
-def collect(ds: xr.Dataset, config: Config | None = None) -> ReportData:
+def collect(
+    ds: xr.Dataset,
+    config: Config | None = None,
+    *,
+    followup: xr.Dataset | None = None,
+    earlier: xr.Dataset | None = None,
+) -> ReportData:
     """Check ``ds`` and compute the plan, the tail attribution and the tornado.
 
     Parameters
@@ -116,6 +127,7 @@ def collect(ds: xr.Dataset, config: Config | None = None) -> ReportData:
     ds : a Dataset from :func:`balanskonto.simulate` (or read from its NetCDF file).
     config : the config that made it; default: parsed from ``ds.attrs["config_toml"]``.
         A config whose text differs from the Dataset's (another SHA-256) is refused.
+    followup, earlier : see :class:`ReportData` (docs/followup.md).
     """
     check_dataset(ds)
     text = str(ds.attrs["config_toml"])
@@ -136,7 +148,18 @@ def collect(ds: xr.Dataset, config: Config | None = None) -> ReportData:
         tornado=_tornado(ds),
         assumptions=tuple(_assumptions(text)),
         opening_comment=opening_comment(text),
+        followup=followup,
+        earlier=_earlier(earlier),
     )
+
+
+def _earlier(earlier: xr.Dataset | None) -> xr.Dataset | None:
+    if earlier is not None:
+        try:
+            check_dataset(earlier)
+        except ReportError as err:
+            raise ReportError(f"--compare-with: {err}") from None
+    return earlier
 
 
 def _parse(text: str) -> Config | None:

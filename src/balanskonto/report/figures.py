@@ -358,6 +358,10 @@ def chart(key: str, data: ReportData, lang: str) -> Figure:
             data.tornado, data.last_year, lang, exit_targets(data.config)
         ),
     }
+    if key not in makers:  # the follow-up's figures (imported here: it imports this module)
+        from .followup_figures import chart as followup_chart
+
+        return followup_chart(key, data, lang)
     return makers[key]()
 
 

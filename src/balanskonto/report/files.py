@@ -13,6 +13,7 @@ import xarray as xr
 
 from ..config import Config
 from . import content, excel, figures, html, markdown, word
+from . import followup as _followup
 from .data import ReportData, ReportError, collect
 from .document import Document
 from .i18n import LANGS
@@ -53,9 +54,16 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def build(dataset: xr.Dataset, lang: str = "sv", config: Config | None = None) -> Document:
-    """The appendix of ``dataset`` as a :class:`~.document.Document` (nothing written)."""
-    return content.build(collect(dataset, config), check_lang(lang))
+def build(
+    dataset: xr.Dataset,
+    lang: str = "sv",
+    config: Config | None = None,
+    **sections: xr.Dataset | None,
+) -> Document:
+    """The appendix of ``dataset`` as a :class:`~.document.Document` (nothing written);
+    ``followup=``/``earlier=`` add the follow-up and change-of-forecast sections."""
+    data = collect(dataset, config, **sections)
+    return _followup.extend(content.build(data, check_lang(lang)), data)
 
 
 def report(
@@ -66,6 +74,8 @@ def report(
     formats: Iterable[str] = FORMATS,
     config: Config | None = None,
     template: str | os.PathLike[str] | None = None,
+    followup: xr.Dataset | None = None,
+    earlier: xr.Dataset | None = None,
 ) -> dict[str, Path]:
     """Write the risk appendix of a simulation result.
 
@@ -78,6 +88,9 @@ def report(
     config : the config that made ``dataset``; default: parsed from its ``config_toml``.
     template : the municipality's Word template (``.docx`` or ``.dotx``) for the Word file:
         its styles, page set-up, headers and footers (default: python-docx's, A4).
+    followup : a follow-up of ``dataset`` against actuals (``balanskonto.analysis.followup``):
+        adds the follow-up section (docs/followup.md).
+    earlier : an earlier result: adds the change of forecast (prognosförändring).
 
     Returns
     -------
@@ -95,8 +108,8 @@ def report(
     formats = check_formats(formats)
     if template is not None and not Path(template).is_file():
         raise ReportError(f"--template: no such Word template {str(template)!r}")
-    data = collect(dataset, config)
-    doc = content.build(data, check_lang(lang))
+    data = collect(dataset, config, followup=followup, earlier=earlier)
+    doc = _followup.extend(content.build(data, check_lang(lang)), data)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))

@@ -143,7 +143,69 @@ METADATA: dict[str, tuple[str | None, str, str]] = {
         "the changed config; with the Dataset's seed and runs it reproduces the scenario",
     ),
     "scenario_config_sha256": (None, "SHA-256 of scenario_config_toml", ""),
+    # follow-up (balanskonto.analysis.followup; docs/followup.md)
+    "actual": (None, "actual (row of the actuals file, in file order)", ""),
+    "actual_value": ("", "the actual", "in the unit of the actual (coordinate unit)"),
+    "forecast_quantile": (
+        "",
+        "quantiles of the forecast of the actual over runs",
+        "numpy's default (linear) quantile method; in the unit of the actual",
+    ),
+    "forecast_mean": ("", "mean of the forecast of the actual over runs", ""),
+    "deviation": ("", "actual minus the forecast's median", "in the unit of the actual"),
+    "percentile_rank": (
+        "1",
+        "percentile rank of the actual among the runs",
+        "share of runs below the actual plus half the share equal to it (mid-rank)",
+    ),
+    "inside_band": (
+        None,
+        "the actual lies in the central band of the runs",
+        "between the (1 - band)/2 and (1 + band)/2 quantiles, limits included",
+    ),
+    "band": ("1", "central band of the runs (0.5: P25-P75, 0.9: P5-P95)", ""),
+    "crps": (
+        "",
+        "continuous ranked probability score of the forecast",
+        "fair ensemble CRPS (scoringrules, estimator pwm); in the unit of the actual; lower "
+        "is better",
+    ),
+    "crps_mean": ("", "mean CRPS of the actuals of a variable", "in the variable's unit"),
+    "weight": (
+        "1",
+        "weight of the run given the actuals",
+        "Gaussian kernel on the whitened distance to the actuals, Scott bandwidth; sums to 1",
+    ),
+    "weight_used": (None, "the actual enters the weights", "false where every run agrees"),
+    "effective_sample_size": ("1", "effective sample size of the weights", "1 / sum(w^2)"),
+    "actuals_distance2": (
+        "1",
+        "squared Mahalanobis distance of the actuals from the runs' mean",
+        "about chi-squared with kernel_dimension degrees of freedom for a run of the model",
+    ),
+    "actuals_p_distance": ("1", "P(chi2 >= actuals_distance2)", ""),
+    "coverage": ("1", "share of the actuals inside the band", ""),
+    "coverage_count": ("1", "actuals inside the band", ""),
+    "coverage_n": ("1", "actuals", ""),
+    "coverage_low": (
+        "1",
+        "lower end of the binomial range of the share for a calibrated fan",
+        "binom.interval(band_range_level, n, band) / n; assumes independent actuals",
+    ),
+    "coverage_high": ("1", "upper end of that range", ""),
+    "coverage_by_period": ("1", "share of the period's actuals inside the band", ""),
 }
+for _var in ("factor", "yearly_factor"):
+    for _stat, _text in (
+        ("prior_mean", "mean over runs, every run the same weight"),
+        ("prior_sd", "standard deviation over runs"),
+        ("prior_se", "Monte Carlo standard error of the prior mean"),
+        ("weighted_mean", "mean over runs weighted by closeness to the actuals"),
+        ("weighted_se", "standard error of the weighted mean, sqrt(sum w^2 (x - m)^2)"),
+        ("prior_quantile", "quantiles over runs (midpoint weighted CDF)"),
+        ("weighted_quantile", "weighted quantiles over runs (midpoint weighted CDF)"),
+    ):
+        METADATA[f"{_var}_{_stat}"] = ("1", f"{_var}: {_text}", "")
 
 
 def annotate(ds: xr.Dataset) -> xr.Dataset:
@@ -151,7 +213,7 @@ def annotate(ds: xr.Dataset) -> xr.Dataset:
     for name, (units, long_name, description) in METADATA.items():
         if name in ds.variables:
             ds[name].attrs["long_name"] = long_name
-            if units is not None:
+            if units:  # None: text; "": the unit of each actual (coordinate unit)
                 ds[name].attrs["units"] = units
             if description:
                 ds[name].attrs["description"] = description
