@@ -11,7 +11,7 @@ from .._format import pct as _pct
 from .._format import table as _table
 from ..config.schema import Config
 from ..config.types import STATES
-from ..engines.expected import occupancy
+from ..engines.expected import cumulative_exits, occupancy
 from ..model.compiled import CompiledModel, compile_model
 from ..simulation.run import load_config
 
@@ -19,6 +19,9 @@ from ..simulation.run import load_config
 def _key_months(config: Config, group: str, state: str) -> list[int]:
     spec = config.groups[group].states.get(state)
     months = {e.last_month for e in spec.exits} if spec else set()
+    for e in spec.exits if spec else []:
+        if e.monthly_shares is not None:  # a fitted curve: the usual months along it
+            months.update(k for k in (6, 12, 18, 24, 36) if k < e.last_month)
     if spec and spec.max_months:
         months.add(spec.max_months)
     months.discard(0)
@@ -27,20 +30,11 @@ def _key_months(config: Config, group: str, state: str) -> list[int]:
 
 def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | None:
     """Cumulative shares leaving state s for each destination, by months since entering it."""
-    move, stay = model.move[g, s], model.stay[g, s]
-    if (stay == 1.0).all():
+    if (model.stay[g, s] == 1.0).all():
         return None
     months = _key_months(config, model.groups[g], STATES[s])
-    left = np.zeros(len(STATES))
-    alive = 1.0
-    shown = []
-    D = stay.shape[0]
-    for d in range(1, max(months) + 1):
-        row = min(d, D) - 1
-        left += alive * move[row]
-        alive *= stay[row]
-        if d in months:
-            shown.append((d, left.copy(), alive))
+    cumulative, still = cumulative_exits(model, g, s, max(months))
+    shown = [(d, cumulative[d - 1], still[d - 1]) for d in months]
     reached = [t for t in range(len(STATES)) if t != s and any(x[1][t] > 0 for x in shown)]
     header = ["month", *[f"→{STATES[t]}" for t in reached], f"still {STATES[s]}"]
     rows = [[str(d), *[_pct(cum[t]) for t in reached], _pct(a)] for d, cum, a in shown]

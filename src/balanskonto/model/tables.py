@@ -40,7 +40,7 @@ def _q_with_shares(model: CompiledModel, values: np.ndarray) -> tuple[np.ndarray
         rows = model.exits[g, s].copy()
         for k in states[g, s]:
             f = model.shares[k]
-            rows[f.exit if f.exit >= 0 else len(rows) - 1, 3] = vals[k]
+            rows[f.columns(len(rows)), 3] = vals[k] * np.asarray(f.weights)
         return rows
 
     base = np.array([f.base for f in model.shares])
@@ -78,7 +78,7 @@ def _q_with_shares_runs(model: CompiledModel, values: np.ndarray) -> np.ndarray:
         per_run = np.broadcast_to(rows[:, 3], (n, len(rows))).copy()
         for k in ks:
             f = model.shares[k]
-            per_run[:, f.exit if f.exit >= 0 else len(rows) - 1] = values[:, k]
+            per_run[:, f.columns(len(rows))] = values[:, k, None] * np.asarray(f.weights)
         q_gs, ok = state_q_runs(rows, per_run, int(model.max_months[g, s]), model.q.shape[2])
         q[:, g, s] = q_gs
         infeasible |= ~ok

@@ -92,7 +92,7 @@ def component_label(name: str, lang: str = "sv") -> str:
 # --------------------------------------------------------------------------------------
 _SHARE = re.compile(
     r"^groups\.(?P<g>[a-z][a-z0-9_]*)\.(?:states\.(?P<s>[a-z_]+)\.exits\[(?P<i>\d+)\]"
-    r"\.(?P<f>share|annual_probability)|relocation\.annual_probability)$"
+    r"\.(?P<f>share|monthly_shares|annual_probability)|relocation\.annual_probability)$"
 )
 
 
