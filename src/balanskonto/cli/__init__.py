@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import batch, expected, report, rerun, run, sensitivity, validate
+from . import batch, calibrate, expected, report, rerun, run, sensitivity, validate
 from .command import run_command
 
 
@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"balanskonto {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    for command in (run, expected, validate, batch, sensitivity, report, rerun):
+    for command in (run, expected, validate, batch, sensitivity, report, rerun, calibrate):
         command.add_parser(sub)
     return p
 

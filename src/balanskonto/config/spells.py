@@ -123,7 +123,7 @@ class Spells:
 def _rows(text: str, where: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     """(row number, column → text) of every non-blank row, and file-level problems."""
     lines = text.splitlines()
-    header_line = next((line for line in lines if line.strip()), "")
+    header_line = next((x for x in lines if x.strip() and not x.startswith("#")), "")
     if not header_line:
         raise ConfigError(f"{where}: the file is empty; it needs the header {','.join(COLUMNS)}")
     # Swedish Excel writes ';' between fields: take the separator that gives the header
@@ -134,8 +134,8 @@ def _rows(text: str, where: str) -> tuple[list[tuple[int, dict[str, str]]], list
     problems: list[str] = []
     for fields in reader:
         n = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
+        if not any(f.strip() for f in fields) or (fields and fields[0].startswith("#")):
+            continue  # blank lines, and comment lines (e.g. "# synthetic extract")
         if header is None:
             header = [f.strip().lower() for f in fields]
             missing = [c for c in COLUMNS if c not in header]
