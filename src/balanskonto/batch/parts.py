@@ -19,7 +19,20 @@ from .cluster import Chunk
 #: Version of the work folder's layout (the manifest and the chunk files).
 PARTS_FORMAT = 1
 #: Arrays of a chunk (``simulate_runs``' output) that have one row per run.
-_RUN_ARRAYS = ("revenue", "cost", "person_months", "arrivals", "factor", "yearly_factor")
+#: Run-level arrays of a chunk; the first five are always there, the rest when the config
+#: has factors or monthly resolution.
+_RUN_ARRAYS = (
+    "revenue",
+    "cost",
+    "person_months",
+    "arrivals",
+    "persons",
+    "factor",
+    "yearly_factor",
+    "revenue_month",
+    "cost_month",
+    "persons_month",
+)
 _NAME_LISTS = ("factor_names", "yearly_factor_names")
 
 
@@ -141,7 +154,7 @@ class PartStore:
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             path.unlink(missing_ok=True)
             return None
-        if any(k not in arrays for k in _RUN_ARRAYS[:4]) or any(
+        if any(k not in arrays for k in _RUN_ARRAYS[:5]) or any(
             arrays[k].shape[0] != chunk.runs for k in _RUN_ARRAYS if k in arrays
         ):
             path.unlink(missing_ok=True)

@@ -150,18 +150,6 @@ class Payment(StrictModel):
             raise ValueError("give exactly one of by_calendar_year or installments")
         return self
 
-    def amount_for(self, arrival_year: int) -> float | None:
-        """The amount for persons arriving in ``arrival_year`` (None if no level applies).
-
-        With ``amount_by_arrival_year`` a level holds from its year until the next listed one.
-        """
-        if self.amount is not None:
-            return self.amount
-        assert self.amount_by_arrival_year is not None
-        years = sorted(int(y) for y in self.amount_by_arrival_year)
-        earlier = [y for y in years if y <= arrival_year]
-        return self.amount_by_arrival_year[str(earlier[-1])] if earlier else None
-
 
 Flows = dict[AmountState, dict[Name, Amount]]
 

@@ -12,6 +12,7 @@ from pydantic import (
 )
 
 from .errors import ConfigError, from_validation_error
+from .population import check_population, inline_population
 from .schema import Config
 from .semantics import check_semantics, check_uncertainty
 
@@ -24,18 +25,23 @@ def config_from_dict(raw: Mapping[str, Any], *, source_text: str | None = None) 
         raise from_validation_error(err) from None
     check_semantics(config)
     check_uncertainty(config)
+    check_population(config)
     config._source_text = source_text
     return config
 
 
-def parse_config(text: str) -> Config:
-    """Parse and validate TOML text."""
+def parse_config(text: str, base: Path | None = None) -> Config:
+    """Parse and validate TOML text; a ``population.file`` is read relative to ``base``
+    (default: the working directory) and its rows put into the text (DESIGN §11)."""
     if not text.strip():
         raise ConfigError("(file): the config is empty; see configs/ for complete examples")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"(file): not valid TOML: {err}") from None
+    population = raw.get("population")
+    if isinstance(population, dict) and "file" in population:
+        text, raw = inline_population(text, raw, Path.cwd() if base is None else base)
     return config_from_dict(raw, source_text=text)
 
 
@@ -56,6 +62,6 @@ def read_config(path: str | Path) -> Config:
     path = Path(path)
     text = read_text_file(path)
     try:
-        return parse_config(text)
+        return parse_config(text, base=path.parent)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from .groups import Group
+from .population import Population
 from .types import Name, Persons, Probability, StrictModel, YearlyAmount
 from .uncertainty import Policy, Uncertainty
 
@@ -34,6 +35,8 @@ class Simulation(StrictModel):
     quantiles: list[Annotated[float, Field(gt=0.0, lt=1.0)]] = Field(
         default_factory=lambda: [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95], min_length=1
     )
+    #: "month" adds the monthly variables (DESIGN §12) to the yearly ones.
+    resolution: Literal["year", "month"] = "year"
 
     @field_validator("quantiles")
     @classmethod
@@ -76,6 +79,7 @@ class Config(StrictModel):
     indexation: Indexation = Field(default_factory=Indexation)
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
     policy: list[Policy] = Field(default_factory=list)
+    population: Population | None = None
 
     _source_text: str | None = PrivateAttr(default=None)
 

@@ -205,14 +205,15 @@ def check_semantics(config: Config) -> None:
             ppath = f"{base}.payments.{comp}"
             if pay.amount_by_arrival_year is not None:
                 for key in pay.amount_by_arrival_year:
-                    if not start <= int(key) < start + years:
+                    if not int(key) < start + years:  # earlier years: the population's (§11)
                         raise config_error(
                             f"{ppath}.amount_by_arrival_year.{key}",
                             pay.amount_by_arrival_year[key],
-                            f"year outside the horizon {start}–{start + years - 1}",
+                            f"year after the horizon {start}–{start + years - 1}",
                         )
+                first = min(int(y) for y in pay.amount_by_arrival_year)
                 for i, n in enumerate(counts):
-                    if n > 0 and pay.amount_for(start + i) is None:
+                    if n > 0 and start + i < first:
                         raise config_error(
                             f"{ppath}.amount_by_arrival_year",
                             pay.amount_by_arrival_year,

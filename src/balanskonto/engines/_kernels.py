@@ -83,21 +83,30 @@ def _add_months(months, g, s, t0, t1):
 
 
 @njit(inline="always", **_JIT)
-def _to_years(months, pm):
-    """Person-months per year ``pm[Y, G, S]`` from the difference array of a run."""
+def _to_periods(months, pm, persons):
+    """Person-months per period ``pm[P, G, S]`` (P = years, or months when ``pm`` has a row
+    per month) and persons in December ``persons[Y, G, S]`` from the difference array of a
+    run."""
     T = months.shape[0] - 1
     G, S = months.shape[1], months.shape[2]
+    period = T // pm.shape[0]
     running = np.zeros((G, S), dtype=np.int64)
     for t in range(T):
+        december = t % 12 == 11
         for g in range(G):
             for s in range(S):
                 running[g, s] += months[t, g, s]
-                pm[t // 12, g, s] += running[g, s]
+                pm[t // period, g, s] += running[g, s]
+                if december:
+                    persons[t // 12, g, s] = running[g, s]
 
 
 @njit(inline="always", **_JIT)
-def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_k):
-    """Count the payment parts of a person relocated from month t that fall due from t on."""
+def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_k, offset):
+    """Count the payment parts of a person relocated from month t that fall due from t on,
+    in ``reloc[period due, arrival year + offset, part]`` (a period is a year, or a month when
+    ``reloc`` has a row per month; arrival months before the start are negative)."""
+    period = T // reloc.shape[0]
     for j in range(group_parts[g], group_parts[g + 1]):
         k = part_k[j]
         if part_kind[j] == _MONTHS_AFTER:
@@ -107,29 +116,33 @@ def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_
         else:
             due = 12 * (arrival // 12 + k)
         if t <= due < T:
-            reloc[due // 12, arrival // 12, j] += 1
+            reloc[due // period, arrival // 12 + offset, j] += 1
 
 
 @njit(inline="always", **_JIT)
 def _simulate_person(
-    key, g, arrival, T, s, stay, cum, absorbing_from, group_parts, part_kind, part_k, pm, reloc
-):
-    """One person's path from the arrival month to the horizon; returns months drawn.
+    key, g, arrival, t0, d0, T, s, stay, cum, absorbing_from, group_parts, part_kind, part_k,
+    pm, reloc, offset,
+):  # fmt: skip
+    """One person's path from month ``t0`` (its arrival, or 0 for the population) to the
+    horizon, entering ``t0`` as its ``d0``-th month in state s; returns months drawn.
 
     ``stay`` [Y', G, S, D] and ``cum`` [Y', G, S, D, S] are this run's tables, by year when
     Y' > 1 (a labour-market factor) or for all years when Y' = 1.
     """
     D = stay.shape[3]
     by_year = stay.shape[0] > 1
-    d = 1  # the current month is the d-th in state s (saturates at D, reusing the last row)
-    t = arrival
-    seg = arrival  # first month of the current stay in state s
+    d = d0  # the current month is the d-th in state s (saturates at D, reusing the last row)
+    t = t0
+    seg = t0  # first month of the current stay in state s
     drawn = 0
     while True:
         if d >= absorbing_from[g, s]:
             _add_months(pm, g, s, seg, T)
             if s == _RELOCATED:
-                _count_relocated_dues(reloc, g, arrival, seg, T, group_parts, part_kind, part_k)
+                _count_relocated_dues(
+                    reloc, g, arrival, seg, T, group_parts, part_kind, part_k, offset
+                )
             return drawn
         y = t // 12 if by_year else 0
         u = uniform(key, t)
@@ -170,8 +183,12 @@ def simulate_runs(
     group_parts,
     part_kind,
     part_k,
+    population,
+    pop_code,
     out_pm,
+    out_persons,
     out_reloc,
+    out_pop_reloc,
     out_drawn,
 ):
     """Simulate every person of every run in ``run_ids`` (one run per thread at a time).
@@ -192,22 +209,30 @@ def simulate_runs(
         every row equals the last (unused when stepping).
     absorbing_from : int64 [R', G, S]
         Duration from which a state is never left (in any year).
-    out_pm : int64 [n, Y, G, S]
-        Filled with person-months per year, group and state.
-    out_reloc : int64 [n, Y, Y, P]
-        Filled with counts of payment parts due (year due, year of arrival, part) to persons
-        already relocated.
+    population : int64 [K, 5]
+        The population already received (DESIGN §11), a row per (arrival month < 0, group,
+        state, completed months in the state, count); ``pop_code`` uint64 [K] keys their
+        random numbers apart from arrivals'.
+    out_pm : int64 [n, P, G, S]
+        Filled with person-months per period (P = Y years, or T months), group and state.
+    out_persons : int64 [n, Y, G, S]
+        Filled with the persons in each state in December of each year.
+    out_reloc : int64 [n, P, Y, P_parts], out_pop_reloc : int64 [n, P, Y_pre, P_parts]
+        Filled with counts of payment parts due (period due, year of arrival, part) to
+        persons already relocated: arrivals, and the population (arrived Y_pre years before).
     out_drawn : int64 [n]
         Filled with the number of uniforms drawn.
     """
     n, T, G = arrivals.shape
+    D = stay.shape[-1]
+    pre = out_pop_reloc.shape[2]
     per_run = stay.shape[0] > 1
     stream = np.int64(0x5EED) if events else np.int64(0)
     for i in prange(n):
         r = np.int64(i) if per_run else np.int64(0)
         rkey = run_key(seed ^ stream, run_ids[i])
         months = np.zeros((T + 1, G, out_pm.shape[3]), dtype=np.int64)
-        reloc = out_reloc[i]
+        reloc, pop_reloc = out_reloc[i], out_pop_reloc[i]
         drawn = 0
         for a in range(T):
             for g in range(G):
@@ -216,16 +241,34 @@ def simulate_runs(
                     key = person_key(ckey, k)
                     if events:
                         drawn += _person_events(
-                            key, g, a, T, start_state[g], stay[r], cum[r], log_stay[r],
+                            key, g, a, a, 1, T, start_state[g], stay[r], cum[r], log_stay[r],
                             flat_from[r], absorbing_from[r], group_parts, part_kind, part_k,
-                            months, reloc,
+                            months, reloc, 0,
                         )  # fmt: skip
                     else:
                         drawn += _simulate_person(
-                            key, g, a, T, start_state[g], stay[r], cum[r], absorbing_from[r],
-                            group_parts, part_kind, part_k, months, reloc,
+                            key, g, a, a, 1, T, start_state[g], stay[r], cum[r],
+                            absorbing_from[r], group_parts, part_kind, part_k, months, reloc, 0,
                         )  # fmt: skip
-        _to_years(months, out_pm[i])
+        for c in range(population.shape[0]):
+            a, g, s = population[c, 0], population[c, 1], population[c, 2]
+            done, count = population[c, 3], population[c, 4]
+            ckey = mix64(rkey + pop_code[c] * _GAMMA)
+            d0 = min(done + 1, D)
+            for k in range(count):
+                key = person_key(ckey, k)
+                if events:
+                    drawn += _person_events(
+                        key, g, a, 0, d0, T, s, stay[r], cum[r], log_stay[r], flat_from[r],
+                        absorbing_from[r], group_parts, part_kind, part_k, months, pop_reloc,
+                        pre,
+                    )  # fmt: skip
+                else:
+                    drawn += _simulate_person(
+                        key, g, a, 0, d0, T, s, stay[r], cum[r], absorbing_from[r],
+                        group_parts, part_kind, part_k, months, pop_reloc, pre,
+                    )  # fmt: skip
+        _to_periods(months, out_pm[i], out_persons[i])
         out_drawn[i] = drawn
 
 
@@ -244,6 +287,8 @@ def _person_events(
     key,
     g,
     arrival,
+    t0,
+    d0,
     T,
     s,
     stay,
@@ -256,6 +301,7 @@ def _person_events(
     part_k,
     pm,
     reloc,
+    offset,
 ):
     """One person's path, drawing the month of each move directly; returns uniforms drawn.
 
@@ -271,15 +317,17 @@ def _person_events(
     """
     D = stay.shape[3]
     by_year = stay.shape[0] > 1
-    d = 1
-    t = arrival
-    seg = arrival
+    d = d0
+    t = t0
+    seg = t0
     counter = 0
     while True:
         if d >= absorbing_from[g, s]:
             _add_months(pm, g, s, seg, T)
             if s == _RELOCATED:
-                _count_relocated_dues(reloc, g, arrival, seg, T, group_parts, part_kind, part_k)
+                _count_relocated_dues(
+                    reloc, g, arrival, seg, T, group_parts, part_kind, part_k, offset
+                )
             return counter
         y = t // 12 if by_year else 0
         end = min(T, 12 * (y + 1)) if by_year else T

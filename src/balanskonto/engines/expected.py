@@ -7,28 +7,43 @@ import numpy as np
 from ..model.codes import N_STATES, RELOCATED
 from ..model.compiled import CompiledModel
 from ..model.factors import Draws
-from ..model.money import price
 from ..model.plan import monthly_means
-from ..model.tables import Tables, chunk_tables, money_multipliers
+from ..model.pricing import price
+from ..model.tables import Tables, chunk_tables, level_multipliers, money_multipliers
 from .draws import central
 
 
-def occupancy(model: CompiledModel, group: int, tables: Tables | None = None) -> np.ndarray:
-    """Share of a group's unit cohort in each state, k months after arrival.
+def occupancy(
+    model: CompiledModel,
+    group: int,
+    tables: Tables | None = None,
+    state: int | None = None,
+    months_in_state: int = 0,
+    horizon: int | None = None,
+) -> np.ndarray:
+    """Share of a group's unit cohort in each state, k months after it is first seen.
+
+    By default the cohort arrives (its start state, first month); with ``state`` and
+    ``months_in_state`` it is a person of the population (DESIGN §11) seen at the start in
+    its ``months_in_state + 1``-th month in ``state``.
 
     Returns
     -------
-    float64 [T, S]
-        ``occupancy[k, s]``: probability of being in state s during month ``arrival + k``.
+    float64 [horizon, S]
+        ``occupancy[k, s]``: probability of being in state s during month ``k`` from then
+        (``horizon`` months, default the model's).
     """
-    T, S = model.months, N_STATES
+    T, S = (model.months if horizon is None else horizon), N_STATES
     if tables is None:
         stay, move = model.stay[group], model.move[group]  # [S, D], [S, D, S]
     else:  # a plan's tables are the same every year (the factors at their means)
         stay, move = tables.stay[0, 0, group], tables.move[0, 0, group]
     D = stay.shape[1]
     dist = np.zeros((S, D))
-    dist[model.start_state[group], 0] = 1.0
+    if state is None:
+        dist[model.start_state[group], 0] = 1.0
+    else:
+        dist[state, min(months_in_state, D - 1)] = 1.0
     out = np.empty((T, S))
     for k in range(T):
         out[k] = dist.sum(axis=1)
@@ -69,27 +84,25 @@ def cumulative_exits(
     return cumulative, still
 
 
-def expected_counts(
-    model: CompiledModel, draws: Draws | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Expected arrivals ``[T, G]``, person-months ``[Y, G, S]`` and relocated dues
-    ``[Y, Y, P]`` under the model, with the factors of ``draws`` (one run; default: every
-    factor at its mean, :func:`balanskonto.engines.draws.central`)."""
+def expected_counts(model: CompiledModel, draws: Draws | None = None) -> dict[str, np.ndarray]:
+    """Expected counts under the model, with the factors of ``draws`` (one run; default:
+    every factor at its mean, :func:`balanskonto.engines.draws.central`): ``arrivals [T, G]``,
+    ``person_months [Y, G, S]``, ``persons [Y, G, S]`` (December), ``relocated_dues
+    [Y, Y, P]`` and ``population_dues [Y, Y_pre, P]``."""
     T, Y, G = model.months, model.years, len(model.groups)
     draws = central(model) if draws is None else draws
     tables = chunk_tables(model, draws)
     arrivals = monthly_means(model)
     if draws.arrivals is not None:
         arrivals = arrivals * np.repeat(draws.arrivals[0], 12)[:, None]
-    pm = np.zeros((Y, G, N_STATES))
-    reloc = np.zeros((Y, Y, len(model.part_group)))
-    year_of = np.arange(T) // 12
+    P = len(model.part_group)
+    by_month = np.zeros((T, G, N_STATES))  # expected persons in each month
+    reloc = np.zeros((Y, Y, P))
+    pop_reloc = np.zeros((Y, model.pre_years, P))
     for g in range(G):
         occ = occupancy(model, g, tables)
         for a in np.flatnonzero(arrivals[:, g]):
-            n = arrivals[a, g]
-            share = occ[: T - a]  # months a … T − 1
-            np.add.at(pm[:, g, :], year_of[a:], n * share)
+            by_month[a:, g] += arrivals[a, g] * occ[: T - a]
         for p in np.flatnonzero(model.part_group == g):
             arrived = np.flatnonzero(arrivals[:, g])
             due = model.due_month(p, arrived)
@@ -100,14 +113,34 @@ def expected_counts(
                 (due // 12, arrived // 12),
                 arrivals[arrived, g] * occ[due - arrived, RELOCATED],
             )
-    return arrivals, pm, reloc
-
-
-def expected_money(model: CompiledModel) -> tuple[np.ndarray, ...]:
-    """Expected arrivals, person-months and money of the plan: revenue and cost ``[Y, C]``."""
-    draws = central(model)
-    arrivals, pm, reloc = expected_counts(model, draws)
-    revenue, cost = price(
-        model, arrivals[None], pm[None], reloc[None], money_multipliers(model, draws)
+    for arrival, g, s, months, count in model.population:
+        occ = occupancy(model, g, tables, state=s, months_in_state=months)
+        by_month[:, g] += count * occ
+        for p in np.flatnonzero(model.part_group == g):
+            due = int(model.due_month(p, np.array([arrival]))[0])
+            if 0 <= due < T:
+                year = arrival // 12 + model.pre_years
+                pop_reloc[due // 12, year, p] += count * occ[due, RELOCATED]
+    return dict(
+        arrivals=arrivals,
+        person_months=by_month.reshape(Y, 12, G, N_STATES).sum(axis=1),
+        persons=by_month[11::12],
+        relocated_dues=reloc,
+        population_dues=pop_reloc,
     )
-    return arrivals, pm, revenue[0], cost[0]
+
+
+def expected_money(model: CompiledModel) -> dict[str, np.ndarray]:
+    """Expected counts of the plan and its money: ``revenue`` and ``cost`` ``[Y, C]``."""
+    draws = central(model)
+    counts = expected_counts(model, draws)
+    revenue, cost = price(
+        model,
+        counts["arrivals"][None],
+        counts["person_months"][None],
+        counts["relocated_dues"][None],
+        money_multipliers(model, draws),
+        counts["population_dues"][None],
+        level_multipliers(model, draws),
+    )
+    return {**counts, "revenue": revenue[0], "cost": cost[0]}

@@ -18,16 +18,21 @@ from .arrivals import NUMPY_ENGINE_STREAM, run_generator
 class Counts:
     """What an engine returns for a chunk of runs."""
 
-    person_months: np.ndarray  # int64 [n, Y, G, S]
-    relocated_dues: np.ndarray  # int64 [n, Y_due, Y_arrival, P]
+    person_months: np.ndarray  # int64 [n, periods, G, S]; periods = Y, or T (monthly)
+    persons: np.ndarray  # int64 [n, Y, G, S] in December
+    relocated_dues: np.ndarray  # int64 [n, periods_due, Y_arrival, P]
+    population_dues: np.ndarray  # int64 [n, periods_due, Y_pre, P] (the population's)
     draws: int  # uniforms drawn (months actually stepped)
 
 
-def _empty(model: CompiledModel, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _empty(model: CompiledModel, n: int) -> dict[str, np.ndarray]:
     Y, G, P = model.years, len(model.groups), len(model.part_group)
-    return (
-        np.zeros((n, Y, G, N_STATES), dtype=np.int64),
-        np.zeros((n, Y, Y, P), dtype=np.int64),
+    periods = model.months if model.monthly else Y
+    return dict(
+        person_months=np.zeros((n, periods, G, N_STATES), dtype=np.int64),
+        persons=np.zeros((n, Y, G, N_STATES), dtype=np.int64),
+        relocated_dues=np.zeros((n, periods, Y, P), dtype=np.int64),
+        population_dues=np.zeros((n, periods, model.pre_years, P), dtype=np.int64),
     )
 
 
@@ -35,7 +40,7 @@ def _run_kernel(
     events: bool, model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray,
     tables: Tables,
 ) -> Counts:  # fmt: skip
-    pm, reloc = _empty(model, len(run_ids))
+    out = _empty(model, len(run_ids))
     drawn = np.zeros(len(run_ids), dtype=np.int64)
     if events:
         with np.errstate(divide="ignore"):
@@ -61,11 +66,15 @@ def _run_kernel(
         model.group_parts,
         model.part_kind,
         model.part_k,
-        pm,
-        reloc,
+        model.population,
+        model.pop_code,
+        out["person_months"],
+        out["persons"],
+        out["relocated_dues"],
+        out["population_dues"],
         drawn,
     )
-    return Counts(pm, reloc, int(drawn.sum()))
+    return Counts(**out, draws=int(drawn.sum()))
 
 
 def numba_engine(
@@ -86,27 +95,50 @@ def event_engine(
 def numpy_engine(
     model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
 ) -> Counts:
-    """Vectorised reference: every person of a run stepped month by month with numpy."""
+    """Vectorised reference: every person of a run stepped month by month with numpy.
+
+    The population (DESIGN §11) comes first, in its rows' order, then the arrivals in order
+    of arrival month and group; all persons of a run share one generator (its own stream), so
+    this engine agrees with the others in distribution, not person by person.
+    """
     T, G, S = model.months, len(model.groups), N_STATES
     D = tables.stay.shape[-1]
     per_run, by_year = tables.stay.shape[0] > 1, tables.stay.shape[1] > 1
-    pm, reloc = _empty(model, len(run_ids))
+    out = _empty(model, len(run_ids))
+    pm, persons = out["person_months"], out["persons"]
+    period = T // pm.shape[1]
+    pop = model.population
+    pop_n = pop[:, 4]
     draws = 0
     for i, run in enumerate(run_ids):
         rng = run_generator(seed, NUMPY_ENGINE_STREAM, int(run))
         r = i if per_run else 0
         counts = arrivals[i]  # [T, G]
-        # persons in order of arrival month, then group
-        month_of = np.repeat(np.repeat(np.arange(T), G), counts.ravel())
-        group = np.repeat(np.tile(np.arange(G), T), counts.ravel())
-        state = model.start_state[group].copy()
-        dur = np.ones_like(state)
-        relocated_from = np.full(state.shape, T)
-        active = np.searchsorted(month_of, np.arange(T), side="right")
+        # the population, then persons in order of arrival month and group
+        arrived = np.concatenate(
+            [np.repeat(pop[:, 0], pop_n), np.repeat(np.repeat(np.arange(T), G), counts.ravel())]
+        )
+        group = np.concatenate(
+            [np.repeat(pop[:, 1], pop_n), np.repeat(np.tile(np.arange(G), T), counts.ravel())]
+        )
+        state = np.concatenate(
+            [np.repeat(pop[:, 2], pop_n), model.start_state[group[pop_n.sum() :]]]
+        )
+        dur = np.minimum(
+            np.concatenate(
+                [np.repeat(pop[:, 3] + 1, pop_n), np.ones(len(group) - pop_n.sum(), np.int64)]
+            ),
+            D,
+        )
+        relocated_from = np.where(state == RELOCATED, 0, T)
+        active = np.searchsorted(np.maximum(arrived, 0), np.arange(T), side="right")
         for t in range(T):
             n = active[t]
             g, s, d = group[:n], state[:n], dur[:n]
-            pm[i, t // 12] += np.bincount(g * S + s, minlength=G * S).reshape(G, S)
+            present = np.bincount(g * S + s, minlength=G * S).reshape(G, S)
+            pm[i, t // period] += present
+            if t % 12 == 11:
+                persons[i, t // 12] = present
             u = rng.random(n)
             draws += n
             row = d - 1
@@ -122,11 +154,17 @@ def numpy_engine(
             relocated_from[newly] = t + 1
         for p in range(len(model.part_group)):
             mine = group == model.part_group[p]
-            arrived = month_of[mine]
-            due = model.due_month(p, arrived)
-            hit = (due < T) & (due >= relocated_from[mine])
-            np.add.at(reloc[i, :, :, p], (due[hit] // 12, arrived[hit] // 12), 1)
-    return Counts(pm, reloc, draws)
+            when = arrived[mine]
+            due = model.due_month(p, when)
+            hit = (due < T) & (due >= relocated_from[mine]) & (due >= 0)
+            year = when[hit] // 12
+            before = year < 0
+            dues = out["relocated_dues"], out["population_dues"]
+            np.add.at(dues[0][i, :, :, p], (due[hit][~before] // period, year[~before]), 1)
+            np.add.at(
+                dues[1][i, :, :, p], (due[hit][before] // period, year[before] + model.pre_years), 1
+            )
+    return Counts(**out, draws=draws)
 
 
 Engine = Callable[[CompiledModel, int, np.ndarray, np.ndarray, Tables], Counts]

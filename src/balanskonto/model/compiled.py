@@ -19,6 +19,7 @@ from .factors import (
 )
 from .money import component_axis, fixed_table, index_table, payment_parts, rate_table
 from .plan import fixed_split, planned_per_year
+from .population import compile_population, pre_years
 from .transitions import compile_transitions
 
 
@@ -39,6 +40,7 @@ class CompiledModel:
     runs: int
     seed: int
     title: str
+    monthly: bool  # simulation.resolution = "month": money and counts per month too (§12)
     # --- transitions -------------------------------------------------------------------
     start_state: np.ndarray  # [G] int64
     q: np.ndarray  # [G, S, D, S] conditional exit probability after d = row + 1 months
@@ -55,6 +57,10 @@ class CompiledModel:
     per_year: np.ndarray  # [Y] planned (mean) arrivals per year
     mix: np.ndarray  # [G]
     fixed_arrivals: np.ndarray  # [T, G] int64 deterministic split (fixed distribution only)
+    # --- the population already received (DESIGN §11) -------------------------------------
+    pre_years: int  # calendar years before start_year in which the population arrived
+    population: np.ndarray  # [K, 5] int64: arrival month (< 0), group, state, months, count
+    pop_code: np.ndarray  # [K] uint64 key codes of the rows' random numbers
     # --- money ---------------------------------------------------------------------------
     cost_rate: np.ndarray  # [Y, G, S, C] SEK per person-month, indexed
     revenue_rate: np.ndarray  # [Y, G, S, C]
@@ -67,6 +73,7 @@ class CompiledModel:
     part_share: np.ndarray  # [P] float64 share of the amount in this part
     part_relocated_share: np.ndarray  # [P] factor on a part due after relocation
     part_amount: np.ndarray  # [P, Y] amount by arrival year (SEK)
+    pop_part_amount: np.ndarray  # [P, Y_pre] amount by arrival year before the start (SEK)
     group_parts: np.ndarray  # [G + 1] CSR offsets of each group's parts (parts sorted by group)
     payment_component: np.ndarray  # [C] bool: the component is a scheduled payment
     # --- uncertainty and policy (second stage; see balanskonto.model.factors) ---------------
@@ -119,6 +126,7 @@ def compile_model(config: Config) -> CompiledModel:
     cost_index = index_table(sim.years, config.indexation.costs)
     revenue_index = index_table(sim.years, config.indexation.revenue)
     start_state = np.array([STATES.index(g.start) for g in config.groups.values()], dtype=np.int64)
+    pre, pop = pre_years(config), compile_population(config)
     return CompiledModel(
         groups=tuple(config.groups),
         components=components,
@@ -129,6 +137,7 @@ def compile_model(config: Config) -> CompiledModel:
         runs=sim.runs,
         seed=sim.seed,
         title=config.meta.title,
+        monthly=sim.resolution == "month",
         start_state=start_state,
         **compile_transitions(config),
         distribution=config.arrivals.distribution,
@@ -136,10 +145,16 @@ def compile_model(config: Config) -> CompiledModel:
         per_year=per_year,
         mix=mix,
         fixed_arrivals=fixed_arrivals,
+        pre_years=pre,
+        population=np.stack(
+            [pop[k] for k in ("pop_arrival", "pop_group", "pop_state", "pop_months", "pop_count")],
+            axis=1,
+        ).reshape(-1, 5),
+        pop_code=pop["pop_code"],
         cost_rate=rate_table(config, "costs", components, cost_index),
         revenue_rate=rate_table(config, "revenue", components, revenue_index),
         fixed_cost=fixed_table(config.fixed.costs, components, sim.years, cost_index),
         fixed_revenue=fixed_table(config.fixed.revenue, components, sim.years, revenue_index),
-        **payment_parts(config, components),
+        **payment_parts(config, components, pre),
         **compile_factors(config, components),
     )

@@ -159,3 +159,14 @@ def money_multipliers(model: CompiledModel, draws: Draws) -> np.ndarray | None:
     for k, f in enumerate(model.policies):
         calendar[:, f.from_year :, f.component] *= draws.policies[:, k, None]
     return calendar
+
+
+def level_multipliers(model: CompiledModel, draws: Draws) -> np.ndarray | None:
+    """Multipliers ``[n, C]`` on the payments of the population already received: the level
+    factors only (a policy acts on arrivals from its year, all after the population's)."""
+    if not model.levels or not len(model.population):
+        return None
+    out = np.ones((draws.levels.shape[0], len(model.components)))
+    for k, f in enumerate(model.levels):
+        out[:, f.component] *= draws.levels[:, k]
+    return out

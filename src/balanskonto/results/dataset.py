@@ -55,8 +55,12 @@ def simulation_dataset(
     cost: np.ndarray,
     person_months: np.ndarray,
     arrivals: np.ndarray,
+    persons: np.ndarray,
     seed: int,
     engine: str,
+    revenue_month: np.ndarray | None = None,
+    cost_month: np.ndarray | None = None,
+    persons_month: np.ndarray | None = None,
     factor: np.ndarray | None = None,
     factor_names: list[str] | None = None,
     yearly_factor: np.ndarray | None = None,
@@ -64,8 +68,10 @@ def simulation_dataset(
 ) -> xr.Dataset:
     """Run-level arrays → the Dataset with quantiles, p_deficit and provenance.
 
-    ``revenue``/``cost``: [run, year, component] SEK; ``person_months``: [run, year, group,
-    state]; ``arrivals``: [run, year, group] persons.
+    ``revenue``/``cost``: [run, year, component] SEK; ``person_months``, ``persons``: [run,
+    year, group, state]; ``arrivals``: [run, year, group] persons; with monthly resolution
+    ``revenue_month``/``cost_month`` [run, month, component] and ``persons_month`` [run,
+    month, group, state] (DESIGN §12).
     """
     runs = revenue.shape[0]
     net = revenue.sum(axis=-1) - cost.sum(axis=-1)
@@ -82,6 +88,7 @@ def simulation_dataset(
             "cost": (("run", "year", "component"), cost),
             "person_years": (("run", "year", "group", "state"), person_months / 12.0),
             "arrivals": (("run", "year", "group"), arrivals),
+            "persons": (("run", "year", "group", "state"), persons),
             "depletion_year": (("run",), depletion),
             "balance_quantile": (("quantile", "year"), np.quantile(balance, q, axis=0)),
             "deficit_quantile": (
@@ -107,7 +114,33 @@ def simulation_dataset(
     if yearly_factor_names:
         ds["yearly_factor"] = (("run", "year", "yearly_factor_name"), yearly_factor)
         ds = ds.assign_coords(yearly_factor_name=list(yearly_factor_names))
+    if revenue_month is not None:
+        ds = ds.merge(monthly_variables(model, revenue_month, cost_month, persons_month))
     return annotate(ds)
+
+
+def month_labels(model: CompiledModel) -> np.ndarray:
+    """The first day of each month of the horizon (datetime64[ns])."""
+    first = np.datetime64(f"{model.start_year}-01", "M")
+    return (first + np.arange(model.months)).astype("datetime64[ns]")
+
+
+def monthly_variables(
+    model: CompiledModel, revenue: np.ndarray, cost: np.ndarray, persons: np.ndarray
+) -> xr.Dataset:
+    """The monthly variables of DESIGN §12 over a ``month`` coordinate."""
+    net = revenue.sum(axis=-1) - cost.sum(axis=-1)
+    dims = ("run", "month")
+    return xr.Dataset(
+        {
+            "revenue_month": ((*dims, "component"), revenue),
+            "cost_month": ((*dims, "component"), cost),
+            "net_month": (dims, net),
+            "balance_month": (dims, balance_from_net(model.opening, net)),
+            "persons_month": ((*dims, "group", "state"), persons),
+        },
+        coords={"month": month_labels(model), **_coords(model)},
+    )
 
 
 def precision_and_path_risk(ds: xr.Dataset, opening: float) -> xr.Dataset:
@@ -146,6 +179,7 @@ def expected_dataset(
     cost: np.ndarray,
     person_months: np.ndarray,
     arrivals: np.ndarray,
+    persons: np.ndarray,
 ) -> xr.Dataset:
     """The expectation as a Dataset: the simulation's variables without ``run``."""
     net = revenue.sum(axis=-1) - cost.sum(axis=-1)
@@ -157,6 +191,7 @@ def expected_dataset(
             "cost": (("year", "component"), cost),
             "person_years": (("year", "group", "state"), person_months / 12.0),
             "arrivals": (("year", "group"), arrivals),
+            "persons": (("year", "group", "state"), persons),
         },
         coords=_coords(model),
         attrs=_provenance(config, model, engine="expected"),

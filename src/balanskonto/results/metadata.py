@@ -21,6 +21,25 @@ METADATA: dict[str, tuple[str | None, str, str]] = {
     "cost": ("SEK", "cost by component", "0 for a component with no cost"),
     "person_years": ("person-years", "time spent in each state", "person-months / 12"),
     "arrivals": ("persons", "persons arriving in the year", ""),
+    "persons": (
+        "persons",
+        "persons in each state in December",
+        "head count in the last month of the year (a move at the end of December counts from "
+        "January)",
+    ),
+    "revenue_month": ("SEK", "revenue by component in the month", "simulation.resolution = month"),
+    "cost_month": ("SEK", "cost by component in the month", "simulation.resolution = month"),
+    "net_month": ("SEK", "net result of the month", "revenue minus cost, all components"),
+    "balance_month": (
+        "SEK",
+        "balance account at the end of the month",
+        "opening balance plus the net of every month up to and including this one",
+    ),
+    "persons_month": (
+        "persons",
+        "persons in each state during the month",
+        "equals the person-months of the month",
+    ),
     "depletion_year": ("year", "first year the balance is negative", "NaN if never"),
     "balance_quantile": (
         "SEK",

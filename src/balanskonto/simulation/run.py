@@ -16,8 +16,8 @@ from ..engines.draws import draw
 from ..engines.expected import expected_money
 from ..engines.individual import ENGINES
 from ..model.compiled import CompiledModel, compile_model
-from ..model.money import price
-from ..model.tables import chunk_tables, money_multipliers
+from ..model.pricing import price
+from ..model.tables import chunk_tables, level_multipliers, money_multipliers
 from ..results.dataset import expected_dataset, simulation_dataset
 
 #: Runs per chunk: the unit of work for memory, progress and (later) Dask.
@@ -113,12 +113,18 @@ def simulate_arrays(
     first_run: int = 0,
 ) -> dict[str, np.ndarray]:
     Y, G, C, S = model.years, len(model.groups), len(model.components), model.stay.shape[1]
+    T = model.months
     out = {
         "revenue": np.empty((runs, Y, C)),
         "cost": np.empty((runs, Y, C)),
         "person_months": np.empty((runs, Y, G, S), dtype=np.int64),
         "arrivals": np.empty((runs, Y, G), dtype=np.int64),
+        "persons": np.empty((runs, Y, G, S), dtype=np.int64),
     }
+    if model.monthly:
+        out["revenue_month"] = np.empty((runs, T, C))
+        out["cost_month"] = np.empty((runs, T, C))
+        out["persons_month"] = np.empty((runs, T, G, S), dtype=np.int64)
     factor_names: list[str] = []
     yearly_names: list[str] = []
     with tqdm(total=runs, unit="run", disable=not progress, desc="simulating") as bar:
@@ -135,9 +141,20 @@ def simulate_arrays(
                 counts.person_months,
                 counts.relocated_dues,
                 money_multipliers(model, draws),
+                counts.population_dues,
+                level_multipliers(model, draws),
             )
+            pm = counts.person_months
+            if model.monthly:  # the yearly variables are the sums of the monthly ones
+                n = len(run_ids)
+                out["revenue_month"][chunk], out["cost_month"][chunk] = revenue, cost
+                out["persons_month"][chunk] = pm
+                revenue = revenue.reshape(n, Y, 12, C).sum(axis=2)
+                cost = cost.reshape(n, Y, 12, C).sum(axis=2)
+                pm = pm.reshape(n, Y, 12, G, S).sum(axis=2)
             out["revenue"][chunk], out["cost"][chunk] = revenue, cost
-            out["person_months"][chunk] = counts.person_months
+            out["person_months"][chunk] = pm
+            out["persons"][chunk] = counts.persons
             out["arrivals"][chunk] = arrivals.reshape(len(run_ids), Y, 12, G).sum(axis=2)
             factor_names, values = draws.per_run(model)
             yearly_names, yearly = draws.per_year()
@@ -195,12 +212,13 @@ def expected(config: Config | str | Path) -> xr.Dataset:
     mean; see :mod:`balanskonto.expected`."""
     config = as_config(config)
     model = compile_model(config)
-    arrivals, pm, revenue, cost = expected_money(model)
+    counts = expected_money(model)
     return expected_dataset(
         config,
         model,
-        revenue=revenue,
-        cost=cost,
-        person_months=pm,
-        arrivals=arrivals.reshape(model.years, 12, -1).sum(axis=1),
+        revenue=counts["revenue"],
+        cost=counts["cost"],
+        person_months=counts["person_months"],
+        persons=counts["persons"],
+        arrivals=counts["arrivals"].reshape(model.years, 12, -1).sum(axis=1),
     )

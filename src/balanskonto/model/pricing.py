@@ -1,0 +1,150 @@
+"""Pricing: person-months, arrivals and relocated dues → revenue and cost in SEK (DESIGN §3.4).
+
+The same function serves the Monte Carlo engines (integer counts per run) and ``expected``
+(expected counts, one "run"), so both price their counts identically. Money is priced per
+period: per calendar year, or per month with ``simulation.resolution = "month"`` (§12), where
+fixed yearly items fall a twelfth in each month and a payment part in the month it is due.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .compiled import CompiledModel
+
+
+def payment_weights(model: CompiledModel, part: int, period: int = 12) -> np.ndarray:
+    """``W[a, p]``: SEK of ``part`` due in period p (a year, or a month with ``period = 1``)
+    per person arriving in month a (gross)."""
+    T = model.months
+    arrival = np.arange(T)
+    due = model.due_month(part, arrival)
+    ok = due < T  # parts due after the horizon are not reported
+    W = np.zeros((T, T // period))
+    W[arrival[ok], due[ok] // period] = (
+        model.part_amount[part, arrival[ok] // 12] * model.part_share[part]
+    )
+    return W
+
+
+@lru_cache(maxsize=16)
+def _weights(model: CompiledModel, period: int) -> tuple[np.ndarray, ...]:
+    return tuple(payment_weights(model, p, period) for p in range(len(model.part_group)))
+
+
+@lru_cache(maxsize=16)
+def population_payments(model: CompiledModel, period: int = 12) -> np.ndarray:
+    """``[periods, C]``: SEK due to the population already received (DESIGN §11), gross:
+    every part due at or after month 0, at the amount of its arrival year."""
+    T, C = model.months, len(model.components)
+    out = np.zeros((T // period, C))
+    for arrival, g, _s, _m, count in model.population:
+        for p in np.flatnonzero(model.part_group == g):
+            due = int(model.due_month(p, np.array([arrival]))[0])
+            if 0 <= due < T:
+                amount = model.pop_part_amount[p, arrival // 12 + model.pre_years]
+                out[due // period, model.part_component[p]] += count * amount * model.part_share[p]
+    return out
+
+
+def _per_period(x: np.ndarray, axis: int, period: int, divide: bool = False) -> np.ndarray:
+    """A yearly array repeated for each month of its year (``period = 1``), a twelfth each
+    when ``divide``; unchanged for yearly periods."""
+    if period == 12:
+        return x
+    return np.repeat(x / 12.0 if divide else x, 12, axis=axis)
+
+
+def price(
+    model: CompiledModel,
+    arrivals: np.ndarray,
+    person_months: np.ndarray,
+    relocated_dues: np.ndarray,
+    multipliers: np.ndarray | None = None,
+    population_dues: np.ndarray | None = None,
+    pre_multipliers: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Revenue and cost per run, period and component.
+
+    Every product is an ``np.einsum`` without BLAS, so a run's money is computed the same way
+    whatever other runs share its chunk (a BLAS matrix product rounds by block sizes).
+
+    Parameters
+    ----------
+    arrivals : [n, T, G]
+        Persons arriving per month and group (counts, or expectations).
+    person_months : [n, P, G, S]
+        Per period: P = Y years, or T months.
+    relocated_dues : [n, P, Y_arrival, P_parts]
+        Payment parts due to persons already relocated.
+    multipliers : [n, Y, C], optional
+        Level and policy factors: by calendar year on per-month and fixed amounts, by year of
+        arrival on scheduled payments.
+    population_dues : [n, P, Y_pre, P_parts], optional
+        Parts due to persons of the population who have relocated (arrival years before the
+        start).
+    pre_multipliers : [n, C], optional
+        Level factors on the population's payments (no policy reaches arrivals before the
+        start).
+
+    Returns
+    -------
+    revenue, cost : float64 [n, P, C]
+        SEK per period and component.
+    """
+    period = model.months // person_months.shape[1]
+    pm = person_months.astype(np.float64, copy=False)
+    revenue = np.einsum("nygs,ygsc->nyc", pm, _per_period(model.revenue_rate, 0, period))
+    cost = np.einsum("nygs,ygsc->nyc", pm, _per_period(model.cost_rate, 0, period))
+    revenue += _per_period(model.fixed_revenue, 0, period, divide=True)[None]
+    cost += _per_period(model.fixed_cost, 0, period, divide=True)[None]
+    if multipliers is not None:
+        calendar = _per_period(multipliers, 1, period)
+        revenue *= calendar
+        cost *= calendar
+    arrivals = arrivals.astype(np.float64, copy=False)
+    for p, W in enumerate(_weights(model, period)):
+        g, c = model.part_group[p], model.part_component[p]
+        lost = (1.0 - model.part_relocated_share[p]) * model.part_share[p] * model.part_amount[p]
+        if multipliers is None:
+            gross = np.einsum("na,ay->ny", arrivals[:, :, g], W)  # [n, P]
+            revenue[:, :, c] += gross - np.einsum("nda,a->nd", relocated_dues[:, :, :, p], lost)
+        else:
+            by_arrival = np.repeat(multipliers[:, :, c], 12, axis=1)  # [n, T]
+            gross = np.einsum("na,ay->ny", arrivals[:, :, g] * by_arrival, W)
+            lost_n = lost[None, :] * multipliers[:, :, c]  # [n, Y_arrival]
+            revenue[:, :, c] += gross - np.einsum("nda,na->nd", relocated_dues[:, :, :, p], lost_n)
+    if len(model.population):
+        revenue += _population_revenue(model, period, population_dues, pre_multipliers)
+    return revenue, cost
+
+
+def _population_revenue(
+    model: CompiledModel,
+    period: int,
+    population_dues: np.ndarray | None,
+    pre_multipliers: np.ndarray | None,
+) -> np.ndarray:
+    """``[n, P, C]`` (or ``[1, P, C]``): the population's payments less those lost to its
+    relocated persons, times the level factors of each run."""
+    gross = population_payments(model, period)[None]  # [1, P, C]
+    lost = np.zeros_like(gross) if population_dues is None else None
+    if population_dues is not None:
+        n = population_dues.shape[0]
+        lost = np.zeros((n, *gross.shape[1:]))
+        for p in range(len(model.part_group)):
+            c = model.part_component[p]
+            per_person = (
+                (1.0 - model.part_relocated_share[p])
+                * model.part_share[p]
+                * model.pop_part_amount[p]
+            )  # [Y_pre]
+            lost[:, :, c] += np.einsum("nda,a->nd", population_dues[:, :, :, p], per_person)
+    net = gross - lost
+    if pre_multipliers is not None:
+        net = net * pre_multipliers[:, None, :]
+    return net
