@@ -4,13 +4,14 @@ survive), and the population at the as-of month (DESIGN §11) from the open spel
 from __future__ import annotations
 
 import re
-import tomllib
+import tempfile
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import tomlkit
 
-from ..config.reading import config_from_dict
+from ..config.reading import parse_config
 from ..config.schema import Config
 from ..config.spells import Spells, format_month
 from .fitting import FittedExit, FittedState
@@ -39,11 +40,6 @@ def population_rows(spells: Spells) -> list[tuple[str, str, str, int, int]]:
 def population_csv(rows: list[tuple[str, str, str, int, int]]) -> str:
     lines = [",".join(POPULATION_COLUMNS), *(",".join(map(str, r)) for r in rows)]
     return "\n".join(lines) + "\n"
-
-
-def schema_has_population() -> bool:
-    """Whether this version's config schema reads a ``[population]`` table."""
-    return "population" in Config.model_fields
 
 
 # --------------------------------------------------------------------------------------
@@ -192,10 +188,9 @@ def _uncertainty(
         shares[path] = entry
 
 
-def fitted_config(text: str) -> Config:
-    """Validate the fitted TOML as a config (its population table left out while this
-    version's schema has none)."""
-    raw = tomllib.loads(text)
-    if not schema_has_population():
-        raw.pop("population", None)
-    return config_from_dict(raw)
+def fitted_config(text: str, population_text: str, population_file: str) -> Config:
+    """Validate the fitted TOML as a config, with its population CSV (as ``read_config``
+    would read the two files side by side)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / population_file).write_text(population_text, encoding="utf-8")
+        return parse_config(text, base=Path(tmp))

@@ -9,26 +9,19 @@ the population CSV beside it and a figure per state, and prints the shares at 6,
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .._format import table as _table
 from .._version import __version__
 from ..analysis.calibration import entries
-from ..analysis.fitted_config import (
-    fitted_config,
-    fitted_toml,
-    population_csv,
-    population_rows,
-    schema_has_population,
-)
+from ..analysis.fitted_config import fitted_config, fitted_toml, population_csv, population_rows
 from ..analysis.fitting import FittedState, fit_states
 from ..config.errors import ConfigError
 from ..config.reading import read_text_file
 from ..config.spells import as_of_month, format_month, read_spells
 from ..config.types import STATES
-from ..model.compiled import CompiledModel, compile_model
+from ..model.compiled import compile_model
 from ..report.calibration import state_figures
 from ..results.files import write_files
 from ..simulation.run import load_config
@@ -67,16 +60,6 @@ def shares_table(states: list[FittedState]) -> str:
     return _table(header, rows, left=2)
 
 
-def _validate(text: str, pop_name: str, pop_text: str) -> CompiledModel:
-    """The fitted config as a config, compiled: checked before anything is written."""
-    if not schema_has_population():
-        return compile_model(fitted_config(text))
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / pop_name).write_text(pop_text, encoding="utf-8")
-        (Path(tmp) / "fitted.toml").write_text(text, encoding="utf-8")
-        return compile_model(load_config(Path(tmp) / "fitted.toml"))
-
-
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     as_of = as_of_month(args.as_of)
     out = Path(args.out)
@@ -105,7 +88,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         "docs/calibration.md.\n"
     )
     text = fitted_toml(base_text, base, states, as_of, pop_name, header)
-    model = _validate(text, pop_name, pop_text)
+    model = compile_model(fitted_config(text, pop_text, pop_name))  # before anything is written
     figures_dir = Path(args.figures) if args.figures else out.parent / f"{out.stem}_figures"
     figures = state_figures(states, model)
     files = {out: text.encode("utf-8"), out.parent / pop_name: pop_text.encode("utf-8")}
@@ -124,8 +107,6 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     population = sum(r[-1] for r in pop_rows)
     print(f"\nwrote {written[0]} ({len(states)} states), {written[1]} ({population} persons)")
     print(f"figures: {figures_dir}/ ({len(figures)} PNG)")
-    if not schema_has_population():
-        print("NB: this version's config schema has no [population] yet; `run` needs it.")
     return 0
 
 
