@@ -106,7 +106,7 @@ class Spell:
 
 @dataclass(frozen=True)
 class Spells:
-    """A validated extract: every person's spells, in order of person and start."""
+    """A validated extract: every person's spells, in order of person (by id) and start."""
 
     source: str
     as_of: int  # the last month the extract covers
@@ -307,7 +307,7 @@ def parse_spells(
         Listing every problem (the first :data:`MAX_SHOWN`), each with row, person, column,
         value and rule.
     """
-    rows, problems = _rows(text, source)
+    rows, problems = _rows(text.removeprefix("\ufeff"), source)
     spells: list[Spell] = []
     bad_rows: set[int] = set()
     for n, raw in rows:
@@ -331,7 +331,7 @@ def parse_spells(
         person_spells.sort(key=lambda sp: (sp.start, sp.row))
         problems += _person_problems(person_spells, starts)
     if problems:
-        problems.sort(key=lambda text: int(text.split()[1]) if text.startswith("row ") else 0)
+        problems.sort(key=lambda text: int(m[1]) if (m := re.match(r"row (\d+)", text)) else 0)
         shown = problems[:MAX_SHOWN]
         more = len(problems) - len(shown)
         tail = f"\n  … and {more} more" if more else ""
@@ -340,7 +340,7 @@ def parse_spells(
         raise ConfigError(
             f"{source}: {len(problems)} problems in the spells:\n  " + "\n  ".join(shown) + tail
         )
-    ordered = tuple(sp for person in by_person.values() for sp in person)
+    ordered = tuple(sp for person in sorted(by_person) for sp in by_person[person])
     return Spells(source, as_of, ordered)
 
 
@@ -348,5 +348,4 @@ def read_spells(path: str | Path, as_of: int, starts: Mapping[str, str]) -> Spel
     """Read and validate a spells file (UTF-8, a byte-order mark allowed): see
     :func:`parse_spells`."""
     path = Path(path)
-    text = read_text_file(path, kind="spells").removeprefix("\ufeff")
-    return parse_spells(text, as_of, starts, source=str(path))
+    return parse_spells(read_text_file(path, kind="spells"), as_of, starts, source=str(path))
