@@ -151,3 +151,29 @@ def test_uncertainty_on_a_curve_of_total_zero_is_refused():
 def test_a_share_path_on_a_curve_names_its_field():
     with pytest.raises(ConfigError, match="this exit has monthly_shares, not share"):
         curve_uncertain({"groups.adult.states.intro.exits[0].share": {"min": 0.1, "max": 0.2}})
+
+
+def test_validate_prints_a_curve_along_the_usual_months(tmp_path, capsys):
+    from balanskonto.cli import main
+
+    text = """
+[simulation]
+start_year = 2020
+years = 3
+[arrivals]
+per_year = 12
+mix = { g = 1.0 }
+[groups.g]
+start = "income_support"
+[groups.g.states.income_support]
+exits = [{ to = "self_sufficient", monthly_shares = [0.05, 0.05, 0.05, 0.05, 0.05, 0.05,
+  0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.01, 0.01] }]
+"""
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    rows = {
+        line.split()[0]: line.split()[1] for line in out.splitlines() if line[:5].strip().isdigit()
+    }
+    assert rows["6"] == "30.0" and rows["12"] == "42.0" and rows["14"] == "44.0"
