@@ -173,7 +173,10 @@ exits = [{ to = "self_sufficient", monthly_shares = [0.05, 0.05, 0.05, 0.05, 0.0
     path.write_text(text, encoding="utf-8")
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
+    table = out[out.index("g / income_support") : out.index("where an arriving person is")]
     rows = {
-        line.split()[0]: line.split()[1] for line in out.splitlines() if line[:5].strip().isdigit()
+        line.split()[0]: line.split()[1]
+        for line in table.splitlines()
+        if line[:5].strip().isdigit()
     }
     assert rows["6"] == "30.0" and rows["12"] == "42.0" and rows["14"] == "44.0"
