@@ -50,6 +50,9 @@ def simulate_run(model: CompiledModel, seed: int, run: int, arrivals: np.ndarray
                     s, d = min(to, int(np.flatnonzero(p > 0)[-1])), 1
                 for j in np.flatnonzero(model.part_group == g):
                     due = int(model.due_month(j, np.array([a]))[0])
-                    if due < T and due >= relocated_at:
+                    window = int(model.part_window[j])
+                    if window and relocated_at - a <= window and max(due, relocated_at) < T:
+                        reloc[max(due, relocated_at) // 12, a // 12, j] += 1
+                    elif not window and due < T and due >= relocated_at:
                         reloc[due // 12, a // 12, j] += 1
     return pm, reloc

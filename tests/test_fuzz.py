@@ -64,6 +64,7 @@ KEYS = [
     *("to", "share", "at_month", "within_months", "annual_probability", "max_months"),
     *("on_expiry", "costs", "revenue", "payments", "schablon", "amount", "relocation"),
     *("by_calendar_year", "installments", "relocated_share", "labour_market", "sd", "levels"),
+    *("relocated_share_of_amount", "relocated_within_months"),
 ]
 NUMBERS = [
     *(0, 1, -1, 2, 12, 2020, 2**31, 2**63 - 1, 2**63, -(2**63) - 1, 2**64, 10**30),

@@ -35,7 +35,8 @@ def calibrate(config, persons, seed, first="2020-01"):
     spells = parse_spells(spells_csv(rows), parse_month(AS_OF), starts)
     states = fit_states(entries(spells), config)
     pop = population_rows(spells)
-    text = fitted_toml(BASE.read_text(encoding="utf-8"), config, states, spells.as_of, "p.csv", "")
+    base_text = BASE.read_text(encoding="utf-8")
+    text = fitted_toml(base_text, config, states, spells.as_of, "p.csv", "", pop)
     return spells, states, pop, fitted_config(text, population_csv(pop), "p.csv")
 
 

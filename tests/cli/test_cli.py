@@ -6,6 +6,7 @@ import numpy as np
 import xarray as xr
 
 from balanskonto.cli import main
+from balanskonto.cli.run import _p_deficit_cells
 
 from conftest import CONFIGS
 
@@ -21,6 +22,30 @@ def test_run_without_config_uses_the_bundled_example(tmp_path, monkeypatch, caps
     ds = xr.load_dataset(tmp_path / "results" / "example.nc")
     assert ds.attrs["runs"] == 20 and ds.attrs["seed"] == 3
     assert ds.sizes["run"] == 20
+
+
+def test_run_prints_the_wilson_bound_where_no_run_is_in_deficit(tmp_path, monkeypatch, capsys):
+    """The bundled example with its 2 000 runs: no run in deficit in 2026, where ±0.0 would
+    claim certainty; the 95 % Wilson upper bound is 3.84 / 2 003.84 = 0.19 %. The reserve
+    carries its standard error."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    ds = xr.load_dataset(tmp_path / "results" / "example.nc")
+    assert ds.sizes["run"] == 2000 and ds["p_deficit"].sel(year=2026) == 0
+    row = next(line for line in out.splitlines() if line.startswith("2026 "))
+    assert "< 0.2 %" in row and "0.0 %" not in row and "±0.0" not in row
+    assert "Wilson" in out
+    last = next(line for line in out.splitlines() if line.startswith("2033 "))
+    se = ds["reserve_needed_se"].sel(level=0.95, year=2033).item()
+    assert se > 0 and last.split()[-1] == f"±{round(se / 1000):,}".replace(",", " ")
+
+
+def test_p_deficit_cells_at_0_and_1_show_the_wilson_bound():
+    assert _p_deficit_cells(0.0, 0.0, 2000) == ["< 0.2 %", ""]
+    assert _p_deficit_cells(1.0, 0.0, 2000) == ["> 99.8 %", ""]
+    assert _p_deficit_cells(0.0, 0.0, 20) == ["< 16.2 %", ""]  # 3.84 / 23.84 = 16.1 %, up
+    assert _p_deficit_cells(0.25, 0.0097, 2000) == ["25.0 %", "±1.0"]
 
 
 def test_run_with_config_out_and_engine(tmp_path, capsys):
@@ -53,6 +78,18 @@ def test_expected_prints_the_budget_table(capsys):
     total_cost = next(ln for ln in lines if ln.startswith("total cost"))
     assert total_cost.count("8 886") == 8
     assert any(ln.startswith("balance") for ln in lines)
+
+
+def test_expected_with_uncertainty_is_called_the_plan_without_uncertainty(capsys):
+    """With an [uncertainty] block, `expected` puts every factor at its mean: the plan
+    without uncertainty, not the simulation's mean (Jensen), and the header says so."""
+    assert main(["expected", str(CONFIGS / "exempel_2026.toml")]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "the plan without uncertainty" in header and "expected values" not in header
+    assert "not the mean of the simulation" in header
+    assert main(["expected", str(CONFIGS / "vingaker_2017.toml")]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "expected values" in header and "without uncertainty" not in header
 
 
 def test_validate_shows_what_the_exits_imply(capsys):
@@ -103,3 +140,18 @@ def test_run_target_not_met_within_the_cap_says_so(tmp_path, capsys):
     )
     assert code == 0
     assert "NOT met" in capsys.readouterr().out
+
+
+def test_run_warns_when_drawn_shares_were_pulled_back(tmp_path, capsys):
+    text = (CONFIGS / "exempel_2026.toml").read_text(encoding="utf-8")
+    old = '"groups.adult.relocation.annual_probability" = { min = 0.06, max = 0.18 }'
+    assert old in text
+    config = tmp_path / "wide.toml"
+    config.write_text(text.replace(old, old.replace("0.18", "0.95")), encoding="utf-8")
+    out = tmp_path / "wide.nc"
+    assert main(["run", str(config), "--runs", "40", "--out", str(out), "--quiet"]) == 0
+    pulled = xr.load_dataset(out).attrs["shares_pulled_back"]
+    assert 0 < pulled < 1
+    err = capsys.readouterr().err
+    assert f"warning: in {100 * pulled:.1f} % of the runs a drawn share" in err
+    assert "share:groups.adult.relocation.annual_probability" in err

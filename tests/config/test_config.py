@@ -222,6 +222,45 @@ BAD = [
         id="relocated-share-below-0",
     ),
     pytest.param(
+        {
+            f"{SCHABLON}.relocated_share": DELETE,
+            f"{SCHABLON}.relocated_share_of_amount": 1.5,
+            f"{SCHABLON}.relocated_within_months": 12,
+        },
+        f"{SCHABLON}.relocated_share_of_amount",
+        ["1.5", "less than or equal to 1"],
+        id="relocated-share-of-amount-above-1",
+    ),
+    # --- the two rules for movers ----------------------------------------------------------------
+    pytest.param(
+        {f"{SCHABLON}.relocated_share_of_amount": 0.5, f"{SCHABLON}.relocated_within_months": 12},
+        f"{SCHABLON}.relocated_share_of_amount",
+        ["0.5", "relocated_share", "not both"],
+        id="both-rules-for-movers",
+    ),
+    pytest.param(
+        {f"{SCHABLON}.relocated_share": DELETE, f"{SCHABLON}.relocated_share_of_amount": 0.5},
+        f"{SCHABLON}.relocated_within_months",
+        ["None", "required with relocated_share_of_amount"],
+        id="share-of-amount-without-window",
+    ),
+    pytest.param(
+        {f"{SCHABLON}.relocated_within_months": 12},
+        f"{SCHABLON}.relocated_within_months",
+        ["12", "goes with relocated_share_of_amount"],
+        id="window-without-share-of-amount",
+    ),
+    pytest.param(
+        {
+            f"{SCHABLON}.relocated_share": DELETE,
+            f"{SCHABLON}.relocated_share_of_amount": 0.5,
+            f"{SCHABLON}.relocated_within_months": 0,
+        },
+        f"{SCHABLON}.relocated_within_months",
+        ["0", "greater than or equal to 1"],
+        id="window-of-0-months",
+    ),
+    pytest.param(
         {"arrivals.mix.adult": 1.3}, "arrivals.mix.adult", ["1.3", "less than"], id="mix-above-1"
     ),
     pytest.param(

@@ -83,6 +83,32 @@ def test_numba_kernel_matches_the_naive_reference_exactly(example):
         np.testing.assert_array_equal(counts.relocated_dues[i], reloc)
 
 
+def test_the_whole_amount_rule_for_movers_matches_the_naive_reference_exactly(example):
+    """A move within 18 months of arrival costs (1 − 0.5) of every part of the schablon,
+    booked at the later of the part's due month and the move: counted alike by the kernel
+    and by the reference."""
+    pay = example.groups["adult"].payments["schablon"].model_dump(exclude_none=True)
+    pay.pop("relocated_share")
+    pay.update(relocated_share_of_amount=0.5, relocated_within_months=18)
+    config = example.with_overrides(
+        {
+            "arrivals.per_year": [12, 8],
+            "simulation.years": 4,
+            "groups.adult.payments.schablon": pay,
+            "groups.adult.relocation.annual_probability": 0.5,
+        }
+    )
+    model = compile_model(config)
+    assert (model.part_window[model.part_group == 0] == 18).all()
+    run_ids = np.array([0, 1, 5])
+    arrivals = draw_arrivals(model, 3, run_ids)
+    counts = numba_engine(model, 3, run_ids, arrivals, base_tables(model))
+    assert counts.relocated_dues.sum() > 0
+    for i, run in enumerate(run_ids):
+        _, reloc = simulate_run(model, 3, int(run), arrivals[i])
+        np.testing.assert_array_equal(counts.relocated_dues[i], reloc)
+
+
 @pytest.mark.parametrize(("engine", "runs"), [("numba", 4000), ("event", 4000), ("numpy", 1000)])
 def test_support_cost_is_a_binomial_multiple(engine, runs):
     """Everyone leaves intro after one month: to support with probability p, else to work.

@@ -79,3 +79,13 @@ def test_relocated_share_of_installments():
     # month 1 part: nobody has moved yet; month 3 part: 40 % moved and bring a quarter
     per_person = 500 + 500 * (0.6 + 0.4 * 0.25)
     assert float(ex["revenue"].sum()) == pytest.approx(12 * per_person)
+
+
+def test_with_uncertainty_expected_is_named_the_plan_without_uncertainty(sodertalje):
+    plain = bk.expected(sodertalje)
+    assert plain.attrs["long_name"] == "the exact expectation"
+    assert plain.attrs["plan_without_uncertainty"] == 0
+    plan = bk.expected(sodertalje.with_overrides({"uncertainty.labour_market.sd": 0.3}))
+    assert plan.attrs["long_name"] == "the plan without uncertainty"
+    assert plan.attrs["plan_without_uncertainty"] == 1
+    assert "not the mean of the simulation" in plan.attrs["description"]

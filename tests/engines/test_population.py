@@ -302,3 +302,16 @@ def test_monthly_resolution_changes_no_draw(engine):
     for var in ("person_years", "persons", "arrivals"):
         np.testing.assert_array_equal(yearly[var].values, monthly[var].values)
     np.testing.assert_allclose(monthly["balance"].values, yearly["balance"].values, rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["numba", "event", "numpy"])
+def test_monthly_money_of_a_population_matches_the_yearly(restart, engine):
+    """The population's payments and the parts its relocated persons lose, priced by month,
+    add up to the yearly pricing of the same runs."""
+    _, late = restart
+    yearly = bk.simulate(late, runs=30, seed=2, engine=engine)
+    monthly = bk.simulate(
+        late.with_overrides({"simulation.resolution": "month"}), runs=30, seed=2, engine=engine
+    )
+    np.testing.assert_allclose(monthly["revenue"].values, yearly["revenue"].values, rtol=1e-12)
+    np.testing.assert_allclose(monthly["cost"].values, yearly["cost"].values, rtol=1e-12)

@@ -8,11 +8,19 @@ from scipy import stats
 
 import balanskonto as bk
 from balanskonto.config import STATES
-from balanskonto.engines.draws import draw, factor_uniforms, level_quantile, share_quantile
-from balanskonto.model import compile_model
+from balanskonto.engines.draws import (
+    central,
+    draw,
+    factor_uniforms,
+    level_quantile,
+    share_quantile,
+)
+from balanskonto.engines.expected import occupancy
+from balanskonto.model import RELOCATED, compile_model
 from balanskonto.model.tables import _shock, chunk_tables
+from balanskonto.model.transitions import monthly_hazard
 
-from conftest import uncertain_config
+from conftest import make_config, uncertain_config
 
 N_SE = 4.0
 SELF, SUPPORT = STATES.index("self_sufficient"), STATES.index("income_support")
@@ -158,6 +166,62 @@ def test_shares_of_0_and_1_stay_put_under_any_shock():
     np.testing.assert_allclose(moved, 1 - 0.7 ** np.exp(1.5 * z[0]))
 
 
+def _expiry_only_config():
+    """One adult a month in 2020; intro ends after 12 months by an on_expiry split only (no
+    exits anywhere), and the labour market is fixed at z = −0.7 in every year."""
+    groups = {
+        "adult": {
+            "start": "intro",
+            "states": {
+                "intro": {
+                    "max_months": 12,
+                    "on_expiry": {
+                        "self_sufficient": 0.6,
+                        "income_support": 0.3,
+                        "prolonged": 0.1,
+                    },
+                }
+            },
+        }
+    }
+    raw = make_config(groups, years=3, per_year=[12]).to_dict()
+    raw["uncertainty"] = {"labour_market": {"sd": 0.0, "mean": -0.7}}
+    from balanskonto.config import config_from_dict
+
+    return config_from_dict(raw)
+
+
+def _shifted_split(z: float = -0.7, effect: float = 1.0) -> dict[str, float]:
+    work = 1 - (1 - 0.6) ** np.exp(effect * z)
+    rest = (1 - work) / 0.4  # the other destinations keep their proportions 3 : 1
+    return {"self_sufficient": work, "income_support": 0.3 * rest, "prolonged": 0.1 * rest}
+
+
+def test_the_labour_market_shifts_the_work_share_of_an_expiry_split():
+    config = _expiry_only_config()
+    split = _shifted_split()
+    # exact: the cohort's occupancy after expiry, from the plan's tables …
+    model = compile_model(config)
+    occ = occupancy(model, 0, chunk_tables(model, central(model)))
+    for state, share in split.items():
+        assert occ[12, STATES.index(state)] == pytest.approx(share, abs=1e-12)
+    # … and in expected: in 2022 all twelve have passed expiry and stay where it put them
+    ex = bk.expected(config)["person_years"].sel(group="adult", year=2022)
+    for state, share in split.items():
+        assert float(ex.sel(state=state)) == pytest.approx(12 * share, abs=1e-9)
+    assert split["self_sufficient"] < 0.6 - 0.2  # far from the unshifted split
+
+
+@pytest.mark.parametrize("engine", ["numba", "event", "numpy"])
+def test_the_monte_carlo_follows_the_shifted_expiry_split(engine):
+    config = _expiry_only_config()
+    ds = bk.simulate(config, runs=400, seed=31, engine=engine)
+    py = ds["person_years"].sel(group="adult", year=2022)
+    for state, share in _shifted_split().items():
+        x = py.sel(state=state).values
+        assert mean_ok(x, 12 * share), (state, x.mean(), 12 * share)
+
+
 def test_weak_labour_market_lowers_and_spreads_the_balance():
     base = bk.simulate(uncertain_config(), runs=400, seed=2)
     weak = bk.simulate(uncertain_config({"labour_market": {"mean": -1.0}}), runs=400, seed=2)
@@ -252,6 +316,72 @@ def test_infeasible_share_draws_are_pulled_back_to_fit():
     assert np.any(d.shares[:, 0] < drawn - 1e-3)  # some were pulled back
     assert np.all(t.stay >= 0) and np.all(t.move >= 0)
     np.testing.assert_allclose(t.stay + t.move.sum(axis=-1), 1.0, atol=1e-12)
+
+
+def _relocation_range_config(low: float, high: float):
+    """Relocation hazard uncertain in [low, high]; intro takes any hazard, but the prolonged
+    state's exits (15 % of its entrants a month for 6 months) leave no room for a high one."""
+    config = uncertain_config()
+    raw = config.to_dict()
+    adult = raw["groups"]["adult"]
+    adult["relocation"] = {"annual_probability": 0.1}
+    adult["states"]["intro"]["exits"] = [
+        {"to": "self_sufficient", "share": 0.3, "within_months": 12}
+    ]
+    adult["states"]["intro"]["on_expiry"] = {"prolonged": 1.0}
+    adult["states"]["prolonged"] = {
+        "max_months": 6,
+        "on_expiry": {"income_support": 1.0},
+        "exits": [{"to": "self_sufficient", "share": 0.9, "within_months": 6}],
+    }
+    raw["uncertainty"] = {
+        "shares": {"groups.adult.relocation.annual_probability": {"min": low, "max": high}}
+    }
+    from balanskonto.config import config_from_dict
+
+    return config_from_dict(raw)
+
+
+def test_a_pulled_back_share_is_the_value_used_in_every_state():
+    config = _relocation_range_config(0.0, 0.9)
+    model = compile_model(config)
+    d = draw(model, 2, np.arange(200))
+    drawn = d.shares[:, 0].copy()
+    t = chunk_tables(model, d)
+    used = d.shares[:, 0]
+    assert np.any(used < drawn - 0.1) and np.any(used == drawn)  # only sometimes pulled back
+    # the last row of every state's table is its hazards alone: the value used, in all of them
+    last = t.move[:, 0, 0, :RELOCATED, -1, RELOCATED]  # [run, state]
+    for s in range(RELOCATED):
+        np.testing.assert_allclose(last[:, s], monthly_hazard(used), rtol=1e-12)
+    np.testing.assert_allclose(t.stay + t.move.sum(axis=-1), 1.0, atol=1e-12)
+
+
+def test_a_share_range_that_no_draw_can_honour_is_refused():
+    _relocation_range_config(0.05, 0.6)  # sometimes honoured: accepted
+    with pytest.raises(bk.ConfigError) as info:
+        compile_model(_relocation_range_config(0.7, 0.9))
+    message = str(info.value)
+    for fragment in (
+        'uncertainty.shares."groups.adult.relocation.annual_probability"',
+        "'min': 0.7, 'max': 0.9",
+        "no run can draw a value that fits",
+        "'prolonged'",
+        "values above about 0.3 never fit",
+    ):
+        assert fragment in message, (fragment, message)
+
+
+def test_the_share_of_runs_pulled_back_is_recorded():
+    ds = bk.simulate(_relocation_range_config(0.0, 0.9), runs=300, seed=2)
+    pulled = ds.attrs["shares_pulled_back"]
+    name = "share:groups.adult.relocation.annual_probability"
+    drawn = draw(compile_model(_relocation_range_config(0.0, 0.9)), 2, np.arange(300)).shares
+    used = ds["factor"].sel(factor_name=name).values
+    assert pulled == pytest.approx(np.mean(used < drawn[:, 0]), abs=1e-12)
+    assert 0.2 < pulled < 0.8
+    assert name in ds.attrs["shares_pulled_back_by_factor"]
+    assert bk.simulate(uncertain_config(), runs=5, seed=2).attrs.get("shares_pulled_back") is None
 
 
 def test_factor_draws_are_stored_and_reproducible(example):

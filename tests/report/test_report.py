@@ -20,9 +20,10 @@ import balanskonto as bk
 from balanskonto.analysis.sensitivity import tornado
 from balanskonto.cli import report as report_cli
 from balanskonto.config import parse_config
-from balanskonto.report import ReportError, build, content, i18n, report, word
+from balanskonto.report import ReportError, build, content, figures, i18n, report, word
 from balanskonto.report.assumptions import opening_comment, parse_assumptions, split_comment
-from balanskonto.report.document import Paragraph, Table
+from balanskonto.report.data import collect
+from balanskonto.report.document import Figure, Paragraph, Table
 from balanskonto.report.quantities import Quantity
 from balanskonto.results.files import write_netcdf
 from balanskonto.results.risk import tail_attribution
@@ -164,6 +165,32 @@ def test_key_sentences(with_factors):
     assert f"till och med {last}" in text
 
 
+@pytest.mark.parametrize(
+    ("which", "sentence", "caption", "legend"),
+    [
+        ("with_factors", "Planen utan osäkerhet", "planen utan osäkerhet", "Planen utan osäkerhet"),
+        (
+            "without_factors",
+            "Den deterministiska kalkylen",
+            "den deterministiska kalkylen",
+            "Plan (deterministisk kalkyl)",
+        ),
+    ],
+)
+def test_the_plan_line_is_named_for_what_it_is(request, which, sentence, caption, legend):
+    """With uncertain factors the dashed line is the plan without uncertainty (every factor
+    at its mean), not the mean of the simulation; without them, the exact calculation."""
+    ds = request.getfixturevalue(which)
+    doc = build(ds, "sv")
+    assert sentence in " ".join(p.text for p in doc.of_type(Paragraph))
+    fan = next(f for f in doc.of_type(Figure) if f.key == "balance_fan")
+    assert f"streckad: {caption}" in fan.caption
+    quantiles = next(t for t in doc.of_type(Table) if t.key == "quantiles")
+    assert caption in quantiles.caption
+    fig = figures.chart("balance_fan", collect(ds), "sv")
+    assert legend in [line.get_label() for line in fig.axes[0].get_lines()]
+
+
 def test_number_formats():
     assert i18n.number(1234567.25, 1, "sv") == "1\u00a0234\u00a0567,2"
     assert i18n.number(1234567.25, 1, "en") == "1,234,567.2"
@@ -232,8 +259,9 @@ def test_xlsx_holds_the_datasets_numbers(with_factors, written):
             assert row[2 + 2 * k] * 1000 == pytest.approx(ds["balance_quantile_se"].values[k, i])
     assert wb["Kvantiler"]["B3"].number_format == "#,##0"
     deficit = _sheet_rows(wb["Underskott"])
-    np.testing.assert_array_equal([r[1] for r in deficit[:-1]], ds["p_deficit"].values)
-    np.testing.assert_array_equal([r[2] for r in deficit[:-1]], ds["p_deficit_se"].values)
+    # openpyxl writes floats with 16 significant digits ("%.16g"): equal to 1e-15
+    np.testing.assert_allclose([r[1] for r in deficit[:-1]], ds["p_deficit"].values, rtol=1e-15)
+    np.testing.assert_allclose([r[2] for r in deficit[:-1]], ds["p_deficit_se"].values, rtol=1e-15)
     assert deficit[-1][3] == ds["p_never_depleted"].item()
     assert wb["Underskott"]["B3"].number_format == "0.0%"
     reserve = np.array([r[1:] for r in _sheet_rows(wb["Reservering"])], dtype=float)

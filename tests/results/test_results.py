@@ -132,6 +132,24 @@ def test_p_deficit_standard_error_and_path_risk(example):
     assert float(ds["p_never_depleted"]) == pytest.approx(np.isnan(first).mean())
 
 
+def test_reserve_standard_error_matches_the_spread_over_independent_seeds(example):
+    """The reserve needed moves from one block of runs to the next (about 0.3 Mkr for the
+    example's last year): 40 independent seeds of 400 runs, the standard deviation of the 95 %
+    reserve over the seeds against the mean reported standard error. As for the quantiles
+    above (the reserve is the 95 % quantile of the runs' shortfalls, n·(1 − q) = 20), the
+    ratio must lie in [0.56, 1.73]."""
+    reserve, se = [], []
+    for seed in range(40):
+        last = bk.simulate(example, runs=400, seed=2000 + seed).isel(year=-1).sel(level=0.95)
+        reserve.append(float(last["reserve_needed"]))
+        se.append(float(last["reserve_needed_se"]))
+    assert min(reserve) > 0
+    ratio = np.std(reserve, ddof=1) / np.mean(se)
+    assert 0.56 <= ratio <= 1.73, ratio
+    assert last["reserve_needed_se"].attrs["units"] == "SEK"
+    assert "standard error" in last["reserve_needed_se"].attrs["long_name"]
+
+
 @pytest.mark.parametrize("level", [0.90, 0.95])
 def test_reserve_needed_keeps_p_deficit_within_the_level(example, level):
     """Opening balance = the reserve for year Y gives p_deficit <= 1 - level through Y, on

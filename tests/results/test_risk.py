@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from balanskonto.results.risk import depletion_distribution, reserve_needed, tail_attribution
+from balanskonto.results.convergence import quantile_standard_error
+from balanskonto.results.risk import (
+    depletion_distribution,
+    reserve_needed,
+    reserve_needed_standard_error,
+    tail_attribution,
+)
 
 YEARS = [2026, 2027, 2028]
 EPS = np.finfo(float).eps
@@ -111,6 +117,24 @@ def test_reserve_needed_by_hand():
     # the reserve does not depend on the opening the paths were simulated with
     shifted = constructed_balance(opening=-3e5)
     xr.testing.assert_identical(reserve_needed(shifted, -3e5, levels=(0.5, 0.9, 0.95)), reserve)
+
+
+def test_reserve_standard_error_is_that_of_a_quantile_of_the_running_shortfall():
+    """The reserve is the level-quantile of each run's shortfall below its opening, with the
+    running minimum: an even run that recovers in year 1 still needs its year-0 amount."""
+    balance = constructed_balance()
+    se = reserve_needed_standard_error(balance, 100.0, levels=(0.5, 0.9, 0.95))
+    assert se.dims == ("level", "year") and se.attrs["units"] == "SEK"
+    d = 10.0 * np.arange(10)
+    need = np.column_stack([d, np.where(np.arange(10) % 2 == 1, 2 * d, d)])
+    for i, level in enumerate((0.5, 0.9, 0.95)):
+        np.testing.assert_array_equal(se.values[i], quantile_standard_error(need, level))
+    assert (se.values > 0).all()
+    # one level: no level dim; the opening the paths were simulated with does not matter
+    np.testing.assert_array_equal(
+        reserve_needed_standard_error(constructed_balance(-3e5), -3e5, levels=0.9).values,
+        se.sel(level=0.9).values,
+    )
 
 
 def test_reserve_is_zero_when_no_path_falls_below_its_opening():

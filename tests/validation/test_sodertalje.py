@@ -6,10 +6,12 @@ Each test starts from configs/sodertalje_2008.toml and changes only what isolate
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import balanskonto as bk
 
+N_SE = 4.0  # Monte Carlo standard errors
 KR = 1.0  # tolerance in kronor: the config's monthly activities rate 4 166.67 is rounded
 ADULTS_ONLY = {"arrivals.mix": {"adult": 1.0, "child": 0.0, "elderly": 0.0}}
 
@@ -77,7 +79,7 @@ def test_schablon_parts_58_373_124_278_5_649(sodertalje):
         {
             **ADULTS_ONLY,
             "arrivals.per_year": [900],
-            "groups.adult.payments.schablon.relocated_share": 1.0,
+            "groups.adult.payments.schablon.relocated_share_of_amount": 1.0,
         }
     )
     schablon = bk.expected(config)["revenue"].sel(component="schablon")
@@ -88,11 +90,52 @@ def test_schablon_parts_58_373_124_278_5_649(sodertalje):
 
 
 def test_half_the_schablon_for_those_who_move(sodertalje):
-    """Half the schablon for the movers ("vi får halva schablonersättningen …"): the 2009 and 2010
-    parts of an adult who has moved come at half. Moves are spread over the first 12 months,
-    so by January 2009 an adult arriving in month a (0 = January 2008) has moved with
+    """The document: "I intäktskalkylen har antagits att vi får halva schablonersättningen
+    för de tio procenten som flyttar": per cohort, the revenue lost on movers is 10 % of the
+    adults times half of 188 300 kr (children and the elderly do not move in this model)."""
+    ds = bk.expected(sodertalje)
+    schablon = float(ds["revenue"].sel(component="schablon").sum())
+    arrivals = ds["arrivals"].sum("year")
+    gross = sum(
+        float(arrivals.sel(group=g)) * amount
+        for g, amount in (("adult", 188_300), ("child", 119_500), ("elderly", 75_900))
+    )
+    adults_per_cohort = 897  # 69 % of 1 300
+    assert ds["arrivals"].sel(group="adult").values[:3].tolist() == [adults_per_cohort] * 3
+    lost_per_cohort = 0.10 * adults_per_cohort * 0.5 * 188_300
+    assert gross - schablon == pytest.approx(3 * lost_per_cohort, abs=1e-4)
+    # one cohort of 900 adults: 90 movers, 8 473 500 kr lost
+    one = bk.expected(sodertalje.with_overrides({**ADULTS_ONLY, "arrivals.per_year": [900]}))
+    lost = 900 * 188_300 - float(one["revenue"].sel(component="schablon").sum())
+    assert lost == pytest.approx(8_473_500, abs=1e-4)
+
+
+@pytest.mark.parametrize(("engine", "runs"), [("numba", 400), ("event", 400), ("numpy", 100)])
+def test_the_movers_schablon_monte_carlo_agrees_with_expected(sodertalje, engine, runs):
+    config = sodertalje.with_overrides(
+        {**ADULTS_ONLY, "arrivals.per_year": [240, 240], "simulation.years": 4}
+    )
+    ex = bk.expected(config)["revenue"].sel(component="schablon").values
+    schablon = bk.simulate(config, runs=runs, seed=11, engine=engine)["revenue"]
+    x = schablon.sel(component="schablon").values  # [run, year]
+    se = x.std(axis=0, ddof=1) / np.sqrt(runs)
+    assert (se > 0).all()
+    assert (np.abs(x.mean(axis=0) - ex) <= N_SE * se).all(), (x.mean(axis=0) - ex) / se
+
+
+def test_the_per_part_rule_halves_the_parts_due_after_the_move(sodertalje):
+    """The per-part rule (relocated_share), for payment rules followed part by part: the 2009
+    and 2010 parts of an adult who has moved come at half. Moves are spread over the first 12
+    months, so by January 2009 an adult arriving in month a (0 = January 2008) has moved with
     probability 0.10 · (12 − a) / 12, and by January 2010 with probability 0.10."""
-    config = sodertalje.with_overrides({**ADULTS_ONLY, "arrivals.per_year": [900]})
+    per_part = {
+        "amount": 188300.0,
+        "by_calendar_year": [0.31, 0.66, 0.03],
+        "relocated_share": 0.5,
+    }
+    config = sodertalje.with_overrides(
+        {**ADULTS_ONLY, "arrivals.per_year": [900], "groups.adult.payments.schablon": per_part}
+    )
     schablon = bk.expected(config)["revenue"].sel(component="schablon")
     moved_by_2009 = sum(75 * 0.10 * (12 - a) / 12 for a in range(12))  # 75 adults a month
     assert float(schablon.sel(year=2008)) == pytest.approx(900 * 58_373, abs=1e-4)

@@ -106,13 +106,20 @@ def fitted_toml(
     as_of: int,
     population_file: str,
     header: str,
+    population: list[tuple[str, str, str, int, int]] | None = None,
+    notes: list[str] | None = None,
 ) -> str:
     """The base config's text with the fitted states, their uncertainty and the population.
 
     Per group with a fitted state, the group's ``relocation`` hazard goes (the extract's
     moves are exits of each fitted state) and becomes an explicit exit of every kept state.
     ``[uncertainty.shares]`` entries on what was refitted are replaced by the fitted ones.
+    A payment's ``amount_by_arrival_year`` without a level for the population's earliest
+    arrival year gets its earliest level from that year on, flagged as an assumption (the
+    parts still due need an amount); ``notes`` (if given) collects such flags.
     """
+    notes = [] if notes is None else notes
+    population = population or []
     doc = tomlkit.parse(base_text)
     fitted = [fs for fs in states if fs.status != "kept"]
     refitted_groups = {fs.group for fs in fitted}
@@ -140,6 +147,7 @@ def fitted_toml(
             "states"
         ][fs.state]
     _uncertainty(doc, base, fitted, removed)
+    notes += _earlier_levels(doc, base, population)
     sim = doc["simulation"]
     if base.simulation.start_year <= as_of // 12:
         sim["start_year"] = as_of // 12 + 1
@@ -156,6 +164,31 @@ def fitted_toml(
     pop["file"] = population_file
     doc["population"] = pop
     return header + tomlkit.dumps(doc)
+
+
+def _earlier_levels(
+    doc: Any, base: Config, population: list[tuple[str, str, str, int, int]]
+) -> list[str]:
+    """Give every payment by arrival year a level for the population's earliest arrival."""
+    notes = []
+    for gname, group in base.groups.items():
+        years = [int(r[0][:4]) for r in population if r[1] == gname]
+        for comp, pay in group.payments.items():
+            if pay.amount_by_arrival_year is None or not years:
+                continue
+            first = min(int(y) for y in pay.amount_by_arrival_year)
+            if min(years) >= first:
+                continue
+            level = pay.amount_by_arrival_year[str(first)]
+            table = doc["groups"][gname]["payments"][comp]["amount_by_arrival_year"]
+            table[str(min(years))] = level
+            text = (
+                f"ASSUMPTION: the {first} level {level:g} also for arrivals {min(years)}–"
+                f"{first - 1} (the population's; the base config has no level for them)"
+            )
+            doc["groups"][gname]["payments"][comp]["amount_by_arrival_year"].comment(f"NB: {text}")
+            notes.append(f"groups.{gname}.payments.{comp}.amount_by_arrival_year: {text}")
+    return notes
 
 
 def _uncertainty(

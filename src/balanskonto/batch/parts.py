@@ -28,6 +28,7 @@ _RUN_ARRAYS = (
     "arrivals",
     "persons",
     "factor",
+    "share_pulled_back",
     "yearly_factor",
     "revenue_month",
     "cost_month",

@@ -87,7 +87,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         "# Fitted states say how; NB lines flag what the extract could not carry. See "
         "docs/calibration.md.\n"
     )
-    text = fitted_toml(base_text, base, states, as_of, pop_name, header)
+    assumptions: list[str] = []
+    text = fitted_toml(base_text, base, states, as_of, pop_name, header, pop_rows, assumptions)
     model = compile_model(fitted_config(text, pop_text, pop_name))  # before anything is written
     figures_dir = Path(args.figures) if args.figures else out.parent / f"{out.stem}_figures"
     figures = state_figures(states, model)
@@ -100,7 +101,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     print("\nCumulative share of those entering each state, % (95 % band), by months in it")
     print(shares_table(states))
     print("* pooled over groups (too few persons of its own)   † fewer than 10 at risk: not fitted")
-    notes = [f"{fs.group}/{fs.state}: {n}" for fs in states for n in fs.notes]
+    notes = [f"{fs.group}/{fs.state}: {n}" for fs in states for n in fs.notes] + assumptions
     if notes:
         print("\nNB:\n  " + "\n  ".join(notes))
     written = write_files(files)

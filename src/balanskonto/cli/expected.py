@@ -27,7 +27,13 @@ def _cmd_expected(args: argparse.Namespace) -> int:
     rows.append(row("total cost", ds["cost"].sum("component")))
     rows.append(row("net", ds["net"]))
     rows.append(row("balance", ds["balance"]))
-    print(f"{ds.attrs['title']}: expected values (tkr)")
+    if ds.attrs["plan_without_uncertainty"]:
+        print(
+            f"{ds.attrs['title']}: the plan without uncertainty (tkr): every uncertain factor "
+            "at its mean; not the mean of the simulation (balanskonto run)"
+        )
+    else:
+        print(f"{ds.attrs['title']}: expected values (tkr)")
     print(_table(["", *years], rows, left=1))
     return 0
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from .._format import table as _table
 from .._format import tkr as _tkr
 from ..config.errors import ConfigError
 from ..engines.individual import ENGINES
+from ..results.convergence import wilson_interval
 from ..results.files import write_netcdf
 from ..simulation.precision import simulate_to_precision
 from ..simulation.run import load_config, simulate
@@ -48,6 +51,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"engine {ds.attrs['engine']}"
     )
     print(_risk_table(ds))
+    pulled = ds.attrs.get("shares_pulled_back", 0.0)
+    if pulled:
+        print(
+            f"warning: in {_pct(pulled)} of the runs a drawn share over-filled a state and was "
+            f"pulled back to fit ({ds.attrs['shares_pulled_back_by_factor']}); the stored "
+            "factor is the value used. Narrow the range in [uncertainty.shares] to avoid it.",
+            file=sys.stderr,
+        )
     if "target_precision" in ds.attrs:
         met = "met" if ds.attrs["target_met"] else "NOT met (raise --max-runs)"
         print(
@@ -67,6 +78,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+RESERVE_VARIABLES = ("reserve_needed", "reserve_needed_se")
+
+
 def _risk_table(ds) -> str:
     """The per-year table in tkr: P5, P50, P95 of the balance with their Monte Carlo standard
     errors, P(deficit) with its standard error, and the reserve needed."""
@@ -79,20 +93,39 @@ def _risk_table(ds) -> str:
         for x in levels:
             k = int(np.argmin(np.abs(ds["quantile"].values - x)))
             cells += [_tkr(q.values[k, i]), f"±{_tkr(se.values[k, i])}"]
-        cells += [_pct(ds["p_deficit"].values[i]), f"±{100 * ds['p_deficit_se'].values[i]:.1f}"]
-        cells += [_tkr(ds["reserve_needed"].sel(level=0.95).values[i])]
+        cells += _p_deficit_cells(
+            ds["p_deficit"].values[i], ds["p_deficit_se"].values[i], ds.sizes["run"]
+        )
+        reserve, reserve_se = (ds[v].sel(level=0.95).values[i] for v in RESERVE_VARIABLES)
+        cells += [_tkr(reserve), f"±{_tkr(reserve_se)}"]
         rows.append(cells)
     header = ["year"]
     for x in levels:
         header += [f"P{round(100 * x)}", "(s.e.)"]
-    header += ["P(deficit)", "(s.e.)", "reserve 95 %"]
+    header += ["P(deficit)", "(s.e.)", "reserve 95 %", "(s.e.)"]
     lines = [
         "Balance account at the end of each year (tkr; s.e. = Monte Carlo standard error)",
         _table(header, rows),
         "reserve 95 %: the opening balance that keeps the account non-negative through the "
         "year in 95 % of the runs",
     ]
+    if any(r[-3] == "" for r in rows):
+        lines.append(
+            "P(deficit) < x % (> x %): no run (every run) in deficit; x is the 95 % Wilson bound"
+        )
     return "\n".join(lines)
+
+
+def _p_deficit_cells(p: float, se: float, runs: int) -> list[str]:
+    """P(deficit) and its standard error; where no run (or every run) is in deficit the
+    standard error says nothing, and the 95 % Wilson bound is shown instead ("< 0.2 %" for
+    2 000 runs), rounded outwards to 0.1 %."""
+    if 0.0 < p < 1.0:
+        return [_pct(p), f"±{100 * se:.1f}"]
+    lower, upper = wilson_interval(p, runs)
+    if p == 0.0:
+        return [f"< {math.ceil(round(1000 * upper, 6)) / 10:.1f} %", ""]
+    return [f"> {math.floor(round(1000 * lower, 6)) / 10:.1f} %", ""]
 
 
 def add_parser(subparsers: Any) -> None:

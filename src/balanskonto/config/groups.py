@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -116,7 +117,46 @@ class Payment(StrictModel):
     amount_by_arrival_year: dict[str, Amount] | None = None
     by_calendar_year: list[Probability] | None = None
     installments: list[Installment] | None = None
-    relocated_share: Probability = 0.0
+    #: Per part: a part due while the person has moved away comes times this (default 0).
+    relocated_share: Probability | None = None
+    #: Of the whole amount: a person who moves within ``relocated_within_months`` of arrival
+    #: brings this share of the amount in all (its parts already paid are corrected at the
+    #: move); one who moves later brings the whole amount.
+    relocated_share_of_amount: Probability | None = None
+    relocated_within_months: Annotated[Months | None, Field(validate_default=True)] = None
+
+    @field_validator("relocated_share_of_amount")
+    @classmethod
+    def _one_rule_for_movers(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is not None and info.data.get("relocated_share") is not None:
+            raise ValueError(
+                "give relocated_share (each part due after the move) or "
+                "relocated_share_of_amount (of the whole amount, for a move within "
+                "relocated_within_months), not both"
+            )
+        return value
+
+    @field_validator("relocated_within_months")
+    @classmethod
+    def _window(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if "relocated_share_of_amount" not in info.data:
+            return value  # that key failed its own check and is reported there
+        if value is None and info.data["relocated_share_of_amount"] is not None:
+            raise ValueError(
+                "is required with relocated_share_of_amount: the months after arrival within "
+                "which a move brings that share of the amount (Södertälje: 12)"
+            )
+        if value is not None and info.data["relocated_share_of_amount"] is None:
+            raise ValueError("goes with relocated_share_of_amount; give both or neither")
+        return value
+
+    @property
+    def relocated_factor(self) -> float:
+        """The factor on what a mover loses: of a part due after the move (per-part rule), or
+        of every part (whole-amount rule, for a move within the window)."""
+        if self.relocated_share_of_amount is not None:
+            return self.relocated_share_of_amount
+        return 0.0 if self.relocated_share is None else self.relocated_share
 
     @field_validator("amount_by_arrival_year")
     @classmethod

@@ -102,11 +102,19 @@ def _to_periods(months, pm, persons):
 
 
 @njit(inline="always", **_JIT)
-def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_k, offset):
-    """Count the payment parts of a person relocated from month t that fall due from t on,
-    in ``reloc[period due, arrival year + offset, part]`` (a period is a year, or a month when
-    ``reloc`` has a row per month; arrival months before the start are negative)."""
+def _count_relocated_dues(
+    reloc, g, arrival, moved, T, group_parts, part_kind, part_k, part_window, offset
+):  # fmt: skip
+    """Count the payment parts lost (in part) to a person who moved away in month ``moved``
+    (negative: before the start): a part that falls due from the move on
+    (``part_window = 0``), or, for a move within ``part_window`` months of arrival, every
+    part, booked at the later of its due month and the move. Counted from month 0 on in
+    ``reloc[period, arrival year + offset, part]`` (a period is a year, or a month when
+    ``reloc`` has a row per month; arrival months before the start are negative); with one
+    column of arrival years (monthly periods, no window) the month and the part give the
+    arrival year, and every count goes in column 0."""
     period = T // reloc.shape[0]
+    column = arrival // 12 + offset if reloc.shape[1] > 1 else 0
     for j in range(group_parts[g], group_parts[g + 1]):
         k = part_k[j]
         if part_kind[j] == _MONTHS_AFTER:
@@ -115,17 +123,23 @@ def _count_relocated_dues(reloc, g, arrival, t, T, group_parts, part_kind, part_
             due = arrival
         else:
             due = 12 * (arrival // 12 + k)
-        if t <= due < T:
-            reloc[due // period, arrival // 12 + offset, j] += 1
+        if part_window[j] > 0:
+            if moved - arrival <= part_window[j]:
+                booked = max(due, moved)
+                if 0 <= booked < T:
+                    reloc[booked // period, column, j] += 1
+        elif max(moved, 0) <= due < T:
+            reloc[due // period, column, j] += 1
 
 
 @njit(inline="always", **_JIT)
 def _simulate_person(
-    key, g, arrival, t0, d0, T, s, stay, cum, absorbing_from, group_parts, part_kind, part_k,
-    pm, reloc, offset,
+    key, g, arrival, t0, d0, entered, T, s, stay, cum, absorbing_from, group_parts, part_kind,
+    part_k, part_window, pm, reloc, offset,
 ):  # fmt: skip
     """One person's path from month ``t0`` (its arrival, or 0 for the population) to the
-    horizon, entering ``t0`` as its ``d0``-th month in state s; returns months drawn.
+    horizon, entering ``t0`` as its ``d0``-th month in state s, which it entered in month
+    ``entered`` (negative for the population); returns months drawn.
 
     ``stay`` [Y', G, S, D] and ``cum`` [Y', G, S, D, S] are this run's tables, by year when
     Y' > 1 (a labour-market factor) or for all years when Y' = 1.
@@ -134,15 +148,16 @@ def _simulate_person(
     by_year = stay.shape[0] > 1
     d = d0  # the current month is the d-th in state s (saturates at D, reusing the last row)
     t = t0
-    seg = t0  # first month of the current stay in state s
+    seg = t0  # first month of the current stay in state s counted here
     drawn = 0
     while True:
         if d >= absorbing_from[g, s]:
             _add_months(pm, g, s, seg, T)
             if s == _RELOCATED:
                 _count_relocated_dues(
-                    reloc, g, arrival, seg, T, group_parts, part_kind, part_k, offset
-                )
+                    reloc, g, arrival, entered, T, group_parts, part_kind, part_k, part_window,
+                    offset,
+                )  # fmt: skip
             return drawn
         y = t // 12 if by_year else 0
         u = uniform(key, t)
@@ -166,6 +181,7 @@ def _simulate_person(
             s = to
             d = 1
             seg = t
+            entered = t
 
 
 @njit(parallel=True, **_JIT)
@@ -183,6 +199,7 @@ def simulate_runs(
     group_parts,
     part_kind,
     part_k,
+    part_window,
     population,
     pop_code,
     out_pm,
@@ -209,6 +226,9 @@ def simulate_runs(
         every row equals the last (unused when stepping).
     absorbing_from : int64 [R', G, S]
         Duration from which a state is never left (in any year).
+    part_window : int64 [P]
+        0: a part due after the move is lost (in part); W > 0: every part of a person who
+        moves within W months of arrival is, booked at the later of its due month and the move.
     population : int64 [K, 5]
         The population already received (DESIGN §11), a row per (arrival month < 0, group,
         state, completed months in the state, count); ``pop_code`` uint64 [K] keys their
@@ -241,14 +261,15 @@ def simulate_runs(
                     key = person_key(ckey, k)
                     if events:
                         drawn += _person_events(
-                            key, g, a, a, 1, T, start_state[g], stay[r], cum[r], log_stay[r],
-                            flat_from[r], absorbing_from[r], group_parts, part_kind, part_k,
-                            months, reloc, 0,
+                            key, g, a, a, 1, a, T, start_state[g], stay[r], cum[r],
+                            log_stay[r], flat_from[r], absorbing_from[r], group_parts,
+                            part_kind, part_k, part_window, months, reloc, 0,
                         )  # fmt: skip
                     else:
                         drawn += _simulate_person(
-                            key, g, a, a, 1, T, start_state[g], stay[r], cum[r],
-                            absorbing_from[r], group_parts, part_kind, part_k, months, reloc, 0,
+                            key, g, a, a, 1, a, T, start_state[g], stay[r], cum[r],
+                            absorbing_from[r], group_parts, part_kind, part_k, part_window,
+                            months, reloc, 0,
                         )  # fmt: skip
         for c in range(population.shape[0]):
             a, g, s = population[c, 0], population[c, 1], population[c, 2]
@@ -259,14 +280,14 @@ def simulate_runs(
                 key = person_key(ckey, k)
                 if events:
                     drawn += _person_events(
-                        key, g, a, 0, d0, T, s, stay[r], cum[r], log_stay[r], flat_from[r],
-                        absorbing_from[r], group_parts, part_kind, part_k, months, pop_reloc,
-                        pre,
+                        key, g, a, 0, d0, -done, T, s, stay[r], cum[r], log_stay[r],
+                        flat_from[r], absorbing_from[r], group_parts, part_kind, part_k,
+                        part_window, months, pop_reloc, pre,
                     )  # fmt: skip
                 else:
                     drawn += _simulate_person(
-                        key, g, a, 0, d0, T, s, stay[r], cum[r], absorbing_from[r],
-                        group_parts, part_kind, part_k, months, pop_reloc, pre,
+                        key, g, a, 0, d0, -done, T, s, stay[r], cum[r], absorbing_from[r],
+                        group_parts, part_kind, part_k, part_window, months, pop_reloc, pre,
                     )  # fmt: skip
         _to_periods(months, out_pm[i], out_persons[i])
         out_drawn[i] = drawn
@@ -289,6 +310,7 @@ def _person_events(
     arrival,
     t0,
     d0,
+    entered,
     T,
     s,
     stay,
@@ -299,6 +321,7 @@ def _person_events(
     group_parts,
     part_kind,
     part_k,
+    part_window,
     pm,
     reloc,
     offset,
@@ -326,8 +349,9 @@ def _person_events(
             _add_months(pm, g, s, seg, T)
             if s == _RELOCATED:
                 _count_relocated_dues(
-                    reloc, g, arrival, seg, T, group_parts, part_kind, part_k, offset
-                )
+                    reloc, g, arrival, entered, T, group_parts, part_kind, part_k, part_window,
+                    offset,
+                )  # fmt: skip
             return counter
         y = t // 12 if by_year else 0
         end = min(T, 12 * (y + 1)) if by_year else T
@@ -383,3 +407,4 @@ def _person_events(
         s = to
         d = 1
         seg = t
+        entered = t

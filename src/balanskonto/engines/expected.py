@@ -103,9 +103,20 @@ def expected_counts(model: CompiledModel, draws: Draws | None = None) -> dict[st
         occ = occupancy(model, g, tables)
         for a in np.flatnonzero(arrivals[:, g]):
             by_month[a:, g] += arrivals[a, g] * occ[: T - a]
+        moved_in = np.diff(occ[:, RELOCATED], prepend=0.0)  # [m]: first month away is a + m
         for p in np.flatnonzero(model.part_group == g):
             arrived = np.flatnonzero(arrivals[:, g])
             due = model.due_month(p, arrived)
+            if model.part_window[p] > 0:  # the whole-amount rule: by the month of the move
+                for m in range(1, min(int(model.part_window[p]), T - 1) + 1):
+                    booked = np.maximum(due, arrived + m)
+                    ok = booked < T
+                    np.add.at(
+                        reloc[:, :, p],
+                        (booked[ok] // 12, arrived[ok] // 12),
+                        arrivals[arrived[ok], g] * moved_in[m],
+                    )
+                continue
             ok = due < T
             arrived, due = arrived[ok], due[ok]
             np.add.at(
@@ -116,10 +127,20 @@ def expected_counts(model: CompiledModel, draws: Draws | None = None) -> dict[st
     for arrival, g, s, months, count in model.population:
         occ = occupancy(model, g, tables, state=s, months_in_state=months)
         by_month[:, g] += count * occ
+        year = arrival // 12 + model.pre_years
+        # the first month away, from the start on; a move before the start was month -months
+        moved_in = np.diff(occ[:, RELOCATED], prepend=float(s == RELOCATED))
         for p in np.flatnonzero(model.part_group == g):
             due = int(model.due_month(p, np.array([arrival]))[0])
-            if 0 <= due < T:
-                year = arrival // 12 + model.pre_years
+            window = int(model.part_window[p])
+            if window > 0:  # the whole-amount rule, as for arrivals
+                if s == RELOCATED and -months - arrival <= window and 0 <= due < T:
+                    pop_reloc[due // 12, year, p] += count
+                for m in range(1, T):
+                    booked = max(due, m)
+                    if m - arrival <= window and booked < T and moved_in[m]:
+                        pop_reloc[booked // 12, year, p] += count * moved_in[m]
+            elif 0 <= due < T:
                 pop_reloc[due // 12, year, p] += count * occ[due, RELOCATED]
     return dict(
         arrivals=arrivals,

@@ -28,11 +28,14 @@ class Counts:
 def _empty(model: CompiledModel, n: int) -> dict[str, np.ndarray]:
     Y, G, P = model.years, len(model.groups), len(model.part_group)
     periods = model.months if model.monthly else Y
+    # by month (and no window), the month and the part give the year of arrival: one column
+    one = model.dues_by_month_only
+    years, pre = (1, min(model.pre_years, 1)) if one else (Y, model.pre_years)
     return dict(
         person_months=np.zeros((n, periods, G, N_STATES), dtype=np.int64),
         persons=np.zeros((n, Y, G, N_STATES), dtype=np.int64),
-        relocated_dues=np.zeros((n, periods, Y, P), dtype=np.int64),
-        population_dues=np.zeros((n, periods, model.pre_years, P), dtype=np.int64),
+        relocated_dues=np.zeros((n, periods, years, P), dtype=np.int64),
+        population_dues=np.zeros((n, periods, pre, P), dtype=np.int64),
     )
 
 
@@ -66,6 +69,7 @@ def _run_kernel(
         model.group_parts,
         model.part_kind,
         model.part_k,
+        model.part_window,
         model.population,
         model.pop_code,
         out["person_months"],
@@ -130,7 +134,11 @@ def numpy_engine(
             ),
             D,
         )
-        relocated_from = np.where(state == RELOCATED, 0, T)
+        # the month of the move; the population's moves before the start are negative
+        months_done = np.concatenate(
+            [np.repeat(pop[:, 3], pop_n), np.zeros(len(group) - pop_n.sum(), np.int64)]
+        )
+        relocated_from = np.where(state == RELOCATED, -months_done, T)
         active = np.searchsorted(np.maximum(arrived, 0), np.arange(T), side="right")
         for t in range(T):
             n = active[t]
@@ -156,14 +164,20 @@ def numpy_engine(
             mine = group == model.part_group[p]
             when = arrived[mine]
             due = model.due_month(p, when)
-            hit = (due < T) & (due >= relocated_from[mine]) & (due >= 0)
+            moved = relocated_from[mine]
+            window = model.part_window[p]
+            if window > 0:  # the whole-amount rule: moved within the window, booked at the later
+                due = np.maximum(due, moved)
+                hit = (due < T) & (due >= 0) & (moved - when <= window)
+            else:
+                hit = (due < T) & (due >= np.maximum(moved, 0))
             year = when[hit] // 12
             before = year < 0
             dues = out["relocated_dues"], out["population_dues"]
-            np.add.at(dues[0][i, :, :, p], (due[hit][~before] // period, year[~before]), 1)
-            np.add.at(
-                dues[1][i, :, :, p], (due[hit][before] // period, year[before] + model.pre_years), 1
-            )
+            one = model.dues_by_month_only
+            column = (0 * year, 0 * year) if one else (year, year + model.pre_years)
+            np.add.at(dues[0][i, :, :, p], (due[hit][~before] // period, column[0][~before]), 1)
+            np.add.at(dues[1][i, :, :, p], (due[hit][before] // period, column[1][before]), 1)
     return Counts(**out, draws=draws)
 
 

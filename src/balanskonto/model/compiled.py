@@ -20,6 +20,7 @@ from .factors import (
 from .money import component_axis, fixed_table, index_table, payment_parts, rate_table
 from .plan import fixed_split, planned_per_year
 from .population import compile_population, pre_years
+from .tables import check_share_ranges
 from .transitions import compile_transitions
 
 
@@ -71,7 +72,10 @@ class CompiledModel:
     part_kind: np.ndarray  # [P] int64 PART_CALENDAR_YEAR | PART_MONTHS_AFTER
     part_k: np.ndarray  # [P] int64
     part_share: np.ndarray  # [P] float64 share of the amount in this part
-    part_relocated_share: np.ndarray  # [P] factor on a part due after relocation
+    part_relocated_share: np.ndarray  # [P] factor on a part lost to a move (see part_window)
+    part_window: np.ndarray  # [P] int64: 0 = a part due after the move comes times the factor;
+    # W > 0 = every part of a person who moves within W months of arrival does (the whole-amount
+    # rule), the loss booked at the later of the due month and the first month away
     part_amount: np.ndarray  # [P, Y] amount by arrival year (SEK)
     pop_part_amount: np.ndarray  # [P, Y_pre] amount by arrival year before the start (SEK)
     group_parts: np.ndarray  # [G + 1] CSR offsets of each group's parts (parts sorted by group)
@@ -97,6 +101,12 @@ class CompiledModel:
     def year_labels(self) -> np.ndarray:
         return np.arange(self.start_year, self.start_year + self.years)
 
+    @property
+    def dues_by_month_only(self) -> bool:
+        """Relocated dues counted by month due alone: monthly resolution and no whole-amount
+        rule, so that the month and the part give the year of arrival."""
+        return self.monthly and not bool((self.part_window > 0).any())
+
     def due_month(self, part: int, arrival_month: np.ndarray) -> np.ndarray:
         """Absolute month in which ``part`` is due for persons arriving in ``arrival_month``."""
         k = int(self.part_k[part])
@@ -112,7 +122,8 @@ def compile_model(config: Config) -> CompiledModel:
     Raises
     ------
     ConfigError
-        If in some month the conditional exit probabilities of a state sum above 1.
+        If in some month the conditional exit probabilities of a state sum above 1, or if an
+        uncertain share's range has no value that fits.
     """
     sim = config.simulation
     components = component_axis(config)
@@ -127,7 +138,7 @@ def compile_model(config: Config) -> CompiledModel:
     revenue_index = index_table(sim.years, config.indexation.revenue)
     start_state = np.array([STATES.index(g.start) for g in config.groups.values()], dtype=np.int64)
     pre, pop = pre_years(config), compile_population(config)
-    return CompiledModel(
+    model = CompiledModel(
         groups=tuple(config.groups),
         components=components,
         start_year=sim.start_year,
@@ -158,3 +169,5 @@ def compile_model(config: Config) -> CompiledModel:
         **payment_parts(config, components, pre),
         **compile_factors(config, components),
     )
+    check_share_ranges(model)
+    return model

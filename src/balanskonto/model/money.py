@@ -58,14 +58,15 @@ def payment_parts(
     ``pop_part_amount [P, pre_years]`` for the years before it (the population, §11)."""
     years, start = config.simulation.years, config.simulation.start_year
     first = start - pre_years
-    rows: list[tuple[int, int, int, int, float, float, np.ndarray]] = []
+    rows: list[tuple[int, int, int, int, float, float, np.ndarray, int]] = []
     for g, group in enumerate(config.groups.values()):
         for comp, pay in group.payments.items():
             amount = np.array([_amount(pay, first + y) for y in range(pre_years + years)])
             c = components.index(comp)
+            moved, window = pay.relocated_factor, pay.relocated_within_months or 0
             if pay.by_calendar_year is not None:
                 for k, share in enumerate(pay.by_calendar_year):
-                    rows.append((g, c, PART_CALENDAR_YEAR, k, share, pay.relocated_share, amount))
+                    rows.append((g, c, PART_CALENDAR_YEAR, k, share, moved, amount, window))
             else:
                 for inst in pay.installments or []:
                     rows.append(
@@ -75,8 +76,9 @@ def payment_parts(
                             PART_MONTHS_AFTER,
                             inst.month,
                             inst.share,
-                            pay.relocated_share,
+                            moved,
                             amount,
+                            window,
                         )
                     )
     G = len(config.groups)
@@ -91,6 +93,7 @@ def payment_parts(
         part_relocated_share=np.array([r[5] for r in rows], dtype=np.float64),
         part_amount=amounts[:, pre_years:],
         pop_part_amount=amounts[:, :pre_years],
+        part_window=np.array([r[7] for r in rows], dtype=np.int64),
         group_parts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
     )
 

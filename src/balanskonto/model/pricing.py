@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .codes import PART_MONTHS_AFTER
+
 if TYPE_CHECKING:
     from .compiled import CompiledModel
 
@@ -112,12 +114,13 @@ def price(
         lost = (1.0 - model.part_relocated_share[p]) * model.part_share[p] * model.part_amount[p]
         if multipliers is None:
             gross = np.einsum("na,ay->ny", arrivals[:, :, g], W)  # [n, P]
-            revenue[:, :, c] += gross - np.einsum("nda,a->nd", relocated_dues[:, :, :, p], lost)
+            lost_n = lost[None, :]  # [1, Y_arrival]
         else:
             by_arrival = np.repeat(multipliers[:, :, c], 12, axis=1)  # [n, T]
             gross = np.einsum("na,ay->ny", arrivals[:, :, g] * by_arrival, W)
             lost_n = lost[None, :] * multipliers[:, :, c]  # [n, Y_arrival]
-            revenue[:, :, c] += gross - np.einsum("nda,na->nd", relocated_dues[:, :, :, p], lost_n)
+        dues = relocated_dues[:, :, :, p]
+        revenue[:, :, c] += gross - _lost(model, p, dues, lost_n, 0)
     if len(model.population):
         revenue += _population_revenue(model, period, population_dues, pre_multipliers)
     return revenue, cost
@@ -143,8 +146,29 @@ def _population_revenue(
                 * model.part_share[p]
                 * model.pop_part_amount[p]
             )  # [Y_pre]
-            lost[:, :, c] += np.einsum("nda,a->nd", population_dues[:, :, :, p], per_person)
+            dues = population_dues[:, :, :, p]
+            lost[:, :, c] += _lost(model, p, dues, per_person[None, :], model.pre_years)
     net = gross - lost
     if pre_multipliers is not None:
         net = net * pre_multipliers[:, None, :]
     return net
+
+
+def _lost(
+    model: CompiledModel, part: int, dues: np.ndarray, per_year: np.ndarray, offset: int
+) -> np.ndarray:
+    """``[n, P]`` SEK of ``part`` lost to relocated persons: ``dues [n, P, A]`` counts by
+    period due and arrival year (A years from ``offset`` years before the start), or with
+    ``A = 1`` by month due alone, whose arrival year follows from the part; ``per_year
+    [1 or n, Y_arrival]`` SEK lost per count by arrival year."""
+    if dues.shape[2] > 1 or dues.shape[1] == model.years:
+        rows = np.broadcast_to(per_year, (dues.shape[0], per_year.shape[1]))
+        return np.einsum("nda,na->nd", dues, rows)
+    due = np.arange(dues.shape[1])
+    k = int(model.part_k[part])
+    after_months = model.part_kind[part] == PART_MONTHS_AFTER
+    year = (due - k) // 12 if after_months else due // 12 - k
+    column = np.clip(year + offset, 0, max(per_year.shape[1] - 1, 0))
+    if per_year.shape[1] == 0:
+        return np.zeros(dues.shape[:2])
+    return dues[:, :, 0] * per_year[:, column]

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..config.errors import ConfigError
+from ..config.errors import ConfigError, config_error
 from ..config.types import STATES
 from .codes import N_STATES
-from .factors import Draws
+from .factors import Draws, ShareFactor
 from .transitions import fold_tables, state_q, state_q_runs
 
 if TYPE_CHECKING:
@@ -23,41 +23,101 @@ SELF, SUPPORT = STATES.index("self_sufficient"), STATES.index("income_support")
 # --------------------------------------------------------------------------------------
 # Effects on the transition tables and on money
 # --------------------------------------------------------------------------------------
+def share_states(shares: tuple[ShareFactor, ...]) -> dict[tuple[int, int], list[int]]:
+    """The states each uncertain share acts on, ``{(group, state): [factor indices]}``: an
+    exit's share acts on its state, a group's relocation hazard on every state but relocated."""
+    states: dict[tuple[int, int], list[int]] = {}
+    for k, f in enumerate(shares):
+        for s in range(N_STATES - 1) if f.state < 0 else [f.state]:
+            states.setdefault((f.group, s), []).append(k)
+    return states
+
+
+def share_rows(model: CompiledModel, g: int, s: int, values: np.ndarray) -> np.ndarray:
+    """The exit rows of state s of group g with every uncertain share on it at ``values[k]``."""
+    rows = model.exits[g, s].copy()
+    for k in share_states(model.shares).get((g, s), []):
+        f = model.shares[k]
+        rows[f.columns(len(rows)), 3] = values[k] * np.asarray(f.weights)
+    return rows
+
+
+def check_share_ranges(model: CompiledModel) -> None:
+    """Refuse an uncertain share whose range no draw can honour: even at its lowest value,
+    with every other uncertain share at its lowest (the least any run asks of a state), some
+    state's exits would need more than is left."""
+    lowest = np.array([0.0 if f.mean is not None else f.low for f in model.shares])
+
+    def fits(g: int, s: int, values: np.ndarray) -> bool:
+        try:
+            _state_q(model, g, s, share_rows(model, g, s, values))
+        except ConfigError:
+            return False
+        return True
+
+    for (g, s), ks in share_states(model.shares).items():
+        if fits(g, s, lowest):
+            continue
+        k = next((k for k in ks if lowest[k] > model.shares[k].base), ks[0])
+        f = model.shares[k]
+        rule = (
+            f"no run can draw a value that fits: even the range's lowest value {lowest[k]:g} "
+            "(with every other uncertain share at its lowest) makes the exits of group "
+            f"{model.groups[g]!r}, state {STATES[s]!r} need more than is still in the state "
+            "in some month"
+        )
+        values = lowest.copy()
+        values[k] = 0.0
+        if fits(g, s, values):  # the largest value that fits, for the message
+            lo, hi = 0.0, float(lowest[k])
+            for _ in range(40):
+                values[k] = (lo + hi) / 2
+                lo, hi = (values[k], hi) if fits(g, s, values) else (lo, values[k])
+            rule += f"; values above about {lo:.3g} never fit: lower min and max"
+        raise config_error(
+            f'uncertainty.shares."{f.name.removeprefix("share:")}"',
+            {"min": f.low, "max": f.high},
+            rule,
+        )
+
+
 def _q_with_shares(model: CompiledModel, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Conditional tables of one run with its share draws, and the values used.
 
-    Where the draws would over-subscribe a state (its exits needing more than is left), they
-    are pulled back towards the config's own values just enough to fit (bisection on the
-    fraction of the deviation kept)."""
-    q = model.q.copy()
+    Where the draws would over-subscribe a state (its exits needing more than is left), the
+    draws of the factors acting on it are pulled back towards the config's own values just
+    enough to fit (bisection on the fraction of the deviation kept). A factor acting on several
+    states (a group's relocation hazard) ends with one value, used in all of them: the states
+    are gone through until no draw changes, then every table is built from the final values."""
     used = values.copy()
-    states: dict[tuple[int, int], list[int]] = {}
-    for k, f in enumerate(model.shares):
-        for s in range(N_STATES - 1) if f.state < 0 else [f.state]:
-            states.setdefault((f.group, s), []).append(k)
-
-    def rows_for(g: int, s: int, vals: np.ndarray) -> np.ndarray:
-        rows = model.exits[g, s].copy()
-        for k in states[g, s]:
-            f = model.shares[k]
-            rows[f.columns(len(rows)), 3] = vals[k] * np.asarray(f.weights)
-        return rows
-
+    states = share_states(model.shares)
     base = np.array([f.base for f in model.shares])
-    for (g, s), ks in states.items():
+
+    def fits(g: int, s: int, vals: np.ndarray) -> bool:
         try:
-            q[g, s] = _state_q(model, g, s, rows_for(g, s, used))
+            _state_q(model, g, s, share_rows(model, g, s, vals))
         except ConfigError:
+            return False
+        return True
+
+    for _ in range(10 * len(states)):  # each pass only moves draws towards the config's values
+        changed = False
+        for (g, s), ks in states.items():
+            if fits(g, s, used):
+                continue
             lo, hi = 0.0, 1.0  # fraction of the deviation from the config's values kept
             for _ in range(50):
                 mid = (lo + hi) / 2
-                try:
-                    _state_q(model, g, s, rows_for(g, s, base + mid * (used - base)))
-                    lo = mid
-                except ConfigError:
-                    hi = mid
+                lo, hi = (mid, hi) if fits(g, s, base + mid * (used - base)) else (lo, mid)
             used[ks] = base[ks] + lo * (used[ks] - base[ks])
-            q[g, s] = _state_q(model, g, s, rows_for(g, s, used))
+            changed = True
+        if not changed:
+            break
+    else:  # no fixed point found (never seen): the config's own values fit everywhere
+        used = base.copy()
+    q = model.q.copy()
+    for g, s in states:
+        q[g, s] = _state_q(model, g, s, share_rows(model, g, s, used))
     return q, used
 
 
@@ -114,6 +174,23 @@ def _shock(q: np.ndarray, z: np.ndarray, effect: float, relapse: float) -> np.nd
     return out
 
 
+def _shift_expiry(expiry: np.ndarray, z: np.ndarray, effect: float) -> np.ndarray:
+    """On-expiry splits by run and year: ``expiry [G, S, S]``, ``z [n, Y]`` → ``[n, Y, G, S,
+    S]``. The share to ``self_sufficient`` (work) moves on the scale of the exits,
+    ``x' = 1 − (1 − x)^exp(effect · z)``, and the other destinations share the rest in their
+    config proportions."""
+    n, Y = z.shape
+    out = np.broadcast_to(expiry, (n, Y, *expiry.shape)).copy()
+    beta_z = effect * z[:, :, None, None]
+    x = out[..., SELF]
+    shifted = np.where(beta_z == 0.0, x, 1.0 - (1.0 - x) ** np.exp(beta_z))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rest = np.where(x < 1.0, (1.0 - shifted) / (1.0 - x), 1.0)
+    out *= rest[..., None]
+    out[..., SELF] = shifted
+    return out
+
+
 @dataclass
 class Tables:
     """The kernel's transition tables for a chunk of runs."""
@@ -139,11 +216,13 @@ def chunk_tables(model: CompiledModel, draws: Draws) -> Tables:
     if not model.shares and draws.labour is None:
         return base_tables(model)
     q = _q_with_shares_runs(model, draws.shares) if model.shares else model.q[None]
+    expiry = model.expiry
     if draws.labour is not None and model.labour is not None:
         q = _shock(q, draws.labour, model.labour.effect, model.labour.relapse_effect)
+        expiry = _shift_expiry(expiry, draws.labour, model.labour.effect)
     else:
         q = q[:, None]
-    t = fold_tables(q, model.max_months, model.expiry)
+    t = fold_tables(q, model.max_months, expiry)
     return Tables(t["stay"], t["cum"], t["absorbing_from"], t["move"])
 
 

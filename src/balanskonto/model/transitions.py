@@ -135,7 +135,8 @@ def state_q_runs(
 
 def fold_tables(q: np.ndarray, max_months: np.ndarray, expiry: np.ndarray) -> dict[str, np.ndarray]:
     """The kernel's form of conditional tables ``q[..., G, S, D, S]`` (any leading dims,
-    the last leading dim being years when there is one).
+    the last leading dim being years when there is one), with the on_expiry splits
+    ``expiry[..., G, S, S]`` (the same leading dims as q, or none: one split for all).
 
     Returns ``move`` (q with the stayers at ``max_months`` split by ``on_expiry``), ``stay``
     (1 − Σ move), ``cum`` (stay + cumulative move, the last reachable destination closing at
@@ -151,7 +152,7 @@ def fold_tables(q: np.ndarray, max_months: np.ndarray, expiry: np.ndarray) -> di
             if mm:
                 row = q[..., g, s, mm - 1, :]
                 left = np.clip(1.0 - row.sum(axis=-1), 0.0, None)
-                move[..., g, s, mm - 1, :] = row + left[..., None] * expiry[g, s]
+                move[..., g, s, mm - 1, :] = row + left[..., None] * expiry[..., g, s, :]
     stay = np.clip(1.0 - move.sum(axis=-1), 0.0, 1.0)
     cum = stay[..., None] + np.cumsum(move, axis=-1)
     reachable = move > 0.0

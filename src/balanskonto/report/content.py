@@ -211,7 +211,7 @@ def _plan(data: ReportData, w: Writer, year: int) -> Sentence:
     if not w.has("plan.balance", year=year):
         return w("plan_missing")
     return w(
-        "plan",
+        "plan_without_uncertainty" if data.plan_without_uncertainty else "plan",
         plan=n("plan.balance", year=year),
         year=n("year", year=year),
         mean=n("expected_balance", year=year),
@@ -227,6 +227,7 @@ def _balance(data: ReportData, w: Writer) -> list[Block]:
         high=i18n.percentile(tables.FAN_QUANTILES[-1], w.lang),
         inner_low=i18n.percentile(tables.FAN_QUANTILES[1], w.lang),
         inner_high=i18n.percentile(tables.FAN_QUANTILES[-2], w.lang),
+        plan=text(tables.plan_name(data), w.lang),
     )
     return [
         Heading(text("h_balance", w.lang)),

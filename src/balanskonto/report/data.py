@@ -72,6 +72,11 @@ class ReportData:
         return self.ds["year"].values
 
     @property
+    def plan_without_uncertainty(self) -> bool:
+        """The plan is ``expected`` with uncertain factors at their means, not the exact mean."""
+        return self.plan is not None and bool(self.plan.attrs.get("plan_without_uncertainty"))
+
+    @property
     def last_year(self) -> int:
         return int(self.ds["year"].values[-1])
 

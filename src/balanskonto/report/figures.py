@@ -141,10 +141,17 @@ def _title(fig: Figure, text: str) -> None:
 # --------------------------------------------------------------------------------------
 # The charts
 # --------------------------------------------------------------------------------------
-def fan_chart(ds: xr.Dataset, lang: str = "sv", plan: xr.DataArray | None = None) -> Figure:
+def fan_chart(
+    ds: xr.Dataset,
+    lang: str = "sv",
+    plan: xr.DataArray | None = None,
+    plan_label: str = "plan",
+) -> Figure:
     """The balance per year: P5–P95 and P25–P75 bands, the median, zero, and the plan.
 
-    ``plan``: the deterministic balance per year (``balanskonto.expected(config)["balance"]``).
+    ``plan``: the deterministic balance per year (``balanskonto.expected(config)["balance"]``);
+    ``plan_label``: its legend, ``"plan"`` or ``"plan_without_uncertainty"`` (``[figure]``
+    names of the catalogue).
     """
     with mpl.rc_context(STYLE):
         fig, ax = _new()
@@ -160,7 +167,7 @@ def fan_chart(ds: xr.Dataset, lang: str = "sv", plan: xr.DataArray | None = None
         ax.plot(years, q[2] / s, color=BLUE, lw=2.2, label=word("median", lang))
         if plan is not None:
             dashed = {"color": BLACK, "lw": 1.4, "ls": (0, (5, 3))}
-            ax.plot(years, np.asarray(plan) / s, **dashed, label=word("plan", lang))
+            ax.plot(years, np.asarray(plan) / s, **dashed, label=word(plan_label, lang))
         ax.axhline(0, color=RED, lw=1.0)
         _year_axis(ax, years)
         _title(fig, word("g_fan", lang))
@@ -338,7 +345,9 @@ def chart(key: str, data: ReportData, lang: str) -> Figure:
     ds = data.ds
     plan = None if data.plan is None else data.plan["balance"].values
     makers: dict[str, Callable[[], Figure]] = {
-        "balance_fan": lambda: fan_chart(ds, lang, plan),
+        "balance_fan": lambda: fan_chart(
+            ds, lang, plan, "plan_without_uncertainty" if data.plan_without_uncertainty else "plan"
+        ),
         "p_deficit": lambda: p_deficit_chart(ds, lang),
         "depletion_year": lambda: depletion_chart(ds, lang),
         "persons": lambda: persons_chart(ds, lang),

@@ -160,6 +160,14 @@ _KEYS: tuple[tuple[str, str], ...] = (
         r"groups\.(?P<g>\w+)\.payments\.(?P<c>\w+)\.relocated_share",
         "groups.{g}.payments.{c}.relocated_share",
     ),
+    (
+        r"groups\.(?P<g>\w+)\.payments\.(?P<c>\w+)\.relocated_share_of_amount",
+        "groups.{g}.payments.{c}.relocated_share_of_amount",
+    ),
+    (
+        r"groups\.(?P<g>\w+)\.payments\.(?P<c>\w+)\.relocated_within_months",
+        "groups.{g}.payments.{c}.relocated_within_months",
+    ),
     (r"groups\.(?P<g>\w+)\.payments\.(?P<c>\w+)\.\w+", "groups.{g}.payments.{c}.*"),
     (r"fixed\.costs\.(?P<c>\w+)", "fixed.costs.{c}"),
     (r"fixed\.revenue\.(?P<c>\w+)", "fixed.revenue.{c}"),

@@ -22,6 +22,12 @@ def _years(data: ReportData) -> list[int]:
     return [int(y) for y in data.years]
 
 
+def plan_name(data: ReportData) -> str:
+    """The i18n key naming the plan line: the plan without uncertainty, or the deterministic
+    calculation (the exact mean when the config has no uncertain factors)."""
+    return "plan_name_without_uncertainty" if data.plan_without_uncertainty else "plan_name"
+
+
 def quantile_table(data: ReportData, lang: str) -> Table:
     """The balance per year: P5 … P95, mean with its standard error, the plan, P(deficit)."""
     ds = data.ds
@@ -39,7 +45,8 @@ def quantile_table(data: ReportData, lang: str) -> Table:
         if data.plan is not None:
             row.append(data.plan["balance"].values[i])
         rows.append((*row, ds["p_deficit"].values[i]))
-    return Table("quantiles", text("t_quantiles", lang), tuple(cols), tuple(rows))
+    caption = text("t_quantiles", lang).format(plan=text(plan_name(data), lang))
+    return Table("quantiles", caption, tuple(cols), tuple(rows))
 
 
 def quantile_sheet(data: ReportData, lang: str) -> Table:

@@ -12,7 +12,7 @@ from ..config.types import STATES
 from ..model.compiled import CompiledModel
 from .convergence import proportion_standard_error, quantile_standard_error
 from .metadata import annotate, version_stamp
-from .risk import depletion_distribution, reserve_needed
+from .risk import depletion_distribution, reserve_needed, reserve_needed_standard_error
 
 #: Probability levels of ``reserve_needed``.
 RESERVE_LEVELS = (0.90, 0.95)
@@ -61,6 +61,7 @@ def simulation_dataset(
     revenue_month: np.ndarray | None = None,
     cost_month: np.ndarray | None = None,
     persons_month: np.ndarray | None = None,
+    share_pulled_back: np.ndarray | None = None,
     factor: np.ndarray | None = None,
     factor_names: list[str] | None = None,
     yearly_factor: np.ndarray | None = None,
@@ -71,7 +72,9 @@ def simulation_dataset(
     ``revenue``/``cost``: [run, year, component] SEK; ``person_months``, ``persons``: [run,
     year, group, state]; ``arrivals``: [run, year, group] persons; with monthly resolution
     ``revenue_month``/``cost_month`` [run, month, component] and ``persons_month`` [run,
-    month, group, state] (DESIGN §12).
+    month, group, state] (DESIGN §12); ``share_pulled_back``: [run, uncertain share] bool,
+    summarised in the attrs ``shares_pulled_back`` (the share of runs with a drawn share pulled
+    back) and ``shares_pulled_back_by_factor``.
     """
     runs = revenue.shape[0]
     net = revenue.sum(axis=-1) - cost.sum(axis=-1)
@@ -105,8 +108,11 @@ def simulation_dataset(
             ),
         },
         coords={"run": np.arange(runs), "quantile": q, **_coords(model)},
-        attrs=_provenance(config, model, seed=seed, runs=runs, engine=engine),
-    )
+        attrs=_provenance(
+            config, model, seed=seed, runs=runs, engine=engine,
+            **_pulled_back(model, share_pulled_back),
+        ),
+    )  # fmt: skip
     ds = annotate(ds.merge(precision_and_path_risk(ds, model.opening)))
     if factor_names:
         ds["factor"] = (("run", "factor_name"), factor)
@@ -117,6 +123,19 @@ def simulation_dataset(
     if revenue_month is not None:
         ds = ds.merge(monthly_variables(model, revenue_month, cost_month, persons_month))
     return annotate(ds)
+
+
+def _pulled_back(model: CompiledModel, pulled: np.ndarray | None) -> dict[str, Any]:
+    """Attrs saying how often the drawn shares over-filled a state and were pulled back."""
+    if not model.shares or pulled is None:
+        return {}
+    by_factor = pulled.mean(axis=0) if len(pulled) else np.zeros(len(model.shares))
+    return {
+        "shares_pulled_back": float(pulled.any(axis=1).mean()) if len(pulled) else 0.0,
+        "shares_pulled_back_by_factor": "; ".join(
+            f"{f.name}: {x:.4g}" for f, x in zip(model.shares, by_factor, strict=True) if x > 0
+        ),
+    }
 
 
 def month_labels(model: CompiledModel) -> np.ndarray:
@@ -154,6 +173,7 @@ def precision_and_path_risk(ds: xr.Dataset, opening: float) -> xr.Dataset:
     se_d = np.stack([np.asarray(quantile_standard_error(deficit.values, x)) for x in q])
     depletion = depletion_distribution(balance)
     reserve = reserve_needed(balance, opening, RESERVE_LEVELS)
+    reserve_se = reserve_needed_standard_error(balance, opening, RESERVE_LEVELS)
     return xr.Dataset(
         {
             "balance_quantile_se": (("quantile", "year"), se_b),
@@ -166,6 +186,7 @@ def precision_and_path_risk(ds: xr.Dataset, opening: float) -> xr.Dataset:
             "p_depleted_by": (("year",), np.asarray(depletion["p_depleted_by"].values)),
             "p_never_depleted": ((), float(depletion["p_never"])),
             "reserve_needed": (("level", "year"), np.asarray(reserve.transpose("level", "year"))),
+            "reserve_needed_se": (("level", "year"), np.asarray(reserve_se)),
         },
         coords={"quantile": q, "year": ds["year"].values, "level": list(RESERVE_LEVELS)},
     )
@@ -181,7 +202,11 @@ def expected_dataset(
     arrivals: np.ndarray,
     persons: np.ndarray,
 ) -> xr.Dataset:
-    """The expectation as a Dataset: the simulation's variables without ``run``."""
+    """The expectation as a Dataset: the simulation's variables without ``run``.
+
+    With uncertain factors (``[uncertainty]``, ``[[policy]]``) it is *the plan without
+    uncertainty* (every factor at its mean), not the mean of the simulation: the attrs
+    ``long_name``, ``description`` and ``plan_without_uncertainty`` (1 or 0) say which."""
     net = revenue.sum(axis=-1) - cost.sum(axis=-1)
     ds = xr.Dataset(
         {
@@ -194,6 +219,30 @@ def expected_dataset(
             "persons": (("year", "group", "state"), persons),
         },
         coords=_coords(model),
-        attrs=_provenance(config, model, engine="expected"),
+        attrs=_provenance(config, model, engine="expected", **_expected_names(model)),
     )
     return annotate(ds)
+
+
+#: What ``expected`` computes, without and with uncertain factors (long_name, description).
+EXPECTED_NAMES = {
+    False: (
+        "the exact expectation",
+        "the mean of the Monte Carlo model, computed exactly by propagating shares",
+    ),
+    True: (
+        "the plan without uncertainty",
+        "every uncertain factor ([uncertainty], [[policy]]) at its mean, the individual paths "
+        "as exact shares: not the mean of the simulation, which the factors that act non-"
+        "linearly (labour market, shares) move away from it",
+    ),
+}
+
+
+def _expected_names(model: CompiledModel) -> dict[str, Any]:
+    long_name, description = EXPECTED_NAMES[model.has_uncertainty]
+    return {
+        "long_name": long_name,
+        "description": description,
+        "plan_without_uncertainty": int(model.has_uncertainty),
+    }

@@ -94,6 +94,12 @@ METADATA: dict[str, tuple[str | None, str, str]] = {
         "the year with the given probability",
         "an order statistic of the runs' shortfalls; no re-simulation",
     ),
+    "reserve_needed_se": (
+        "SEK",
+        "Monte Carlo standard error of reserve_needed",
+        "order-statistic estimate for the quantile `level` of the runs' shortfalls (the running "
+        "minimum of the balance below its opening), see balanskonto.results.convergence",
+    ),
     "year": ("year", "calendar year", ""),
     "level": ("1", "probability level of reserve_needed", ""),
     "quantile": ("1", "quantile level", ""),

@@ -8,7 +8,7 @@ questions from ``balance(run, year)``, ``revenue(run, year, component)`` and
 - `depletion_distribution`: the distribution of the depletion year (first year with a
   negative balance), and the probability of being depleted by each year.
 - `reserve_needed`: the opening balance that keeps the account non-negative through a year
-  with a given probability.
+  with a given probability; `reserve_needed_standard_error`: its Monte Carlo standard error.
 - `tail_attribution`: how much each component contributes to the gap between the bad runs and
   the typical (median) runs.
 
@@ -26,7 +26,14 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-__all__ = ["depletion_distribution", "reserve_needed", "tail_attribution"]
+from .convergence import quantile_standard_error
+
+__all__ = [
+    "depletion_distribution",
+    "reserve_needed",
+    "reserve_needed_standard_error",
+    "tail_attribution",
+]
 
 
 def _as_dataarray(x: Any, dims: tuple[str, ...], name: str) -> xr.DataArray:
@@ -162,8 +169,9 @@ def reserve_needed(
     goes negative.
 
     The guarantee is for the runs; as an estimate of the reserve for the model itself, ``R`` is
-    a sample quantile of ``need`` and has the Monte Carlo error of one (see
-    `balanskonto.results.convergence.quantile_interval` applied to the need).
+    a sample quantile of ``need`` and has the Monte Carlo error of one
+    (`reserve_needed_standard_error`; `balanskonto.results.convergence.quantile_interval` applied to
+    the need gives an interval).
 
     Parameters
     ----------
@@ -193,9 +201,7 @@ def reserve_needed(
     level_values = np.atleast_1d(np.asarray(levels, dtype=float))
     if not ((level_values > 0) & (level_values <= 1)).all():
         raise ValueError(f"levels must be in (0, 1] (got {levels!r})")
-    path = da.values - float(opening)  # the cumulative net, the same for every opening
-    need = np.maximum(0.0, -np.minimum.accumulate(path, axis=1))
-    need.sort(axis=0)
+    need = np.sort(_need(da, opening), axis=0)
     k = np.array([_order_index(level, runs) for level in level_values])
     reserve = xr.DataArray(
         need[k - 1],
@@ -217,6 +223,64 @@ def reserve_needed(
     if scalar_level:
         reserve = reserve.isel(level=0)
     return reserve
+
+
+def _need(da: xr.DataArray, opening: float) -> np.ndarray:
+    """Each run's shortfall ``need_r(Y) = max(0, −min_{y ≤ Y} (balance_r[y] − opening))``."""
+    path = da.values - float(opening)  # the cumulative net, the same for every opening
+    return np.maximum(0.0, -np.minimum.accumulate(path, axis=1))
+
+
+def reserve_needed_standard_error(
+    balance: Any, opening: float, levels: Sequence[float] | float = (0.90, 0.95)
+) -> xr.DataArray:
+    """Monte Carlo standard error of `reserve_needed`, as an estimate of the model's reserve.
+
+    ``reserve_needed(level, Y)`` is the ``level``-quantile of the runs' shortfalls
+    ``need_r(Y)`` (the running minimum of the balance below its opening): its standard error
+    is `balanskonto.convergence.quantile_standard_error` of ``need`` at ``q = level``, the
+    order-statistic estimate the output uses for ``balance_quantile_se``. It is 0 where the
+    order statistics around the level are all 0 (well over ``level`` of the runs need no
+    reserve).
+
+    Parameters
+    ----------
+    balance : xarray.DataArray or array_like
+        Balance at each year end, dims ``(run, year)``, SEK.
+    opening : float
+        The opening balance of the simulation, SEK.
+    levels : float or sequence of float
+        Probabilities in (0, 1] of staying non-negative, as for `reserve_needed`.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``reserve_needed_se``, SEK, dims ``(level, year)`` (no ``level`` dim for a single
+        number); NaN with one run.
+    """
+    da = _as_dataarray(balance, ("run", "year"), "balance")
+    _check_finite(da, "balance")
+    if da.sizes["run"] == 0:
+        raise ValueError("balance: at least one run is needed")
+    scalar_level = np.ndim(levels) == 0
+    level_values = np.atleast_1d(np.asarray(levels, dtype=float))
+    if not ((level_values > 0) & (level_values <= 1)).all():
+        raise ValueError(f"levels must be in (0, 1] (got {levels!r})")
+    need = _need(da, opening)
+    se = xr.DataArray(
+        np.stack([np.asarray(quantile_standard_error(need, x)) for x in level_values]),
+        dims=("level", "year"),
+        coords={"level": level_values, "year": da["year"]},
+        name="reserve_needed_se",
+        attrs={
+            "units": "SEK",
+            "long_name": "Monte Carlo standard error of reserve_needed",
+            "description": "order-statistic estimate for the quantile `level` of the runs' "
+            "shortfalls (see balanskonto.convergence.quantile_standard_error)",
+            "runs": da.sizes["run"],
+        },
+    )
+    return se.isel(level=0) if scalar_level else se
 
 
 def _linear_index(p: float, runs: int) -> float:

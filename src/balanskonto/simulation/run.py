@@ -132,7 +132,8 @@ def simulate_arrays(
             run_ids = first_run + np.arange(first, min(runs, first + chunk_runs), dtype=np.int64)
             chunk = slice(first, first + len(run_ids))
             draws = draw(model, seed, run_ids, at)
-            tables = chunk_tables(model, draws)
+            drawn_shares = draws.shares.copy()
+            tables = chunk_tables(model, draws)  # pulls back shares that over-fill a state
             arrivals = draw_arrivals(model, seed, run_ids, draws.arrivals, planned_arrivals)
             counts = engine(model, seed, run_ids, arrivals, tables)
             revenue, cost = price(
@@ -161,7 +162,9 @@ def simulate_arrays(
             if first == 0:
                 out["factor"] = np.empty((runs, len(factor_names)))
                 out["yearly_factor"] = np.empty((runs, Y, len(yearly_names)))
+                out["share_pulled_back"] = np.empty((runs, len(model.shares)), dtype=bool)
             out["factor"][chunk] = values
+            out["share_pulled_back"][chunk] = draws.shares != drawn_shares
             if yearly is not None:
                 out["yearly_factor"][chunk] = yearly
             bar.update(len(run_ids))
@@ -188,7 +191,10 @@ def simulate_runs(
     dict
         ``revenue``, ``cost`` [run, year, component] SEK; ``person_months`` [run, year, group,
         state]; ``arrivals`` [run, year, group]; ``factor`` [run, factor], ``yearly_factor``
-        [run, year, yearly factor] and their name lists.
+        [run, year, yearly factor] and their name lists; ``share_pulled_back`` [run, uncertain
+        share] (bool: the run's draw over-filled a state and was pulled back); ``persons``
+        [run, year, group, state]; with monthly resolution ``revenue_month``, ``cost_month``
+        and ``persons_month``.
     """
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
@@ -208,8 +214,10 @@ def dataset_from_runs(config: Config, parts: list[dict], seed: int, engine: str)
 
 
 def expected(config: Config | str | Path) -> xr.Dataset:
-    """The exact expectation of the plan (no ``run`` dimension): every uncertain factor at its
-    mean; see :mod:`balanskonto.expected`."""
+    """The exact expectation of the plan (no ``run`` dimension); see
+    :mod:`balanskonto.engines.expected`. With uncertain factors it is *the plan without uncertainty*
+    (every factor at its mean), not the simulation's mean; the attrs ``long_name`` and
+    ``plan_without_uncertainty`` say which."""
     config = as_config(config)
     model = compile_model(config)
     counts = expected_money(model)
