@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import balanskonto as bk
@@ -100,3 +101,35 @@ def uncertain_config(uncertainty=None, policy=None, **kw) -> bk.Config:
         raw["policy"] = policy
     raw["simulation"].update(kw)
     return config_from_dict(raw)
+
+
+def curve(rng: np.random.Generator, months: int, total: float) -> list[float]:
+    """A ragged curve of ``months`` masses summing to ``total``, some of them 0."""
+    raw = rng.gamma(0.6, size=months) * (rng.random(months) > 0.2)
+    return list(total * raw / raw.sum())
+
+
+def curve_groups(seed: int = 7) -> dict:
+    rng = np.random.default_rng(seed)
+    return {
+        "adult": {
+            "start": "intro",
+            "relocation": {"annual_probability": 0.1},
+            "states": {
+                "intro": {
+                    "max_months": 24,
+                    "on_expiry": {"prolonged": 0.3, "income_support": 0.7},
+                    "exits": [
+                        {"to": "self_sufficient", "monthly_shares": curve(rng, 23, 0.45)},
+                        {"to": "income_support", "share": 0.05, "at_month": 6},
+                        {"to": "relocated", "monthly_shares": curve(rng, 12, 0.08)},
+                    ],
+                },
+                "prolonged": {"exits": [{"to": "self_sufficient", "monthly_shares": [0.1] * 9}]},
+                "income_support": {
+                    "exits": [{"to": "self_sufficient", "monthly_shares": curve(rng, 40, 0.6)}]
+                },
+            },
+            "costs": {"intro": {"sfi": 3000.0}, "income_support": {"allowance": 7000.0}},
+        }
+    }

@@ -1,4 +1,5 @@
-"""notebooks/riskbilaga.ipynb runs top to bottom (nbclient) on this interpreter.
+"""notebooks/riskbilaga.ipynb and kalibrering.ipynb run top to bottom (nbclient) on this
+interpreter.
 
 The kernel is this test's own Python (the virtualenv's): a kernelspec in a temporary folder
 points at ``sys.executable`` and ``JUPYTER_PATH`` makes it the one found, so nothing is
@@ -50,3 +51,17 @@ def test_notebook_runs_top_to_bottom(kernel: str) -> None:
     assert "riskbilaga.docx" in text and "riskbilaga.xlsx" in text
     assert "Sammanfattning" in text
     assert "Percentilrang" in text and "liknar ett arbetsmarknadsår" in text  # the follow-up
+
+
+def test_calibration_notebook_runs_top_to_bottom(kernel: str) -> None:
+    path = ROOT / "notebooks" / "kalibrering.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, kernel_name=kernel, timeout=120, resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute()
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert any("image/png" in o.get("data", {}) for o in outputs), "no figure shown"
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "400 personer" in text and "befolkning vid start: 400 personer" in text
+    assert "monthly_shares" in text or "annual_probability" in text

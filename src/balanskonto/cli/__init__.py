@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import batch, expected, followup, report, rerun, run, sensitivity, validate
+from . import batch, calibrate, expected, followup, report, rerun, run, sensitivity, validate
 from .command import run_command
 from .language import LANGS, choose, speaking, tr, translated
 
@@ -29,7 +29,17 @@ def _parser() -> argparse.ArgumentParser:
     _add_lang(p)
     sub = p.add_subparsers(dest="command", required=True)
 
-    for command in (run, expected, validate, batch, sensitivity, report, rerun, followup):
+    for command in (
+        run,
+        expected,
+        validate,
+        batch,
+        sensitivity,
+        report,
+        rerun,
+        followup,
+        calibrate,
+    ):
         command.add_parser(sub)
     for subparser in set(sub.choices.values()):
         if not any("--lang" in a.option_strings for a in subparser._actions):

@@ -24,6 +24,9 @@ def _pct(x: float) -> str:
 def _key_months(config: Config, group: str, state: str) -> list[int]:
     spec = config.groups[group].states.get(state)
     months = {e.last_month for e in spec.exits} if spec else set()
+    for e in spec.exits if spec else []:
+        if e.monthly_shares is not None:  # a fitted curve: the usual months along it
+            months.update(k for k in (6, 12, 18, 24, 36) if k < e.last_month)
     if spec and spec.max_months:
         months.add(spec.max_months)
     months.discard(0)
@@ -32,22 +35,13 @@ def _key_months(config: Config, group: str, state: str) -> list[int]:
 
 def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | None:
     """Cumulative shares leaving state s for each destination, by months since entering it."""
-    import numpy as np
+    from ..engines.expected import cumulative_exits
 
-    move, stay = model.move[g, s], model.stay[g, s]
-    if (stay == 1.0).all():
+    if (model.stay[g, s] == 1.0).all():
         return None
     months = _key_months(config, model.groups[g], STATES[s])
-    left = np.zeros(len(STATES))
-    alive = 1.0
-    shown = []
-    D = stay.shape[0]
-    for d in range(1, max(months) + 1):
-        row = min(d, D) - 1
-        left += alive * move[row]
-        alive *= stay[row]
-        if d in months:
-            shown.append((d, left.copy(), alive))
+    cumulative, still = cumulative_exits(model, g, s, max(months))
+    shown = [(d, cumulative[d - 1], still[d - 1]) for d in months]
     reached = [t for t in range(len(STATES)) if t != s and any(x[1][t] > 0 for x in shown)]
     labels = labels_of(config)
     header = [tr("month"), *[f"→{state(STATES[t], labels)}" for t in reached]]

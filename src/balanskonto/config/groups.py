@@ -26,35 +26,62 @@ from .types import (
 
 
 class Exit(StrictModel):
-    """One way out of a state; exactly one of ``at_month``, ``within_months`` and
-    ``annual_probability`` gives its timing."""
+    """One way out of a state; exactly one of ``at_month``, ``within_months``,
+    ``monthly_shares`` and ``annual_probability`` gives its timing.
+
+    ``monthly_shares = [m1, m2, …]`` are unconditional masses, like ``share``: a share mk of
+    everyone who entered the state leaves after exactly k months (a fitted cumulative
+    incidence curve, held exactly; ``balanskonto kalibrera`` writes them).
+    """
 
     to: StateName
     share: Probability | None = None
     at_month: Months | None = None
     within_months: Months | None = None
+    monthly_shares: Annotated[list[Probability], Field(min_length=1, max_length=1200)] | None = None
     annual_probability: Probability | None = None
+
+    @field_validator("monthly_shares")
+    @classmethod
+    def _curve_total(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None and sum(value) > 1.0 + SUM_TOLERANCE:
+            raise ValueError(
+                f"monthly_shares are shares of everyone who entered the state and sum to at "
+                f"most 1 (they sum to {sum(value):.6g})"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_form(self) -> Exit:
         timed = [k for k in ("at_month", "within_months") if getattr(self, k) is not None]
+        forms = (
+            "an exit is { to, share, at_month }, { to, share, within_months }, "
+            "{ to, monthly_shares } or { to, annual_probability }"
+        )
         if self.annual_probability is not None:
+            if timed or self.share is not None or self.monthly_shares is not None:
+                raise ValueError(f"{forms}: annual_probability takes no share or months")
+        elif self.monthly_shares is not None:
             if timed or self.share is not None:
-                raise ValueError(
-                    "an exit is either { to, annual_probability } or { to, share, at_month } or "
-                    "{ to, share, within_months }: annual_probability takes no share or months"
-                )
+                raise ValueError(f"{forms}: monthly_shares takes no share or months")
         elif len(timed) != 1 or self.share is None:
             raise ValueError(
                 "an exit needs share with exactly one of at_month or within_months, "
-                "or annual_probability alone"
+                "or monthly_shares alone, or annual_probability alone"
             )
         return self
 
     @property
     def last_month(self) -> int:
         """Last month since entry in which this exit moves anyone (0 for hazards)."""
+        if self.monthly_shares is not None:
+            return len(self.monthly_shares)
         return self.at_month or self.within_months or 0
+
+    @property
+    def rows(self) -> int:
+        """Rows this exit takes in the compiled exit array (one per month of a curve)."""
+        return len(self.monthly_shares) if self.monthly_shares is not None else 1
 
 
 class StateSpec(StrictModel):

@@ -28,8 +28,11 @@ def component_names(config: Config) -> set[str]:
 
 _SHARE_PATH = re.compile(
     r"^groups\.(?P<group>[a-z][a-z0-9_]*)\.(?:states\.(?P<state>[a-z_]+)\.exits\[(?P<exit>\d+)\]"
-    r"\.(?P<field>share|annual_probability)|relocation\.annual_probability)$"
+    r"\.(?P<field>share|monthly_shares|annual_probability)|relocation\.annual_probability)$"
 )
+
+
+_SHARE_FIELDS = ("share", "monthly_shares", "annual_probability")
 
 
 def share_target(config: Config, path: str) -> tuple[str, str | None, int | None, str]:
@@ -41,7 +44,7 @@ def share_target(config: Config, path: str) -> tuple[str, str | None, int | None
         raise config_error(
             where,
             path,
-            "must name an exit's share or annual_probability "
+            "must name an exit's share, monthly_shares or annual_probability "
             "(groups.G.states.S.exits[i].share) or groups.G.relocation.annual_probability",
         )
     group = config.groups.get(m["group"])
@@ -57,8 +60,12 @@ def share_target(config: Config, path: str) -> tuple[str, str | None, int | None
         raise config_error(where, path, "names no exit of the config")
     ex = spec.exits[i]
     if getattr(ex, m["field"]) is None:
-        other = "share" if m["field"] == "annual_probability" else "annual_probability"
+        other = next(f for f in _SHARE_FIELDS if getattr(ex, f) is not None)
         raise config_error(where, path, f"this exit has {other}, not {m['field']}")
+    if m["field"] == "monthly_shares" and sum(ex.monthly_shares) <= 0.0:
+        raise config_error(
+            where, path, "the curve's total is 0, and a draw scales the curve by its total"
+        )
     return m["group"], m["state"], i, m["field"]
 
 

@@ -56,6 +56,34 @@ def occupancy(
     return out
 
 
+def cumulative_exits(
+    model: CompiledModel, group: int, state: int, months: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the model implies for everyone entering ``state`` (a unit, group ``group``): the
+    cumulative incidence of each exit by month in the state.
+
+    Returns
+    -------
+    cumulative : float64 [months, S]
+        ``cumulative[d − 1, to]``: share of the entrants gone to ``to`` after d months in the
+        state (expiry included).
+    still : float64 [months]
+        Share still in the state after d months.
+    """
+    move, stay = model.move[group, state], model.stay[group, state]
+    D = stay.shape[0]
+    cumulative = np.zeros((months, N_STATES))
+    still = np.zeros(months)
+    left = np.zeros(N_STATES)
+    alive = 1.0
+    for d in range(1, months + 1):
+        row = min(d, D) - 1
+        left = left + alive * move[row]
+        alive *= stay[row]
+        cumulative[d - 1], still[d - 1] = left, alive
+    return cumulative, still
+
+
 def expected_counts(model: CompiledModel, draws: Draws | None = None) -> dict[str, np.ndarray]:
     """Expected counts under the model, with the factors of ``draws`` (one run; default:
     every factor at its mean, :func:`balanskonto.engines.draws.central`): ``arrivals [T, G]``,

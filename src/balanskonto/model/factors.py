@@ -10,6 +10,7 @@ import numpy as np
 from ..config.schema import Config
 from ..config.semantics import share_target
 from ..config.types import STATES
+from .transitions import exit_row
 
 if TYPE_CHECKING:
     from .compiled import CompiledModel
@@ -45,12 +46,20 @@ class ShareFactor:
     name: str  # "share:<dotted path>"
     group: int
     state: int  # -1: the group's relocation hazard (in every state)
-    exit: int  # row in the state's exit array; -1 for the relocation hazard (last row)
-    base: float
+    exit: int  # first row in the state's exit array; -1 for the relocation hazard (last row)
+    base: float  # the config's value (a monthly_shares curve: its total)
     mean: float | None  # beta(mean, sd), or uniform(low, high)
     sd: float | None
     low: float | None
     high: float | None
+    #: The value's part in each of the exit's rows: (1.0,) for a share or probability; for a
+    #: ``monthly_shares`` curve its masses over their total, so a drawn total scales the curve.
+    weights: tuple[float, ...] = (1.0,)
+
+    def columns(self, n_rows: int) -> slice:
+        """The exit's rows in a state's exit array of ``n_rows`` rows."""
+        first = n_rows - 1 if self.exit < 0 else self.exit
+        return slice(first, first + len(self.weights))
 
 
 @dataclass(frozen=True)
@@ -96,14 +105,28 @@ def compile_factors(config: Config, components: tuple[str, ...]) -> dict:
     for path, d in unc.shares.items():
         gname, state, i, field = share_target(config, path)
         group = config.groups[gname]
+        weights: tuple[float, ...] = (1.0,)
         if state is None:
             base, s_idx, e_idx = group.relocation.annual_probability, -1, -1
         else:
-            base = getattr(group.states[state].exits[i], field)
-            s_idx, e_idx = STATES.index(state), i
+            exits = group.states[state].exits
+            base = getattr(exits[i], field)
+            s_idx, e_idx = STATES.index(state), exit_row(exits, i)
+            if field == "monthly_shares":
+                base = sum(exits[i].monthly_shares)
+                weights = tuple(m / base for m in exits[i].monthly_shares)
         shares.append(
             ShareFactor(
-                f"share:{path}", groups.index(gname), s_idx, e_idx, base, d.mean, d.sd, d.min, d.max
+                f"share:{path}",
+                groups.index(gname),
+                s_idx,
+                e_idx,
+                base,
+                d.mean,
+                d.sd,
+                d.min,
+                d.max,
+                weights,
             )
         )
     policies = tuple(

@@ -38,7 +38,7 @@ def share_rows(model: CompiledModel, g: int, s: int, values: np.ndarray) -> np.n
     rows = model.exits[g, s].copy()
     for k in share_states(model.shares).get((g, s), []):
         f = model.shares[k]
-        rows[f.exit if f.exit >= 0 else len(rows) - 1, 3] = values[k]
+        rows[f.columns(len(rows)), 3] = values[k] * np.asarray(f.weights)
     return rows
 
 
@@ -138,7 +138,7 @@ def _q_with_shares_runs(model: CompiledModel, values: np.ndarray) -> np.ndarray:
         per_run = np.broadcast_to(rows[:, 3], (n, len(rows))).copy()
         for k in ks:
             f = model.shares[k]
-            per_run[:, f.exit if f.exit >= 0 else len(rows) - 1] = values[:, k]
+            per_run[:, f.columns(len(rows))] = values[:, k, None] * np.asarray(f.weights)
         q_gs, ok = state_q_runs(rows, per_run, int(model.max_months[g, s]), model.q.shape[2])
         q[:, g, s] = q_gs
         infeasible |= ~ok

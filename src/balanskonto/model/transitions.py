@@ -23,9 +23,16 @@ def monthly_hazard(annual_probability: float) -> float:
     return 1.0 - (1.0 - annual_probability) ** (1.0 / 12.0)
 
 
+def exit_row(exits: list[Exit], i: int) -> int:
+    """The first row of exit ``i`` of a state's ``exits`` in its compiled exit array (a
+    ``monthly_shares`` curve takes one row per month)."""
+    return sum(e.rows for e in exits[:i])
+
+
 def _exit_rows(group: Group, state: str) -> np.ndarray:
-    """The exits of one state as rows ``[to, kind, months, value]``; the group's relocation
-    hazard, if any, is the last row."""
+    """The exits of one state as rows ``[to, kind, months, value]``; a ``monthly_shares``
+    curve is one ``at_month`` row per month (mass mk after k months), in order; the group's
+    relocation hazard, if any, is the last row."""
     spec = group.states.get(state)
     exits: list[Exit] = list(spec.exits) if spec is not None else []
     if group.relocation is not None:
@@ -35,6 +42,8 @@ def _exit_rows(group: Group, state: str) -> np.ndarray:
         to = STATES.index(e.to)
         if e.annual_probability is not None:
             rows.append((to, EXIT_HAZARD, 0, e.annual_probability))
+        elif e.monthly_shares is not None:
+            rows += [(to, EXIT_AT, k, m) for k, m in enumerate(e.monthly_shares, start=1)]
         elif e.at_month is not None:
             rows.append((to, EXIT_AT, e.at_month, e.share))
         else:

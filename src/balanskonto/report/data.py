@@ -203,7 +203,7 @@ def exit_targets(config: Config | None) -> dict[str, str]:
     for gname, group in config.groups.items():
         for sname, spec in group.states.items():
             for i, ex in enumerate(spec.exits):
-                for field in ("share", "annual_probability"):
+                for field in ("share", "monthly_shares", "annual_probability"):
                     out[f"groups.{gname}.states.{sname}.exits[{i}].{field}"] = ex.to
     return out
 

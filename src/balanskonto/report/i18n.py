@@ -101,7 +101,7 @@ def _label(kind: str, name: str, lang: str, labels: Mapping[str, str] | None) ->
 # --------------------------------------------------------------------------------------
 _SHARE = re.compile(
     r"^groups\.(?P<g>[a-z][a-z0-9_]*)\.(?:states\.(?P<s>[a-z_]+)\.exits\[(?P<i>\d+)\]"
-    r"\.(?P<f>share|annual_probability)|relocation\.annual_probability)$"
+    r"\.(?P<f>share|monthly_shares|annual_probability)|relocation\.annual_probability)$"
 )
 
 

@@ -36,6 +36,29 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     return path
 
 
+def write_files(files: dict[Path, bytes]) -> list[Path]:
+    """Write several files, each atomically (a temporary file in its folder, then a rename),
+    the renames after every file is written: a failure leaves none of them behind."""
+    done: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            done.append((tmp, path))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        for tmp, path in done:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in done:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    return [path for _, path in done]
+
+
 # --------------------------------------------------------------------------------------
 # Writing: NetCDF or Zarr, atomically, resumable
 # --------------------------------------------------------------------------------------
