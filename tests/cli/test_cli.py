@@ -199,6 +199,8 @@ def test_run_warns_when_drawn_shares_were_pulled_back(tmp_path, capsys):
     assert old in text
     config = tmp_path / "wide.toml"
     config.write_text(text.replace(old, old.replace("0.18", "0.95")), encoding="utf-8")
+    population = CONFIGS / "exempel_2026_befolkning.csv"  # the config's [population] file
+    (tmp_path / population.name).write_bytes(population.read_bytes())
     out = tmp_path / "wide.nc"
     assert main(["run", str(config), "--runs", "40", "--out", str(out), "--quiet",
                  "--lang", "en"]) == 0  # fmt: skip

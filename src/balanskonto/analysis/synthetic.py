@@ -70,3 +70,18 @@ def spells_csv(rows: list[tuple[str, ...]], note: str = "") -> str:
     lines.append(",".join(COLUMNS))
     lines += [",".join(r) for r in rows]
     return "\n".join(lines) + "\n"
+
+
+def synthetic_population(
+    config: Config, persons: int, first_arrival: str, as_of: str, seed: int
+) -> list[tuple[str, str, str, int, int]]:
+    """The population (DESIGN §11) after ``as_of`` of a synthetic extract
+    (:func:`synthetic_spells`): its open spells as ``(arrival, group, state,
+    months_in_state, count)`` rows, as ``balanskonto kalibrera`` writes them."""
+    from ..config.spells import parse_spells
+    from .fitted_config import population_rows
+
+    rows = synthetic_spells(config, persons, first_arrival, as_of, seed)
+    starts = {name: group.start for name, group in config.groups.items()}
+    spells = parse_spells(spells_csv(rows), parse_month(as_of), starts, source="synthetic")
+    return population_rows(spells)

@@ -58,6 +58,7 @@ class Population(StrictModel):
     file: str | None = None
     rows: list[PopulationRow] | None = None
     source_file: str | None = None  # the CSV the rows were read from (informational)
+    source_lines: list[int] | None = None  # the CSV line of each row (for messages)
 
     @model_validator(mode="after")
     def _one_form(self) -> Population:
@@ -69,7 +70,9 @@ class Population(StrictModel):
 def row_location(population: Population, i: int) -> str:
     """Where row ``i`` of the population came from: the CSV line or ``population.rows[i]``."""
     if population.source_file:
-        return f"{population.source_file}, row {i + 2}"  # line 1 is the header
+        lines = population.source_lines
+        line = lines[i] if lines is not None and i < len(lines) else i + 2  # 1: the header
+        return f"{population.source_file}, row {line}"
     return f"population.rows[{i}]"
 
 
@@ -87,9 +90,9 @@ def _whole(value: str) -> Any:
     return value.strip()
 
 
-def read_population_csv(path: Path) -> list[dict[str, Any]]:
-    """The rows of a population CSV as dicts for :class:`PopulationRow`, or a ConfigError
-    naming the file, the row, the value and the rule."""
+def read_population_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a population CSV as (line number, dict for :class:`PopulationRow`), or a
+    ConfigError naming the file, the row, the value and the rule."""
     try:
         if not path.is_file():
             raise ConfigError(f"{path}: no such population file (a CSV named in population.file)")
@@ -102,18 +105,23 @@ def read_population_csv(path: Path) -> list[dict[str, Any]]:
         ) from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    # lines starting with # are comments (e.g. to mark a file as synthetic); kept as blank
+    # lines, so that the row numbers of errors are the file's line numbers
+    lines = ["" if line.lstrip().startswith("#") else line for line in text.splitlines()]
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
         raise ConfigError(f"{path}: empty; the header is {','.join(COLUMNS)}")
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    delimiter = ";" if lines[first].count(";") > lines[first].count(",") else ","
+    reader = csv.reader(io.StringIO("\n".join(lines[first:])), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     if sorted(header) != sorted(COLUMNS):
         raise config_error(
-            f"{path}, row 1", ",".join(header), f"the header must name the columns {COLUMNS}"
+            f"{path}, row {first + 1}",
+            ",".join(header),
+            f"the header must name the columns {COLUMNS}",
         )
     rows = []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in enumerate(reader, start=first + 2):
         if not any(c.strip() for c in cells):
             continue
         if len(rows) >= MAX_ROWS:
@@ -127,17 +135,17 @@ def read_population_csv(path: Path) -> list[dict[str, Any]]:
         raw = dict(zip(header, cells, strict=True))
         row = {k: (_whole(v) if k in ("months_in_state", "count") else v.strip())
                for k, v in raw.items()}  # fmt: skip
-        rows.append(row)
+        rows.append((number, row))
     return rows
 
 
-def validate_rows(rows: list[dict[str, Any]], where: str) -> None:
+def validate_rows(rows: list[tuple[int, dict[str, Any]]], where: str) -> None:
     """Validate CSV rows one by one, so an error names the row (``where, row N``)."""
-    for i, row in enumerate(rows):
+    for line, row in rows:
         try:
             PopulationRow.model_validate(row)
         except ValidationError as err:
-            raise ConfigError(f"{where}, row {i + 2}: {from_validation_error(err)}") from None
+            raise ConfigError(f"{where}, row {line}: {from_validation_error(err)}") from None
 
 
 def inline_population(text: str, raw: dict[str, Any], base: Path) -> tuple[str, dict[str, Any]]:
@@ -152,8 +160,9 @@ def inline_population(text: str, raw: dict[str, Any], base: Path) -> tuple[str, 
     if not isinstance(name, str):
         raise config_error("population.file", name, "is the path of a CSV file, in quotes")
     path = Path(name) if Path(name).is_absolute() else base / name
-    rows = read_population_csv(path)
-    validate_rows(rows, str(path))
+    numbered = read_population_csv(path)
+    validate_rows(numbered, str(path))
+    rows = [row for _, row in numbered]
     doc = tomlkit.parse(text)
     table = doc["population"]
     del table["file"]
@@ -165,7 +174,8 @@ def inline_population(text: str, raw: dict[str, Any], base: Path) -> tuple[str, 
         array.append(inline)
     array.multiline(True)
     table["rows"] = array
-    raw = {**raw, "population": {"source_file": name, "rows": rows}}
+    lines = [line for line, _ in numbered]
+    raw = {**raw, "population": {"source_file": name, "source_lines": lines, "rows": rows}}
     return tomlkit.dumps(doc), raw
 
 

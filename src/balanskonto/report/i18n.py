@@ -182,6 +182,7 @@ _KEYS: tuple[tuple[str, str], ...] = (
     (r"fixed\.revenue\.(?P<c>\w+)", "fixed.revenue.{c}"),
     (r"indexation\.costs", "indexation.costs"),
     (r"indexation\.revenue", "indexation.revenue"),
+    (r"population\.rows", "population.rows"),
     (r"uncertainty\.labour_market\.sd", "uncertainty.labour_market.sd"),
     (r"uncertainty\.labour_market\.autocorrelation", "uncertainty.labour_market.autocorrelation"),
     (r"uncertainty\.labour_market\.mean", "uncertainty.labour_market.mean"),

@@ -264,12 +264,17 @@ def assumption_table(data: ReportData, lang: str) -> Table:
     runs, seed = data.ds.attrs.get("runs"), data.ds.attrs.get("seed")
     rows = []
     for a in data.assumptions:
+        if a.key in HIDDEN_KEYS:
+            continue
         source = a.source
         used = {"simulation.runs": runs, "simulation.seed": seed}.get(a.key)
         if used is not None and used != a.value:
             note = text("used_instead", lang).format(value=i18n.plain(int(used), lang))
             source = f"{source} {note}".strip()
         value = a.value
+        if a.key == "population.rows":  # the rows themselves are in the config and the CSV
+            persons = i18n.plain(sum(int(r.get("count", 0)) for r in value), lang)
+            value = text("population_rows", lang).format(persons=persons, rows=len(value))
         if _is_label(a.key) and isinstance(value, int) and not isinstance(value, bool):
             value = i18n.Label(value)
         rows.append((i18n.key_label(a.key, lang), a.key, value, source or "–"))
@@ -286,6 +291,11 @@ def assumption_table(data: ReportData, lang: str) -> Table:
         tuple(rows),
         sheet=text("s_assumptions", lang),
     )
+
+
+#: Keys the assumptions table leaves out: where the population's rows came from (a file name,
+#: in the config's own text and comments).
+HIDDEN_KEYS = ("population.source_file",)
 
 
 def _is_label(key: str) -> bool:
