@@ -93,18 +93,13 @@ def _whole(value: str) -> Any:
 def read_population_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The rows of a population CSV as (line number, dict for :class:`PopulationRow`), or a
     ConfigError naming the file, the row, the value and the rule."""
-    try:
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such population file (a CSV named in population.file)")
-        if path.stat().st_size > MAX_BYTES:
-            raise ConfigError(f"{path}: the population file is over {MAX_BYTES // 10**6} MB")
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ConfigError(
-            f"{path}: not UTF-8 text ({err.reason}); save it as 'CSV UTF-8' in Excel"
-        ) from None
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
+    from .reading import read_text_file  # reading imports this module
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such population file (a CSV named in population.file)")
+    if path.stat().st_size > MAX_BYTES:
+        raise ConfigError(f"{path}: the population file is over {MAX_BYTES // 10**6} MB")
+    text = read_text_file(path, kind="population")
     # lines starting with # are comments (e.g. to mark a file as synthetic); kept as blank
     # lines, so that the row numbers of errors are the file's line numbers
     lines = ["" if line.lstrip().startswith("#") else line for line in text.splitlines()]
