@@ -7,7 +7,7 @@ import re
 
 from .errors import config_error
 from .schema import Config
-from .types import RESIDENT, SUM_TOLERANCE
+from .types import RESIDENT, STATES, SUM_TOLERANCE
 
 
 # --------------------------------------------------------------------------------------
@@ -96,11 +96,26 @@ def check_uncertainty(config: Config) -> None:
             )
 
 
+def check_labels(config: Config) -> None:
+    """Every ``[labels]`` key names a group, state or component of the config."""
+    known = set(config.groups) | set(STATES) | component_names(config)
+    for key, text in config.labels.items():
+        if key not in known:
+            raise config_error(
+                f"labels.{key}",
+                text,
+                "names no group, state or component of the config (groups: "
+                f"{sorted(config.groups)}; states: {list(STATES)}; components: "
+                f"{sorted(component_names(config))})",
+            )
+
+
 def check_semantics(config: Config) -> None:
     years = config.simulation.years
     start = config.simulation.start_year
     groups = config.groups
     mix = config.arrivals.mix
+    check_labels(config)
 
     for name in mix:
         if name not in groups:
