@@ -186,6 +186,15 @@ _KEYS: tuple[tuple[str, str], ...] = (
         "groups.{g}.payments.{c}.relocated_within_months",
     ),
     (r"groups\.(?P<g>\w+)\.payments\.(?P<c>\w+)\.\w+", "groups.{g}.payments.{c}.*"),
+    (
+        r"groups\.(?P<g>\w+)\.scheduled_costs\.(?P<c>\w+)\.amount\w*",
+        "groups.{g}.scheduled_costs.{c}.amount",
+    ),
+    (
+        r"groups\.(?P<g>\w+)\.scheduled_costs\.(?P<c>\w+)\.months",
+        "groups.{g}.scheduled_costs.{c}.months",
+    ),
+    (r"groups\.(?P<g>\w+)\.scheduled_costs\.(?P<c>\w+)\.\w+", "groups.{g}.scheduled_costs.{c}.*"),
     (r"fixed\.costs\.(?P<c>\w+)", "fixed.costs.{c}"),
     (r"fixed\.revenue\.(?P<c>\w+)", "fixed.revenue.{c}"),
     (r"indexation\.costs", "indexation.costs"),
