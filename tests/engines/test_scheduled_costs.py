@@ -11,6 +11,8 @@ gap of transitional housing, seed 001).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -154,3 +156,13 @@ def test_rules(cost, path, rule):
     with pytest.raises(ConfigError) as err:
         make_config({"adult": adult})
     assert path in str(err.value) and rule in str(err.value)
+
+
+def test_the_nacka_sketch_loads_and_prices_the_rent_gap():
+    """configs/nacka_2018.toml is a sketch (not validated against seed 001): it loads, and its
+    rent gap is priced as a cost."""
+    ds = bk.expected(
+        bk.load_config(Path(__file__).resolve().parents[2] / "configs" / "nacka_2018.toml")
+    )
+    gap = ds["cost"].sel(component="hyresgap").values
+    assert (gap > 0).all() and float(abs(ds["revenue"].sel(component="hyresgap")).max()) == 0

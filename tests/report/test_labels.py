@@ -91,3 +91,12 @@ def test_the_workbook_prints_the_seed_lines(appendix):
     cells = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value}
     for line in SEED_LINES:
         assert any(line in v for v in cells), line
+
+
+def test_factors_and_config_keys_take_the_labels():
+    labels = {"sfi": "Sfi-kurser", "adult": "Vuxna", "intro": "Etableringen"}
+    assert "Sfi-kurser" in i18n.factor_label("level:sfi", "sv", labels=labels)
+    share = "share:groups.adult.states.intro.exits[0].share"
+    words = i18n.factor_label(share, "en", {share[6:]: "relocated"}, labels)
+    assert "Vuxna" in words and "Etableringen" in words
+    assert "Sfi-kurser" in i18n.key_label("fixed.costs.sfi", "sv", labels)
