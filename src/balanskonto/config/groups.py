@@ -110,13 +110,64 @@ class Installment(StrictModel):
     share: Probability
 
 
-class Payment(StrictModel):
-    """A per-person payment (e.g. ``schablon``) paid in parts after arrival."""
+class _Schedule(StrictModel):
+    """An amount per person (or its levels by arrival year) due in parts after arrival."""
 
     amount: Amount | None = None
     amount_by_arrival_year: dict[str, Amount] | None = None
     by_calendar_year: list[Probability] | None = None
     installments: list[Installment] | None = None
+
+    @field_validator("amount_by_arrival_year")
+    @classmethod
+    def _year_keys(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("amount_by_arrival_year needs at least one year")
+            for key in value:
+                if not re.fullmatch(r"\d{4}", key):
+                    raise ValueError(f"amount_by_arrival_year keys are years, not {key!r}")
+        return value
+
+    @field_validator("by_calendar_year", "installments")
+    @classmethod
+    def _parts_sum(cls, value: list[Any] | None) -> list[Any] | None:
+        if value is not None:
+            parts = [p.share if isinstance(p, Installment) else p for p in value]
+            if not parts:
+                raise ValueError("a payment needs at least one part")
+            if abs(sum(parts) - 1.0) > SUM_TOLERANCE:
+                raise ValueError(
+                    f"the parts of a payment must sum to 1 (they sum to {sum(parts):g})"
+                )
+        return value
+
+
+class ScheduledCost(_Schedule):
+    """A per-person cost by months since arrival, while the person is resident (DESIGN §15:
+    the rent gap of transitional housing): ``amount`` each month for the first ``months``
+    months (the arrival month is the first), or ``amount`` in the parts of a payment
+    (``by_calendar_year``, ``installments``). A part due from the month a person has moved
+    away on is not paid."""
+
+    months: Months | None = None
+
+    @model_validator(mode="after")
+    def _forms(self) -> ScheduledCost:
+        if (self.amount is None) == (self.amount_by_arrival_year is None):
+            raise ValueError("give exactly one of amount or amount_by_arrival_year")
+        forms = ("months", "by_calendar_year", "installments")
+        if sum(getattr(self, k) is not None for k in forms) != 1:
+            raise ValueError(
+                "give exactly one of months (amount each month), by_calendar_year or "
+                "installments (parts of amount)"
+            )
+        return self
+
+
+class Payment(_Schedule):
+    """A per-person payment (e.g. ``schablon``) paid in parts after arrival."""
+
     #: Per part: a part due while the person has moved away comes times this (default 0).
     relocated_share: Probability | None = None
     #: Of the whole amount: a person who moves within ``relocated_within_months`` of arrival
@@ -158,30 +209,6 @@ class Payment(StrictModel):
             return self.relocated_share_of_amount
         return 0.0 if self.relocated_share is None else self.relocated_share
 
-    @field_validator("amount_by_arrival_year")
-    @classmethod
-    def _year_keys(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        if value is not None:
-            if not value:
-                raise ValueError("amount_by_arrival_year needs at least one year")
-            for key in value:
-                if not re.fullmatch(r"\d{4}", key):
-                    raise ValueError(f"amount_by_arrival_year keys are years, not {key!r}")
-        return value
-
-    @field_validator("by_calendar_year", "installments")
-    @classmethod
-    def _parts_sum(cls, value: list[Any] | None) -> list[Any] | None:
-        if value is not None:
-            parts = [p.share if isinstance(p, Installment) else p for p in value]
-            if not parts:
-                raise ValueError("a payment needs at least one part")
-            if abs(sum(parts) - 1.0) > SUM_TOLERANCE:
-                raise ValueError(
-                    f"the parts of a payment must sum to 1 (they sum to {sum(parts):g})"
-                )
-        return value
-
     @model_validator(mode="after")
     def _forms(self) -> Payment:
         if (self.amount is None) == (self.amount_by_arrival_year is None):
@@ -201,6 +228,7 @@ class Group(StrictModel):
     costs: Flows = Field(default_factory=dict)
     revenue: Flows = Field(default_factory=dict)
     payments: dict[Name, Payment] = Field(default_factory=dict)
+    scheduled_costs: dict[Name, ScheduledCost] = Field(default_factory=dict)
 
     @field_validator("start")
     @classmethod

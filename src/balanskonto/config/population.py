@@ -239,11 +239,13 @@ def check_population(config: Any) -> None:
                 f"{'since arrival' if row.state == group.start else 'after the start state'}",
             )
         year = start - (before + 11) // 12
-        for name, pay in group.payments.items():
+        schedules = [("payments", n, p) for n, p in group.payments.items()]
+        schedules += [("scheduled_costs", n, p) for n, p in group.scheduled_costs.items()]
+        for table, name, pay in schedules:
             if pay.amount is None and not any(int(y) <= year for y in pay.amount_by_arrival_year):
                 raise config_error(
                     f"{where}: arrival",
                     row.arrival,
-                    f"groups.{row.group}.payments.{name}.amount_by_arrival_year has no amount "
+                    f"groups.{row.group}.{table}.{name}.amount_by_arrival_year has no amount "
                     f"for {year}; add a year at or before it",
                 )

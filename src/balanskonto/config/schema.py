@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import tomli_w
 from pydantic import (
+    AfterValidator,
     Field,
     PrivateAttr,
     field_validator,
@@ -67,6 +69,19 @@ class Indexation(StrictModel):
     revenue: Annotated[float, Field(gt=-1.0, le=1.0)] = 0.0
 
 
+def _label_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a label is a display text and cannot be empty")
+    bad = [ch for ch in value if unicodedata.category(ch) == "Cc"]
+    if bad:
+        raise ValueError(f"a label has no control characters (found {bad[0]!r})")
+    return value
+
+
+#: A display text (DESIGN §15): UTF-8, one line, at most 80 characters.
+Label = Annotated[str, Field(max_length=80), AfterValidator(_label_text)]
+
+
 class Config(StrictModel):
     """A validated model configuration (immutable). See docs/config.md."""
 
@@ -80,6 +95,8 @@ class Config(StrictModel):
     uncertainty: Uncertainty = Field(default_factory=Uncertainty)
     policy: list[Policy] = Field(default_factory=list)
     population: Population | None = None
+    #: Display texts of groups, states and components by their (ASCII) names (DESIGN §15).
+    labels: dict[Name, Label] = Field(default_factory=dict)
 
     _source_text: str | None = PrivateAttr(default=None)
 

@@ -7,20 +7,22 @@ import re
 
 from .errors import config_error
 from .schema import Config
-from .types import RESIDENT, SUM_TOLERANCE
+from .types import RESIDENT, STATES, SUM_TOLERANCE
 
 
 # --------------------------------------------------------------------------------------
 # Cross-field rules: each names its dotted path.
 # --------------------------------------------------------------------------------------
 def component_names(config: Config) -> set[str]:
-    """Every component the config names (per-state amounts, payments, fixed items)."""
+    """Every component the config names (per-state amounts, payments, scheduled costs,
+    fixed items)."""
     names: set[str] = set()
     for group in config.groups.values():
         for flows in (group.costs, group.revenue):
             for amounts in flows.values():
                 names.update(amounts)
         names.update(group.payments)
+        names.update(group.scheduled_costs)
     names.update(config.fixed.revenue)
     names.update(config.fixed.costs)
     return names
@@ -96,11 +98,26 @@ def check_uncertainty(config: Config) -> None:
             )
 
 
+def check_labels(config: Config) -> None:
+    """Every ``[labels]`` key names a group, state or component of the config."""
+    known = set(config.groups) | set(STATES) | component_names(config)
+    for key, text in config.labels.items():
+        if key not in known:
+            raise config_error(
+                f"labels.{key}",
+                text,
+                "names no group, state or component of the config (groups: "
+                f"{sorted(config.groups)}; states: {list(STATES)}; components: "
+                f"{sorted(component_names(config))})",
+            )
+
+
 def check_semantics(config: Config) -> None:
     years = config.simulation.years
     start = config.simulation.start_year
     groups = config.groups
     mix = config.arrivals.mix
+    check_labels(config)
 
     for name in mix:
         if name not in groups:
@@ -201,8 +218,10 @@ def check_semantics(config: Config) -> None:
                                 "is also given for 'resident' (which covers every state but "
                                 "relocated); give it in one place",
                             )
-        for comp, pay in group.payments.items():
-            ppath = f"{base}.payments.{comp}"
+        schedules = [("payments", c, p) for c, p in group.payments.items()]
+        schedules += [("scheduled_costs", c, p) for c, p in group.scheduled_costs.items()]
+        for table, comp, pay in schedules:
+            ppath = f"{base}.{table}.{comp}"
             if pay.amount_by_arrival_year is not None:
                 for key in pay.amount_by_arrival_year:
                     if not int(key) < start + years:  # earlier years: the population's (§11)

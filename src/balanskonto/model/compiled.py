@@ -76,6 +76,7 @@ class CompiledModel:
     part_window: np.ndarray  # [P] int64: 0 = a part due after the move comes times the factor;
     # W > 0 = every part of a person who moves within W months of arrival does (the whole-amount
     # rule), the loss booked at the later of the due month and the first month away
+    part_cost: np.ndarray  # [P] bool: a scheduled cost (priced as cost, not revenue)
     part_amount: np.ndarray  # [P, Y] amount by arrival year (SEK)
     pop_part_amount: np.ndarray  # [P, Y_pre] amount by arrival year before the start (SEK)
     group_parts: np.ndarray  # [G + 1] CSR offsets of each group's parts (parts sorted by group)

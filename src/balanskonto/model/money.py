@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config.groups import Payment
+from ..config.groups import Payment, ScheduledCost
 from ..config.schema import Config
 from ..config.semantics import component_names
 from ..config.types import RESIDENT, STATES
@@ -53,34 +53,35 @@ def fixed_table(
 def payment_parts(
     config: Config, components: tuple[str, ...], pre_years: int = 0
 ) -> dict[str, np.ndarray]:
-    """Scheduled payments as parts (group, component, kind, k, share, relocated share) with
-    their amounts by arrival year: ``part_amount [P, Y]`` for the horizon and
-    ``pop_part_amount [P, pre_years]`` for the years before it (the population, §11)."""
+    """Scheduled payments and costs as parts (group, component, kind, k, share, relocated
+    share) with their amounts by arrival year: ``part_amount [P, Y]`` for the horizon and
+    ``pop_part_amount [P, pre_years]`` for the years before it (the population, §11);
+    ``part_cost [P]`` marks the parts of scheduled costs (DESIGN §15), which a person who has
+    moved away no longer causes (relocated share 0). A cost of ``amount`` each month for
+    ``months`` months is ``months`` parts of share 1, due 0, 1, … months after arrival."""
     years, start = config.simulation.years, config.simulation.start_year
     first = start - pre_years
-    rows: list[tuple[int, int, int, int, float, float, np.ndarray, int]] = []
+    rows: list[tuple[int, int, int, int, float, float, np.ndarray, int, bool]] = []
     for g, group in enumerate(config.groups.values()):
-        for comp, pay in group.payments.items():
+        schedules: list[tuple[str, Payment | ScheduledCost, bool]] = [
+            *((c, p, False) for c, p in group.payments.items()),
+            *((c, p, True) for c, p in group.scheduled_costs.items()),
+        ]
+        for comp, pay, is_cost in schedules:
             amount = np.array([_amount(pay, first + y) for y in range(pre_years + years)])
             c = components.index(comp)
-            moved, window = pay.relocated_factor, pay.relocated_within_months or 0
-            if pay.by_calendar_year is not None:
-                for k, share in enumerate(pay.by_calendar_year):
-                    rows.append((g, c, PART_CALENDAR_YEAR, k, share, moved, amount, window))
+            if isinstance(pay, Payment):
+                moved, window = pay.relocated_factor, pay.relocated_within_months or 0
             else:
-                for inst in pay.installments or []:
-                    rows.append(
-                        (
-                            g,
-                            c,
-                            PART_MONTHS_AFTER,
-                            inst.month,
-                            inst.share,
-                            moved,
-                            amount,
-                            window,
-                        )
-                    )
+                moved, window = 0.0, 0
+            if isinstance(pay, ScheduledCost) and pay.months is not None:
+                parts = [(PART_MONTHS_AFTER, k, 1.0) for k in range(pay.months)]
+            elif pay.by_calendar_year is not None:
+                parts = [(PART_CALENDAR_YEAR, k, f) for k, f in enumerate(pay.by_calendar_year)]
+            else:
+                parts = [(PART_MONTHS_AFTER, i.month, i.share) for i in pay.installments or []]
+            for kind, k, share in parts:
+                rows.append((g, c, kind, k, share, moved, amount, window, is_cost))
     G = len(config.groups)
     amounts = np.array([r[6] for r in rows], dtype=np.float64).reshape(len(rows), pre_years + years)
     counts = np.bincount([r[0] for r in rows], minlength=G) if rows else np.zeros(G, np.int64)
@@ -94,11 +95,12 @@ def payment_parts(
         part_amount=amounts[:, pre_years:],
         pop_part_amount=amounts[:, :pre_years],
         part_window=np.array([r[7] for r in rows], dtype=np.int64),
+        part_cost=np.array([r[8] for r in rows], dtype=bool),
         group_parts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
     )
 
 
-def _amount(pay: Payment, year: int) -> float:
+def _amount(pay: Payment | ScheduledCost, year: int) -> float:
     """The amount for persons arriving in ``year``: ``amount``, or the level of
     ``amount_by_arrival_year`` that holds from its year until the next listed one (0 before
     the first: only years with no arrivals, as the config's rules ensure)."""

@@ -39,13 +39,14 @@ def _weights(model: CompiledModel, period: int) -> tuple[np.ndarray, ...]:
 
 
 @lru_cache(maxsize=16)
-def population_payments(model: CompiledModel, period: int = 12) -> np.ndarray:
+def population_payments(model: CompiledModel, period: int = 12, cost: bool = False) -> np.ndarray:
     """``[periods, C]``: SEK due to the population already received (DESIGN §11), gross:
-    every part due at or after month 0, at the amount of its arrival year."""
+    every part due at or after month 0, at the amount of its arrival year; of the scheduled
+    payments, or with ``cost`` of the scheduled costs."""
     T, C = model.months, len(model.components)
     out = np.zeros((T // period, C))
     for arrival, g, _s, _m, count in model.population:
-        for p in np.flatnonzero(model.part_group == g):
+        for p in np.flatnonzero((model.part_group == g) & (model.part_cost == cost)):
             due = int(model.due_month(p, np.array([arrival]))[0])
             if 0 <= due < T:
                 amount = model.pop_part_amount[p, arrival // 12 + model.pre_years]
@@ -120,26 +121,31 @@ def price(
             gross = np.einsum("na,ay->ny", arrivals[:, :, g] * by_arrival, W)
             lost_n = lost[None, :] * multipliers[:, :, c]  # [n, Y_arrival]
         dues = relocated_dues[:, :, :, p]
-        revenue[:, :, c] += gross - _lost(model, p, dues, lost_n, 0)
+        side = cost if model.part_cost[p] else revenue  # a scheduled cost, or a payment
+        side[:, :, c] += gross - _lost(model, p, dues, lost_n, 0)
     if len(model.population):
-        revenue += _population_revenue(model, period, population_dues, pre_multipliers)
+        revenue += _population_money(model, period, population_dues, pre_multipliers, False)
+        if model.part_cost.any():
+            cost += _population_money(model, period, population_dues, pre_multipliers, True)
     return revenue, cost
 
 
-def _population_revenue(
+def _population_money(
     model: CompiledModel,
     period: int,
     population_dues: np.ndarray | None,
     pre_multipliers: np.ndarray | None,
+    is_cost: bool,
 ) -> np.ndarray:
-    """``[n, P, C]`` (or ``[1, P, C]``): the population's payments less those lost to its
-    relocated persons, times the level factors of each run."""
-    gross = population_payments(model, period)[None]  # [1, P, C]
+    """``[n, P, C]`` (or ``[1, P, C]``): the population's payments (or with ``is_cost`` its
+    scheduled costs) less those lost to its relocated persons, times the level factors of
+    each run."""
+    gross = population_payments(model, period, is_cost)[None]  # [1, P, C]
     lost = np.zeros_like(gross) if population_dues is None else None
     if population_dues is not None:
         n = population_dues.shape[0]
         lost = np.zeros((n, *gross.shape[1:]))
-        for p in range(len(model.part_group)):
+        for p in np.flatnonzero(model.part_cost == is_cost):
             c = model.part_component[p]
             per_person = (
                 (1.0 - model.part_relocated_share[p])

@@ -330,7 +330,7 @@ def _driver_sentences(data: ReportData, w: Writer) -> list[Sentence]:
     slots: dict[str, str | Label] = {}
     for k, i in enumerate(finite[:3], start=1):
         name = str(rho["factor"].values[i])
-        label = i18n.factor_label(name, w.lang, targets)
+        label = i18n.factor_label(name, w.lang, targets, data.labels)
         slots[f"f{k}"] = Label(label)
         slots[f"r{k}"] = n("tornado.rank_correlation", factor=name, year=year)
     out = [w("drivers", year=n("year", year=year), f1=slots["f1"], r1=slots["r1"])]

@@ -318,7 +318,11 @@ def tail_chart(tail: xr.DataArray, lang: str = "sv", labels=None) -> Figure:
 
 
 def tornado_chart(
-    tornado: xr.Dataset, year: int, lang: str = "sv", exit_targets: dict[str, str] | None = None
+    tornado: xr.Dataset,
+    year: int,
+    lang: str = "sv",
+    exit_targets: dict[str, str] | None = None,
+    labels=None,
 ) -> Figure:
     """Rank correlation of each factor with the balance of ``year``, strongest at the top."""
     with mpl.rc_context(STYLE):
@@ -329,7 +333,7 @@ def tornado_chart(
         values = rho.values[order]
         names = [str(rho["factor"].values[i]) for i in order]
         fig, ax = _new((7.0, 1.2 + 0.42 * len(values)))
-        labels = [i18n.capital(i18n.factor_label(f, lang, exit_targets)) for f in names]
+        labels = [i18n.capital(i18n.factor_label(f, lang, exit_targets, labels)) for f in names]
         _hbars(ax, labels, values, [i18n.number(v, 2, lang, signed=True) for v in values])
         ax.set_xlim(-1.15, 1.15)
         ax.xaxis.set_major_formatter(NumberFormatter(lang))
@@ -355,7 +359,7 @@ def chart(key: str, data: ReportData, lang: str) -> Figure:
         "components": lambda: components_chart(ds, lang, data.labels),
         "tail_attribution": lambda: tail_chart(data.tail, lang, data.labels),
         "tornado": lambda: tornado_chart(
-            data.tornado, data.last_year, lang, exit_targets(data.config)
+            data.tornado, data.last_year, lang, exit_targets(data.config), data.labels
         ),
     }
     if key not in makers:  # the follow-up's figures (imported here: it imports this module)

@@ -105,34 +105,42 @@ _SHARE = re.compile(
 )
 
 
-def factor_label(name: str, lang: str = "sv", exit_targets: dict[str, str] | None = None) -> str:
+def factor_label(
+    name: str,
+    lang: str = "sv",
+    exit_targets: dict[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
     """A readable name for a factor of the tornado (``level:sfi`` → ``nivå: SFI``).
 
-    ``exit_targets`` maps a share path to the state its exit leads to (from the config).
+    ``exit_targets`` maps a share path to the state its exit leads to (from the config);
+    ``labels`` are the config's display texts.
     """
     if name.startswith("level:"):
-        comp = component_label(name.removeprefix("level:"), lang)
+        comp = component_label(name.removeprefix("level:"), lang, labels)
         return catalogue.entry("factor", "level", lang).format(c=comp)
     if name.startswith("policy["):
-        comp = component_label(name.split(":", 1)[1], lang)
+        comp = component_label(name.split(":", 1)[1], lang, labels)
         return catalogue.entry("factor", "policy", lang).format(c=comp)
     if name.startswith("share:"):
-        return _share_label(name.removeprefix("share:"), lang, exit_targets or {})
+        return _share_label(name.removeprefix("share:"), lang, exit_targets or {}, labels)
     base = name.removesuffix(" (mean)")
     if base in ("labour_market", "arrivals"):
         return catalogue.entry("factor", base, lang)
     return name
 
 
-def _share_label(path: str, lang: str, targets: dict[str, str]) -> str:
+def _share_label(
+    path: str, lang: str, targets: dict[str, str], labels: Mapping[str, str] | None = None
+) -> str:
     m = _SHARE.match(path)
     if not m:
         return path
-    group = group_label(m["g"], lang)
+    group = group_label(m["g"], lang, labels)
     if m["s"] is None:
         return catalogue.entry("factor", "relocation", lang).format(g=group)
-    src = state_label(m["s"], lang)
-    dst = state_label(targets[path], lang) if path in targets else "?"
+    src = state_label(m["s"], lang, labels)
+    dst = state_label(targets[path], lang, labels) if path in targets else "?"
     words = catalogue.entry("factor", m["f"], lang)  # share or annual_probability
     return words.format_map({"from": src, "to": dst, "g": group})
 
@@ -178,6 +186,15 @@ _KEYS: tuple[tuple[str, str], ...] = (
         "groups.{g}.payments.{c}.relocated_within_months",
     ),
     (r"groups\.(?P<g>\w+)\.payments\.(?P<c>\w+)\.\w+", "groups.{g}.payments.{c}.*"),
+    (
+        r"groups\.(?P<g>\w+)\.scheduled_costs\.(?P<c>\w+)\.amount\w*",
+        "groups.{g}.scheduled_costs.{c}.amount",
+    ),
+    (
+        r"groups\.(?P<g>\w+)\.scheduled_costs\.(?P<c>\w+)\.months",
+        "groups.{g}.scheduled_costs.{c}.months",
+    ),
+    (r"groups\.(?P<g>\w+)\.scheduled_costs\.(?P<c>\w+)\.\w+", "groups.{g}.scheduled_costs.{c}.*"),
     (r"fixed\.costs\.(?P<c>\w+)", "fixed.costs.{c}"),
     (r"fixed\.revenue\.(?P<c>\w+)", "fixed.revenue.{c}"),
     (r"indexation\.costs", "indexation.costs"),
@@ -201,16 +218,17 @@ _KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def key_label(key: str, lang: str = "sv") -> str:
-    """What a config key means, in words (empty for a key the appendix does not know)."""
+def key_label(key: str, lang: str = "sv", labels: Mapping[str, str] | None = None) -> str:
+    """What a config key means, in words (empty for a key the appendix does not know);
+    ``labels`` are the config's display texts."""
     for pattern, name in _KEYS:
         m = re.fullmatch(pattern, key)
         if m:
             slots = m.groupdict()
             words = {
-                "g": group_label(slots.get("g") or "", lang),
-                "s": state_label(slots.get("s") or "", lang),
-                "c": component_label(slots.get("c") or "", lang),
+                "g": group_label(slots.get("g") or "", lang, labels),
+                "s": state_label(slots.get("s") or "", lang, labels),
+                "c": component_label(slots.get("c") or "", lang, labels),
             }
             return catalogue.entry("config_key", name, lang).format(**words)
     return ""

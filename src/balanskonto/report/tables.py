@@ -247,7 +247,7 @@ def tornado_table(data: ReportData, lang: str) -> Table | None:
     rows = []
     for i in order:
         name = str(rho["factor"].values[i])
-        label = i18n.capital(i18n.factor_label(name, lang, targets))
+        label = i18n.capital(i18n.factor_label(name, lang, targets, data.labels))
         rows.append((label, name, float(rho.values[i]), float(src.values[i])))
     cols = (
         Column(text("c_factor", lang)),
@@ -264,7 +264,7 @@ def assumption_table(data: ReportData, lang: str) -> Table:
     runs, seed = data.ds.attrs.get("runs"), data.ds.attrs.get("seed")
     rows = []
     for a in data.assumptions:
-        if a.key in HIDDEN_KEYS:
+        if a.key in HIDDEN_KEYS or a.key.startswith("labels."):  # display texts, not assumptions
             continue
         source = a.source
         used = {"simulation.runs": runs, "simulation.seed": seed}.get(a.key)
@@ -277,7 +277,7 @@ def assumption_table(data: ReportData, lang: str) -> Table:
             value = text("population_rows", lang).format(persons=persons, rows=len(value))
         if _is_label(a.key) and isinstance(value, int) and not isinstance(value, bool):
             value = i18n.Label(value)
-        rows.append((i18n.key_label(a.key, lang), a.key, value, source or "–"))
+        rows.append((i18n.key_label(a.key, lang, data.labels), a.key, value, source or "–"))
     cols = (
         Column(text("c_assumption", lang)),
         Column(text("c_key", lang), "code"),
