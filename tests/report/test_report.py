@@ -23,7 +23,7 @@ from balanskonto.config import parse_config
 from balanskonto.report import ReportError, build, content, figures, i18n, report, word
 from balanskonto.report.assumptions import opening_comment, parse_assumptions, split_comment
 from balanskonto.report.data import collect
-from balanskonto.report.document import Figure, Paragraph, Table
+from balanskonto.report.document import Bullets, Figure, Paragraph, Table
 from balanskonto.report.quantities import Quantity
 from balanskonto.results.files import write_netcdf
 from balanskonto.results.risk import tail_attribution
@@ -86,6 +86,9 @@ def source_value(q: Quantity, ds: xr.Dataset, sources: dict) -> float:
         value = sources["tail"].attrs[q.source.removeprefix("tail.attrs.")]
     elif q.source == "tail.tail_attribution":
         value = sources["tail"].sel(sel).item()
+    elif q.source == "reserve_gap":
+        opening = ds.attrs["opening_balance"]
+        value = abs(ds["reserve_needed"].sel(sel).item() - opening)
     elif q.source.startswith("tornado."):
         value = sources["tornado"][q.source.removeprefix("tornado.")].sel(sel).item()
     else:
@@ -118,8 +121,9 @@ def parse_number(shown: str, lang: str) -> tuple[float, float]:
 
 
 def _sentences(doc):
-    for p in doc.of_type(Paragraph):
-        yield from p.sentences
+    for p in doc.blocks:
+        if isinstance(p, Paragraph | Bullets):
+            yield from p.sentences
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
@@ -163,6 +167,52 @@ def test_key_sentences(with_factors):
     reserve = with_factors["reserve_needed"].sel(level=0.95, year=last).item()
     assert f"Med 95\u00a0% säkerhet räcker en reservering på {i18n.amount(reserve)}" in text
     assert f"till och med {last}" in text
+
+
+@pytest.mark.parametrize("which", ["with_factors", "without_factors"])
+def test_the_summary_draws_the_conclusions_in_points(request, which):
+    ds = request.getfixturevalue(which)
+    doc = build(ds, "sv")
+    (summary,) = doc.of_type(Bullets)
+    assert 3 <= len(summary.items) <= 5
+    points = summary.texts
+    last = int(ds["year"][-1])
+    reserve = ds["reserve_needed"].sel(level=0.95, year=last).item()
+    opening = ds.attrs["opening_balance"]
+    if reserve > opening:
+        assert (
+            f"behövs {i18n.amount(reserve)}, alltså {i18n.amount(reserve - opening)} mer"
+            in points[0]
+        )
+    elif reserve > 0:
+        assert f"marginalen är {i18n.amount(opening - reserve)}" in points[0]
+    # the first year with a material deficit risk (P(deficit) ≥ 5 %), not the modal first year
+    p = ds["p_deficit"].values
+    material = [int(y) for y, x in zip(ds["year"].values, p, strict=True) if x >= 0.05]
+    if material:
+        assert f"blir påtaglig {material[0]}" in points[1]
+    elif ds["p_depleted_by"].values[-1] > 0:
+        assert "når inte 5\u00a0%" in points[1]
+    assert "mest sannolika första underskottsåret" not in " ".join(points)
+    assert "medianen" in points[-1] and "P5" in points[-1]
+    if which == "with_factors":
+        assert len(summary.items) == 4
+
+
+def test_the_summary_is_in_every_format(written, with_factors):
+    doc = build(with_factors, "sv")
+    (summary,) = doc.of_type(Bullets)
+    first = summary.texts[0]
+    page = written["sv"]["html"].read_text(encoding="utf-8")
+    assert '<ul class="summary"><li>' in page
+    md = written["sv"]["md"].read_text(encoding="utf-8")
+    assert "\n- " in md
+    words = [p.text for p in read_docx(str(written["sv"]["docx"])).paragraphs]
+    assert any(first.split(":")[0] in t for t in words)
+    book = openpyxl.load_workbook(written["sv"]["xlsx"])
+    assert book.sheetnames[0] == "Sammanfattning"
+    cells = [c.value for row in book["Sammanfattning"].iter_rows() for c in row]
+    assert any(first.split(":")[0] in str(v) for v in cells)
 
 
 @pytest.mark.parametrize(
@@ -248,7 +298,7 @@ def _sheet_rows(ws) -> list[tuple]:
 def test_xlsx_holds_the_datasets_numbers(with_factors, written):
     ds = with_factors
     wb = openpyxl.load_workbook(written["sv"]["xlsx"])
-    assert wb.sheetnames[0] == "Percentiler"
+    assert wb.sheetnames[:2] == ["Sammanfattning", "Percentiler"]
     years = ds["year"].values
     rows = _sheet_rows(wb["Percentiler"])
     for i, row in enumerate(rows):

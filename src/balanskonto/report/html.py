@@ -9,7 +9,16 @@ from html import escape
 from pathlib import Path
 
 from . import i18n
-from .document import Document, Figure, Heading, Paragraph, Table, cell_text, is_numeric_kind
+from .document import (
+    Bullets,
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    cell_text,
+    is_numeric_kind,
+)
 
 CSS = """
 :root { color-scheme: light; }
@@ -21,6 +30,8 @@ h1 { font-size: 1.6rem; line-height: 1.25; margin: 0.5rem 0 1rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; border-bottom: 1px solid #ccd; }
 p.lead { font-size: 1.05rem; }
 p.note { color: #555; font-size: 0.92rem; }
+ul.summary { padding-left: 1.3rem; }
+ul.summary li { margin: 0 0 0.5rem; }
 figure { margin: 1rem 0 1.5rem; }
 figure img { display: block; width: 100%; height: auto; }
 figcaption, caption, p.caption { font-size: 0.9rem; color: #444; text-align: left;
@@ -88,6 +99,9 @@ def render(doc: Document, figures: dict[str, tuple[Path, Path]]) -> str:
             parts.append(f"<h{block.level}>{escape(block.text)}</h{block.level}>")
         elif isinstance(block, Paragraph):
             parts.append(f'<p class="{block.style}">{escape(block.text)}</p>')
+        elif isinstance(block, Bullets):
+            items = "".join(f"<li>{escape(t)}</li>" for t in block.texts)
+            parts.append(f'<ul class="summary">{items}</ul>')
         elif isinstance(block, Table) and block.in_document:
             tables += 1
             parts.append(_table(block, tables, doc.lang))
