@@ -17,7 +17,7 @@ import xarray as xr
 from docx import Document as read_docx
 
 import balanskonto as bk
-from balanskonto.analysis.sensitivity import tornado
+from balanskonto.analysis.sensitivity import one_at_a_time, tornado
 from balanskonto.cli import report as report_cli
 from balanskonto.config import parse_config
 from balanskonto.report import ReportError, build, content, figures, i18n, report, word
@@ -89,6 +89,13 @@ def source_value(q: Quantity, ds: xr.Dataset, sources: dict) -> float:
     elif q.source == "reserve_gap":
         opening = ds.attrs["opening_balance"]
         value = abs(ds["reserve_needed"].sel(sel).item() - opening)
+    elif q.source == "swing.swing":
+        value = sources["swing"]["swing"].sel(sel).item()
+    elif q.source == "swing.effect":
+        oat = sources["swing"].sel(sel)
+        value = oat["balance_low"].item() - oat["balance_high"].item()
+    elif q.source.startswith("swing.attrs."):
+        value = sources["swing"].attrs[q.source.removeprefix("swing.attrs.")]
     elif q.source.startswith("tornado."):
         value = sources["tornado"][q.source.removeprefix("tornado.")].sel(sel).item()
     else:
@@ -130,8 +137,11 @@ def _sentences(doc):
 @pytest.mark.parametrize("which", ["with_factors", "without_factors"])
 def test_every_number_in_the_text_is_its_dataset_value(request, which, lang):
     ds = request.getfixturevalue(which)
-    doc = build(ds, lang)
-    sources = _sources(ds)
+    assert check_numbers(build(ds, lang), ds, _sources(ds), lang) > 20
+
+
+def check_numbers(doc, ds, sources, lang) -> int:
+    """Check every quoted number of ``doc`` against its source; the count of numbers."""
     quoted = 0
     for sentence in _sentences(doc):
         rest = sentence.text
@@ -146,7 +156,39 @@ def test_every_number_in_the_text_is_its_dataset_value(request, which, lang):
         for label in sentence.labels:
             rest = rest.replace(label, "")
         assert not re.search(r"\d", rest), f"a number typed by hand: {sentence.text!r}"
-    assert quoted > 20
+    return quoted
+
+
+@pytest.fixture(scope="module")
+def swing() -> xr.Dataset:
+    config = bk.load_config(CONFIGS / "exempel_2026.toml")
+    return one_at_a_time(config, runs=20, seed=1)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_drivers_in_kronor_from_a_sensitivity_result(with_factors, swing, lang):
+    doc = build(with_factors, lang, sensitivity=swing)
+    sources = {**_sources(with_factors), "swing": swing}
+    assert check_numbers(doc, with_factors, sources, lang) > 20
+    quoted = {name for s in _sentences(doc) for name, _ in s.quoted}
+    assert any(name.startswith("swing.swing[") for name in quoted)
+    # the yes/no policy (schablon cut, probability 30 %) reads as its effect if carried out
+    (effect,) = [name for name in quoted if name.startswith("swing.effect[")]
+    assert doc.quantities[effect].value < 0
+    words = "Om policyändringen genomförs" if lang == "sv" else "If the policy change"
+    assert words in " ".join(s.text for s in _sentences(doc))
+    (table,) = [t for t in doc.of_type(Table) if t.key == "tornado"]
+    assert table.columns[-1].kind == "tkr"
+    assert "rangkorrelation" not in " ".join(Bullets.texts.fget(next(doc.of_type(Bullets))))
+
+
+def test_the_tornado_figure_shows_kronor_with_a_swing(with_factors, swing, tmp_path):
+    written = report(with_factors, tmp_path / "r", formats=("md",), sensitivity=swing)
+    svg = written["figure:tornado.svg"].read_text(encoding="utf-8")
+    assert "P10 → P90" in svg or "P10" in svg
+    bad = swing.assign_attrs(config_sha256="0" * 64)
+    with pytest.raises(ReportError, match="another config"):
+        build(with_factors, "sv", sensitivity=bad)
 
 
 def test_the_languages_quote_the_same_numbers(with_factors):

@@ -266,9 +266,21 @@ def _drivers(data: ReportData, w: Writer) -> list[Block]:
     return [
         head,
         Paragraph(sentences),
-        _figure("tornado", w, year=data.last_year),
+        _tornado_figure(data, w),
         tables.tornado_table(data, w.lang),
     ]
+
+
+def _tornado_figure(data: ReportData, w: Writer) -> Figure:
+    if data.swing is None:
+        return _figure("tornado", w, year=data.last_year)
+    a = data.swing.attrs
+    caption = text("f_tornado_swing", w.lang).format(
+        year=data.last_year,
+        low=i18n.percentile(a["low_quantile"], w.lang),
+        high=i18n.percentile(a["high_quantile"], w.lang),
+    )
+    return Figure("tornado", caption, caption.split(". ")[0])
 
 
 def _assumptions(data: ReportData, w: Writer) -> list[Block]:

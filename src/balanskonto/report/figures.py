@@ -317,6 +317,33 @@ def tail_chart(tail: xr.DataArray, lang: str = "sv", labels=None) -> Figure:
     return fig
 
 
+def swing_chart(
+    swing: xr.Dataset, year: int, lang: str = "sv", exit_targets: dict[str, str] | None = None
+) -> Figure:
+    """Each factor's swing (P10 → P90) of the balance of ``year`` in kronor, largest at the top;
+    a yes/no policy as its effect if carried out."""
+    with mpl.rc_context(STYLE):
+        sw = swing.sel(year=year)
+        effect = sw["effect"].values
+        values = np.where(np.isfinite(effect), effect, sw["swing"].values)
+        order = [i for i in np.argsort(-np.abs(values)) if values[i] != 0]
+        values = values[order]
+        fig, ax = _new((7.0, 1.2 + 0.42 * len(values)))
+        s = _amount_axis(ax, values, lang, axis="x")
+        names = [str(sw["factor"].values[i]) for i in order]
+        labels = [i18n.capital(i18n.factor_label(f, lang, exit_targets)) for f in names]
+        decimals = 1 if s == 1e6 else 0
+        _hbars(
+            ax,
+            labels,
+            values / s,
+            [i18n.number(v / s, decimals, lang, signed=True) for v in values],
+        )
+        _pad_x(ax, values, s)
+        _title(fig, word("g_swing", lang).format(year=year))
+    return fig
+
+
 def tornado_chart(
     tornado: xr.Dataset, year: int, lang: str = "sv", exit_targets: dict[str, str] | None = None
 ) -> Figure:
@@ -354,8 +381,10 @@ def chart(key: str, data: ReportData, lang: str) -> Figure:
         "persons": lambda: persons_chart(ds, lang, data.labels),
         "components": lambda: components_chart(ds, lang, data.labels),
         "tail_attribution": lambda: tail_chart(data.tail, lang, data.labels),
-        "tornado": lambda: tornado_chart(
-            data.tornado, data.last_year, lang, exit_targets(data.config)
+        "tornado": lambda: (
+            tornado_chart(data.tornado, data.last_year, lang, exit_targets(data.config))
+            if data.swing is None
+            else swing_chart(data.swing, data.last_year, lang, exit_targets(data.config))
         ),
     }
     if key not in makers:  # the follow-up's figures (imported here: it imports this module)

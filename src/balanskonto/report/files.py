@@ -76,6 +76,7 @@ def report(
     template: str | os.PathLike[str] | None = None,
     followup: xr.Dataset | None = None,
     earlier: xr.Dataset | None = None,
+    sensitivity: xr.Dataset | None = None,
 ) -> dict[str, Path]:
     """Write the risk appendix of a simulation result.
 
@@ -91,6 +92,9 @@ def report(
     followup : a follow-up of ``dataset`` against actuals (``balanskonto.analysis.followup``):
         adds the follow-up section (docs/followup.md).
     earlier : an earlier result: adds the change of forecast (prognosförändring).
+    sensitivity : the result of ``balanskonto sensitivity CONFIG --out FILE.nc`` for the same
+        config (or ``analysis.sensitivity.one_at_a_time``): the drivers in kronor (P10 → P90
+        swings). Not computed here: it costs two simulations per factor.
 
     Returns
     -------
@@ -108,7 +112,7 @@ def report(
     formats = check_formats(formats)
     if template is not None and not Path(template).is_file():
         raise ReportError(f"--template: no such Word template {str(template)!r}")
-    data = collect(dataset, config, followup=followup, earlier=earlier)
+    data = collect(dataset, config, followup=followup, earlier=earlier, sensitivity=sensitivity)
     doc = _followup.extend(content.build(data, check_lang(lang)), data)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
