@@ -572,3 +572,30 @@ def test_cli_as_a_balanskonto_subcommand(tmp_path):
     if "report" not in cli._parser().format_help():
         pytest.skip("balanskonto.cli does not wire the report command yet")
     assert cli.main(["report", str(tmp_path / "missing.nc")]) == 2
+
+
+def test_main_assumptions_in_words_and_the_listing_in_the_annex(with_factors):
+    doc = build(with_factors, "sv")
+    blocks = list(doc.blocks)
+    main = next(b for b in blocks if isinstance(b, Table) and b.key == "main_assumptions")
+    full = next(b for b in blocks if isinstance(b, Table) and b.key == "assumptions")
+    annex = next(i for i, b in enumerate(blocks) if getattr(b, "text", "").startswith("Bilaga"))
+    provenance = next(i for i, b in enumerate(blocks) if getattr(b, "text", "") == "Ursprung")
+    assert blocks.index(main) < provenance < annex < blocks.index(full)
+    assert [c.label for c in main.columns] == ["Antagande", "Värde", "Källa"]
+    sources = parse_config(with_factors.attrs["config_toml"]).meta.sources
+    assert len(main.rows) == len(sources) >= 5
+    for (label, value, source), key in zip(main.rows, sources, strict=True):
+        assert "." not in label.replace("Antagande:", "") or " " in label
+        assert key not in label and "{" not in value and "_" not in value
+        assert source == sources[key]
+    rows = {r[0]: r[1] for r in main.rows}
+    assert rows["Ingående saldo"] == "6,0\u00a0Mkr"
+    assert rows["Övergångar från etablering, vuxna"].startswith("→ egen försörjning, andel 35")
+    assert any(r[1].startswith("meta.sources") for r in full.rows)  # the annex lists every key
+
+
+def test_without_meta_sources_the_main_table_takes_the_usual_keys(without_factors):
+    doc = build(without_factors, "en")
+    main = next(b for b in doc.of_type(Table) if b.key == "main_assumptions")
+    assert main.rows and main.rows[0][0] == "Opening balance"

@@ -16,6 +16,7 @@ from . import i18n, tables
 from .data import ReportData
 from .document import Block, Bullets, Column, Document, Figure, Heading, Paragraph, Sentence, Table
 from .i18n import text
+from .main_assumptions import main_assumption_table
 from .quantities import collect_quantities
 from .summary import driver_sentences, summary
 from .writer import Label, Writer, levels, median, n
@@ -52,6 +53,7 @@ def build(data: ReportData, lang: str = "sv") -> Document:
         _assumptions,
         _precision,
         _provenance,
+        _annex,
     ):
         blocks += part(data, w)
     workbook = _workbook(data, blocks, lang)
@@ -284,7 +286,16 @@ def _tornado_figure(data: ReportData, w: Writer) -> Figure:
 
 
 def _assumptions(data: ReportData, w: Writer) -> list[Block]:
-    blocks: list[Block] = [Heading(text("h_assumptions", w.lang)), Paragraph((w("assumptions"),))]
+    """The main assumptions in words; every key of the config is in the annex."""
+    return [
+        Heading(text("h_assumptions", w.lang)),
+        Paragraph((w("assumptions_main"),)),
+        main_assumption_table(data, w.lang),
+    ]
+
+
+def _annex(data: ReportData, w: Writer) -> list[Block]:
+    blocks: list[Block] = [Heading(text("h_annex", w.lang)), Paragraph((w("assumptions"),))]
     if data.opening_comment:
         note = w("assumptions_header", text=Label(data.opening_comment))
         blocks.append(Paragraph((note,), "note"))

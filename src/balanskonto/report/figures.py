@@ -340,7 +340,9 @@ def swing_chart(
             [i18n.number(v / s, decimals, lang, signed=True) for v in values],
         )
         _pad_x(ax, values, s)
-        _title(fig, word("g_swing", lang).format(year=year))
+        low = i18n.percentile(swing.attrs["low_quantile"], lang)
+        high = i18n.percentile(swing.attrs["high_quantile"], lang)
+        _title(fig, word("g_swing", lang).format(year=year, low=low, high=high))
     return fig
 
 
