@@ -599,3 +599,13 @@ def test_without_meta_sources_the_main_table_takes_the_usual_keys(without_factor
     doc = build(without_factors, "en")
     main = next(b for b in doc.of_type(Table) if b.key == "main_assumptions")
     assert main.rows and main.rows[0][0] == "Opening balance"
+
+
+def test_the_page_has_a_phone_variant_of_every_figure(written):
+    page = written["sv"]["html"].read_text(encoding="utf-8")
+    figures_shown = page.count("<figure>")
+    assert figures_shown >= 7
+    assert page.count('<picture><source media="(max-width: 40rem)" srcset="data:image/png') == (
+        figures_shown
+    )
+    assert not any(".narrow" in str(p) for p in written["sv"].values())

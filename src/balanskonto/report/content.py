@@ -132,6 +132,7 @@ def _depletion(data: ReportData, w: Writer) -> Sentence:
     return w(
         "depletion",
         p=p_ever,
+        p_never=n("p_never_depleted"),
         year=n("year", year=mode),
         p_year=n("p_first_depletion", year=mode),
         **span,

@@ -151,19 +151,23 @@ def _write_all(
     template=None,
     basename: str | None = None,
 ) -> dict[str, Path]:
-    figs = {}
+    figs, narrow = {}, None
     if data is not None and set(formats) - {"xlsx"}:
         # each language's figures in a folder of their own: an English report into the same
         # folder never overwrites the PNGs that the Swedish Markdown links (figurer/, figures/)
         fig_dir = folder / FIGURE_FOLDER[doc.lang]
         fig_dir.mkdir()
-        figs = figures.render(data, doc.lang, fig_dir, [f.key for f in doc.figures])
+        if "html" in formats:  # the page's phone variants: embedded, never moved in
+            narrow = folder / ".narrow"
+            narrow.mkdir()
+        keys = [f.key for f in doc.figures]
+        figs = figures.render(data, doc.lang, fig_dir, keys, narrow)
     base = folder / (basename or BASENAME[doc.lang])
     out: dict[str, Path] = {}
     for fmt in formats:
         path = base.with_suffix(f".{fmt}")
         if fmt == "html":
-            out[fmt] = html.write(doc, figs, path)
+            out[fmt] = html.write(doc, figs, path, narrow)
         elif fmt == "docx":
             out[fmt] = word.write(doc, figs, path, template)
         elif fmt == "xlsx":

@@ -33,7 +33,7 @@ p.note { color: #555; font-size: 0.92rem; }
 ul.summary { padding-left: 1.3rem; }
 ul.summary li { margin: 0 0 0.5rem; }
 figure { margin: 1rem 0 1.5rem; }
-figure img { display: block; width: 100%; height: auto; }
+figure img, figure picture { display: block; width: 100%; height: auto; }
 figcaption, caption, p.caption { font-size: 0.9rem; color: #444; text-align: left;
   padding: 0.3rem 0; }
 p.caption { margin: 1rem 0 0; }
@@ -56,6 +56,8 @@ p.table-note { font-size: 0.85rem; color: #555; margin-top: -1rem; }
   thead { display: table-header-group; }
 }
 """
+#: Screens narrower than this get the phone variant of each figure.
+NARROW_BELOW = "40rem"
 #: Nothing may be fetched from anywhere: images come as data: URLs, styles inline.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -82,17 +84,24 @@ def _table(t: Table, number: int, lang: str) -> str:
     )
 
 
-def _figure(f: Figure, number: int, png: Path, lang: str) -> str:
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
+def _data_url(png: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+
+
+def _figure(f: Figure, number: int, png: Path, lang: str, narrow: Path | None = None) -> str:
+    """The figure; with a ``narrow`` variant, a ``<picture>`` that shows it on a phone."""
     caption = f"{i18n.text('figure', lang)} {number}. {f.caption}"
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{escape(f.alt)}">'
-        f"<figcaption>{escape(caption)}</figcaption></figure>"
-    )
+    img = f'<img src="{_data_url(png)}" alt="{escape(f.alt)}">'
+    if narrow is not None and narrow.is_file():
+        source = f'<source media="(max-width: {NARROW_BELOW})" srcset="{_data_url(narrow)}">'
+        img = f"<picture>{source}{img}</picture>"
+    return f"<figure>{img}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
-def render(doc: Document, figures: dict[str, tuple[Path, Path]]) -> str:
-    """The page as text (UTF-8)."""
+def render(
+    doc: Document, figures: dict[str, tuple[Path, Path]], narrow: Path | None = None
+) -> str:
+    """The page as text (UTF-8); ``narrow``: the folder of the figures' phone variants."""
     parts, tables, figs = [], 0, 0
     for block in doc.blocks:
         if isinstance(block, Heading):
@@ -107,7 +116,8 @@ def render(doc: Document, figures: dict[str, tuple[Path, Path]]) -> str:
             parts.append(_table(block, tables, doc.lang))
         elif isinstance(block, Figure):
             figs += 1
-            parts.append(_figure(block, figs, figures[block.key][0], doc.lang))
+            variant = narrow / f"{block.key}.png" if narrow is not None else None
+            parts.append(_figure(block, figs, figures[block.key][0], doc.lang, variant))
     return (
         f'<!DOCTYPE html>\n<html lang="{doc.lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -118,6 +128,8 @@ def render(doc: Document, figures: dict[str, tuple[Path, Path]]) -> str:
     )
 
 
-def write(doc: Document, figures: dict[str, tuple[Path, Path]], path: Path) -> Path:
-    path.write_text(render(doc, figures), encoding="utf-8")
+def write(
+    doc: Document, figures: dict[str, tuple[Path, Path]], path: Path, narrow: Path | None = None
+) -> Path:
+    path.write_text(render(doc, figures, narrow), encoding="utf-8")
     return path
