@@ -98,9 +98,7 @@ def _figure(f: Figure, number: int, png: Path, lang: str, narrow: Path | None = 
     return f"<figure>{img}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
-def render(
-    doc: Document, figures: dict[str, tuple[Path, Path]], narrow: Path | None = None
-) -> str:
+def render(doc: Document, figures: dict[str, tuple[Path, Path]], narrow: Path | None = None) -> str:
     """The page as text (UTF-8); ``narrow``: the folder of the figures' phone variants."""
     parts, tables, figs = [], 0, 0
     for block in doc.blocks:
