@@ -609,3 +609,18 @@ def test_the_page_has_a_phone_variant_of_every_figure(written):
         figures_shown
     )
     assert not any(".narrow" in str(p) for p in written["sv"].values())
+
+
+def test_the_output_of_balanskonto_sensitivity_gives_the_swings(with_factors, tmp_path):
+    from balanskonto.analysis.sensitivity import report as sensitivity_report
+
+    config = bk.load_config(CONFIGS / "exempel_2026.toml")
+    sens = sensitivity_report(config, runs=20, seed=1, swing_runs=20)
+    write_netcdf(sens, tmp_path / "sens.nc")
+    result = tmp_path / "r.nc"
+    write_netcdf(with_factors, result)
+    code = report_cli.main([str(result), "--sensitivity", str(tmp_path / "sens.nc"),
+                            "--format", "md", "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 0
+    text = (tmp_path / "out" / "riskbilaga.md").read_text(encoding="utf-8")
+    assert "flyttas mest av" in text and "Om policyändringen genomförs" in text

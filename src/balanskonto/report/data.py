@@ -169,13 +169,17 @@ def swing_of(sens: xr.Dataset | None, ds: xr.Dataset, config: Config | None) -> 
     at P90 exactly when P10 < p ≤ P90, and then ``effect = balance_low − balance_high``."""
     if sens is None:
         return None
-    if "swing" not in sens:
+    if any(v not in sens for v in _SWING_VARS):
         raise ReportError("--sensitivity: no swing in it; make it with `balanskonto sensitivity`")
     sha = sens.attrs.get("config_sha256")
     if sha is not None and sha != ds.attrs.get("config_sha256"):
         raise ReportError("--sensitivity: made from another config (SHA-256 differs)")
-    if "swing_factor" in sens.dims:
-        sens = sens.rename({"swing_factor": "factor"})
+    dim = "swing_factor" if "swing_factor" in sens["swing"].dims else "factor"
+    sens = xr.Dataset(  # only the swings: a sensitivity result's own "factor" is the tornado's
+        {v: (("factor", "year"), sens[v].transpose(dim, "year").values) for v in _SWING_VARS},
+        coords={"factor": sens[dim].values, "year": sens["year"].values},
+        attrs=sens.attrs,
+    )
     if not np.array_equal(sens["year"].values, ds["year"].values):
         raise ReportError("--sensitivity: its years are not those of the result")
     low = float(sens.attrs.get("low_quantile", 0.10))
@@ -196,6 +200,9 @@ def swing_of(sens: xr.Dataset | None, ds: xr.Dataset, config: Config | None) -> 
         attrs={"low_quantile": low, "high_quantile": high},
     )
     return out
+
+
+_SWING_VARS = ("swing", "balance_low", "balance_high")
 
 
 def _policy_index(name: str) -> int | None:
