@@ -8,6 +8,7 @@ tkr or Mkr by size. :func:`render` writes every figure of a report as PNG (200 d
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -443,3 +444,7 @@ def _narrow(fig: Figure) -> None:
         handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
         legend.remove()
         fig.legend(handles, labels, loc="outside lower center", ncol=1)
+    for ax in fig.axes:  # the long names of a bar chart's rows on two lines
+        names = [t.get_text() for t in ax.get_yticklabels()]
+        if any(len(name) > 20 and not name[-1:].isdigit() for name in names):
+            ax.set_yticks(ax.get_yticks(), [textwrap.fill(name, 20) for name in names])
