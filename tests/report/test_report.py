@@ -17,13 +17,13 @@ import xarray as xr
 from docx import Document as read_docx
 
 import balanskonto as bk
-from balanskonto.analysis.sensitivity import tornado
+from balanskonto.analysis.sensitivity import one_at_a_time, tornado
 from balanskonto.cli import report as report_cli
 from balanskonto.config import parse_config
 from balanskonto.report import ReportError, build, content, figures, i18n, report, word
 from balanskonto.report.assumptions import opening_comment, parse_assumptions, split_comment
 from balanskonto.report.data import collect
-from balanskonto.report.document import Figure, Paragraph, Table
+from balanskonto.report.document import Bullets, Figure, Paragraph, Table
 from balanskonto.report.quantities import Quantity
 from balanskonto.results.files import write_netcdf
 from balanskonto.results.risk import tail_attribution
@@ -86,6 +86,16 @@ def source_value(q: Quantity, ds: xr.Dataset, sources: dict) -> float:
         value = sources["tail"].attrs[q.source.removeprefix("tail.attrs.")]
     elif q.source == "tail.tail_attribution":
         value = sources["tail"].sel(sel).item()
+    elif q.source == "reserve_gap":
+        opening = ds.attrs["opening_balance"]
+        value = abs(ds["reserve_needed"].sel(sel).item() - opening)
+    elif q.source == "swing.swing":
+        value = sources["swing"]["swing"].sel(sel).item()
+    elif q.source == "swing.effect":
+        oat = sources["swing"].sel(sel)
+        value = oat["balance_low"].item() - oat["balance_high"].item()
+    elif q.source.startswith("swing.attrs."):
+        value = sources["swing"].attrs[q.source.removeprefix("swing.attrs.")]
     elif q.source.startswith("tornado."):
         value = sources["tornado"][q.source.removeprefix("tornado.")].sel(sel).item()
     else:
@@ -118,16 +128,20 @@ def parse_number(shown: str, lang: str) -> tuple[float, float]:
 
 
 def _sentences(doc):
-    for p in doc.of_type(Paragraph):
-        yield from p.sentences
+    for p in doc.blocks:
+        if isinstance(p, Paragraph | Bullets):
+            yield from p.sentences
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 @pytest.mark.parametrize("which", ["with_factors", "without_factors"])
 def test_every_number_in_the_text_is_its_dataset_value(request, which, lang):
     ds = request.getfixturevalue(which)
-    doc = build(ds, lang)
-    sources = _sources(ds)
+    assert check_numbers(build(ds, lang), ds, _sources(ds), lang) > 20
+
+
+def check_numbers(doc, ds, sources, lang) -> int:
+    """Check every quoted number of ``doc`` against its source; the count of numbers."""
     quoted = 0
     for sentence in _sentences(doc):
         rest = sentence.text
@@ -142,7 +156,39 @@ def test_every_number_in_the_text_is_its_dataset_value(request, which, lang):
         for label in sentence.labels:
             rest = rest.replace(label, "")
         assert not re.search(r"\d", rest), f"a number typed by hand: {sentence.text!r}"
-    assert quoted > 20
+    return quoted
+
+
+@pytest.fixture(scope="module")
+def swing() -> xr.Dataset:
+    config = bk.load_config(CONFIGS / "exempel_2026.toml")
+    return one_at_a_time(config, runs=20, seed=1)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_drivers_in_kronor_from_a_sensitivity_result(with_factors, swing, lang):
+    doc = build(with_factors, lang, sensitivity=swing)
+    sources = {**_sources(with_factors), "swing": swing}
+    assert check_numbers(doc, with_factors, sources, lang) > 20
+    quoted = {name for s in _sentences(doc) for name, _ in s.quoted}
+    assert any(name.startswith("swing.swing[") for name in quoted)
+    # the yes/no policy (schablon cut, probability 30 %) reads as its effect if carried out
+    (effect,) = [name for name in quoted if name.startswith("swing.effect[")]
+    assert doc.quantities[effect].value < 0
+    words = "Om policyändringen genomförs" if lang == "sv" else "If the policy change"
+    assert words in " ".join(s.text for s in _sentences(doc))
+    (table,) = [t for t in doc.of_type(Table) if t.key == "tornado"]
+    assert table.columns[-1].kind == "tkr"
+    assert "rangkorrelation" not in " ".join(Bullets.texts.fget(next(doc.of_type(Bullets))))
+
+
+def test_the_tornado_figure_shows_kronor_with_a_swing(with_factors, swing, tmp_path):
+    written = report(with_factors, tmp_path / "r", formats=("md",), sensitivity=swing)
+    svg = written["figure:tornado.svg"].read_text(encoding="utf-8")
+    assert "P10 → P90" in svg or "P10" in svg
+    bad = swing.assign_attrs(config_sha256="0" * 64)
+    with pytest.raises(ReportError, match="another config"):
+        build(with_factors, "sv", sensitivity=bad)
 
 
 def test_the_languages_quote_the_same_numbers(with_factors):
@@ -163,6 +209,52 @@ def test_key_sentences(with_factors):
     reserve = with_factors["reserve_needed"].sel(level=0.95, year=last).item()
     assert f"Med 95\u00a0% säkerhet räcker en reservering på {i18n.amount(reserve)}" in text
     assert f"till och med {last}" in text
+
+
+@pytest.mark.parametrize("which", ["with_factors", "without_factors"])
+def test_the_summary_draws_the_conclusions_in_points(request, which):
+    ds = request.getfixturevalue(which)
+    doc = build(ds, "sv")
+    (summary,) = doc.of_type(Bullets)
+    assert 3 <= len(summary.items) <= 5
+    points = summary.texts
+    last = int(ds["year"][-1])
+    reserve = ds["reserve_needed"].sel(level=0.95, year=last).item()
+    opening = ds.attrs["opening_balance"]
+    if reserve > opening:
+        assert (
+            f"behövs {i18n.amount(reserve)}, alltså {i18n.amount(reserve - opening)} mer"
+            in points[0]
+        )
+    elif reserve > 0:
+        assert f"marginalen är {i18n.amount(opening - reserve)}" in points[0]
+    # the first year with a material deficit risk (P(deficit) ≥ 5 %), not the modal first year
+    p = ds["p_deficit"].values
+    material = [int(y) for y, x in zip(ds["year"].values, p, strict=True) if x >= 0.05]
+    if material:
+        assert f"blir påtaglig {material[0]}" in points[1]
+    elif ds["p_depleted_by"].values[-1] > 0:
+        assert "når inte 5\u00a0%" in points[1]
+    assert "mest sannolika första underskottsåret" not in " ".join(points)
+    assert "medianen" in points[-1] and "P5" in points[-1]
+    if which == "with_factors":
+        assert len(summary.items) == 4
+
+
+def test_the_summary_is_in_every_format(written, with_factors):
+    doc = build(with_factors, "sv")
+    (summary,) = doc.of_type(Bullets)
+    first = summary.texts[0]
+    page = written["sv"]["html"].read_text(encoding="utf-8")
+    assert '<ul class="summary"><li>' in page
+    md = written["sv"]["md"].read_text(encoding="utf-8")
+    assert "\n- " in md
+    words = [p.text for p in read_docx(str(written["sv"]["docx"])).paragraphs]
+    assert any(first.split(":")[0] in t for t in words)
+    book = openpyxl.load_workbook(written["sv"]["xlsx"])
+    assert book.sheetnames[0] == "Sammanfattning"
+    cells = [c.value for row in book["Sammanfattning"].iter_rows() for c in row]
+    assert any(first.split(":")[0] in str(v) for v in cells)
 
 
 @pytest.mark.parametrize(
@@ -248,7 +340,7 @@ def _sheet_rows(ws) -> list[tuple]:
 def test_xlsx_holds_the_datasets_numbers(with_factors, written):
     ds = with_factors
     wb = openpyxl.load_workbook(written["sv"]["xlsx"])
-    assert wb.sheetnames[0] == "Percentiler"
+    assert wb.sheetnames[:2] == ["Sammanfattning", "Percentiler"]
     years = ds["year"].values
     rows = _sheet_rows(wb["Percentiler"])
     for i, row in enumerate(rows):
@@ -480,3 +572,55 @@ def test_cli_as_a_balanskonto_subcommand(tmp_path):
     if "report" not in cli._parser().format_help():
         pytest.skip("balanskonto.cli does not wire the report command yet")
     assert cli.main(["report", str(tmp_path / "missing.nc")]) == 2
+
+
+def test_main_assumptions_in_words_and_the_listing_in_the_annex(with_factors):
+    doc = build(with_factors, "sv")
+    blocks = list(doc.blocks)
+    main = next(b for b in blocks if isinstance(b, Table) and b.key == "main_assumptions")
+    full = next(b for b in blocks if isinstance(b, Table) and b.key == "assumptions")
+    annex = next(i for i, b in enumerate(blocks) if getattr(b, "text", "").startswith("Bilaga"))
+    provenance = next(i for i, b in enumerate(blocks) if getattr(b, "text", "") == "Ursprung")
+    assert blocks.index(main) < provenance < annex < blocks.index(full)
+    assert [c.label for c in main.columns] == ["Antagande", "Värde", "Källa"]
+    sources = parse_config(with_factors.attrs["config_toml"]).meta.sources
+    assert len(main.rows) == len(sources) >= 5
+    for (label, value, source), key in zip(main.rows, sources, strict=True):
+        assert "." not in label.replace("Antagande:", "") or " " in label
+        assert key not in label and "{" not in value and "_" not in value
+        assert source == sources[key]
+    rows = {r[0]: r[1] for r in main.rows}
+    assert rows["Ingående saldo"] == "6,0\u00a0Mkr"
+    assert rows["Övergångar från etablering, vuxna"].startswith("→ egen försörjning, andel 35")
+    assert any(r[1].startswith("meta.sources") for r in full.rows)  # the annex lists every key
+
+
+def test_without_meta_sources_the_main_table_takes_the_usual_keys(without_factors):
+    doc = build(without_factors, "en")
+    main = next(b for b in doc.of_type(Table) if b.key == "main_assumptions")
+    assert main.rows and main.rows[0][0] == "Opening balance"
+
+
+def test_the_page_has_a_phone_variant_of_every_figure(written):
+    page = written["sv"]["html"].read_text(encoding="utf-8")
+    figures_shown = page.count("<figure>")
+    assert figures_shown >= 7
+    assert page.count('<picture><source media="(max-width: 40rem)" srcset="data:image/png') == (
+        figures_shown
+    )
+    assert not any(".narrow" in str(p) for p in written["sv"].values())
+
+
+def test_the_output_of_balanskonto_sensitivity_gives_the_swings(with_factors, tmp_path):
+    from balanskonto.analysis.sensitivity import report as sensitivity_report
+
+    config = bk.load_config(CONFIGS / "exempel_2026.toml")
+    sens = sensitivity_report(config, runs=20, seed=1, swing_runs=20)
+    write_netcdf(sens, tmp_path / "sens.nc")
+    result = tmp_path / "r.nc"
+    write_netcdf(with_factors, result)
+    code = report_cli.main([str(result), "--sensitivity", str(tmp_path / "sens.nc"),
+                            "--format", "md", "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 0
+    text = (tmp_path / "out" / "riskbilaga.md").read_text(encoding="utf-8")
+    assert "flyttas mest av" in text and "Om policyändringen genomförs" in text

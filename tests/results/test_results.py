@@ -165,3 +165,33 @@ def test_reserve_needed_keeps_p_deficit_within_the_level(example, level):
     again = bk.simulate(example.with_overrides({"balance.opening": last}), runs=400, seed=3)
     assert (again["balance"] < 0).any("year").mean() <= 1 - level + 1e-12
     assert (again["p_deficit"] <= 1 - level + 1e-12).all()
+
+
+#: Units that UDUNITS (and so CF) cannot parse, kept on purpose (docs/output.md).
+NOT_UDUNITS = {"SEK", "persons", "person-years"}
+
+
+def test_the_file_follows_cf_conventions(ds, tmp_path):
+    path = write_netcdf(ds, tmp_path / "r.nc")
+    with xr.open_dataset(path) as back:
+        assert back.attrs["Conventions"] == "CF-1.10"
+        assert "units" not in back["year"].attrs  # a calendar year is a label, not a time
+        assert back["year"].attrs["long_name"] == "calendar year"
+        for name, var in back.data_vars.items():
+            if var.dtype.kind in "fiu":
+                assert var.attrs.get("units"), name
+            if var.attrs.get("units") == "SEK":
+                assert var.attrs["currency"] == "SEK", name
+        assert back["p_deficit"].attrs["units"] == "1"
+        cf_xarray = pytest.importorskip("cf_xarray")
+        assert cf_xarray  # registers the .cf accessor
+        described = back.cf.keys()  # cf-xarray reads the attributes without complaint
+        assert "year" not in back.cf.axes.get("T", [])
+        assert described is not None
+        pint = pytest.importorskip("pint")
+        from cf_xarray.units import units as cf_units
+
+        for name, var in back.variables.items():
+            unit = var.attrs.get("units")
+            if unit and unit not in NOT_UDUNITS:
+                assert isinstance(cf_units.Unit(unit), pint.Unit), name

@@ -74,8 +74,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if args.scenario is not None:
         ds = scenario_dataset(ds, args.scenario)
     earlier = read_result(Path(args.compare_with)) if args.compare_with else None
+    sens = read_result(Path(args.sensitivity)) if args.sensitivity else None
     written = report(
-        ds, out, lang=language, formats=args.format, template=args.template, earlier=earlier
+        ds,
+        out,
+        lang=language,
+        formats=args.format,
+        template=args.template,
+        earlier=earlier,
+        sensitivity=sens,
     )
     _say_written(written, args.format, out)
     return 0
@@ -128,6 +135,11 @@ def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--compare-with",
         metavar="EARLIER.nc",
         help="an earlier result to set beside this one (prognosförändring)",
+    )
+    p.add_argument(
+        "--sensitivity",
+        metavar="SENS.nc",
+        help="a result of `balanskonto sensitivity --out` for the same config: drivers in kronor",
     )
     p.set_defaults(func=_cmd_report)
     return p

@@ -13,6 +13,7 @@ from .._format import number, pct
 from .._format import table as _table
 from .._format import tkr as _tkr_lang
 from .language import lang, say, tr
+from .progress import announce_compile, plain_when_piped
 
 #: The engines (numba, event, numpy); listed here so that --help needs no numba import.
 ENGINES = ("event", "numba", "numpy")
@@ -45,16 +46,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if out.suffix != ".nc":
         raise ConfigError(f"--out: the output is a NetCDF file ending in .nc (got {str(out)!r})")
     common = dict(runs=args.runs, seed=args.seed, engine=args.engine, progress=not args.quiet)
-    if args.target_precision is not None:
-        ds = simulate_to_precision(
-            config,
-            args.target_precision,
-            args.target_quantile,
-            max_runs=args.max_runs,
-            **common,
-        )
-    else:
-        ds = simulate(config, **common)
+    announce_compile(args.engine, args.quiet)
+    with plain_when_piped():
+        if args.target_precision is not None:
+            ds = simulate_to_precision(
+                config,
+                args.target_precision,
+                args.target_quantile,
+                max_runs=args.max_runs,
+                **common,
+            )
+        else:
+            ds = simulate(config, **common)
     runs = number(ds.attrs["runs"], 0, lang())
     title, seed, engine = ds.attrs["title"], ds.attrs["seed"], ds.attrs["engine"]
     say("{title}: {runs} runs, seed {seed}, engine {engine}", title=title, runs=runs, seed=seed,

@@ -27,6 +27,8 @@ class Meta(StrictModel):
     municipality: str = ""
     description: str = ""
     source: str = ""
+    #: dotted key → where its value comes from (the appendix's table of main assumptions)
+    sources: dict[str, str] = Field(default_factory=dict)
 
 
 class Simulation(StrictModel):

@@ -8,16 +8,20 @@ quoted: a test can check each quoted number against the Dataset in both language
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import i18n, tables
-from .data import ReportData, exit_targets
-from .document import Block, Document, Figure, Heading, Paragraph, Sentence, Table
+from .data import ReportData
+from .document import Block, Bullets, Column, Document, Figure, Heading, Paragraph, Sentence, Table
 from .i18n import text
-from .quantities import Quantity, collect_quantities, format_quantity, quantity_name
+from .main_assumptions import main_assumption_table
+from .quantities import collect_quantities
+from .summary import driver_sentences, summary
+from .writer import Label, Writer, levels, median, n
+
+__all__ = ["FIGURES", "Label", "Writer", "build", "n"]
 
 #: Figures in the order they appear (file names without suffix).
 FIGURES = (
@@ -31,59 +35,6 @@ FIGURES = (
 )
 
 
-@dataclass(frozen=True)
-class Label:
-    """Words put into a template as they are (a title, a component's name)."""
-
-    text: str
-
-
-class Writer:
-    """Fills templates: a slot given a quantity name gets the quantity's text; a
-    :class:`Label` its words."""
-
-    def __init__(self, quantities: dict[str, Quantity], lang: str) -> None:
-        self.quantities = quantities
-        self.lang = lang
-
-    def has(self, source: str, kind: str = "", complement: bool = False, **sel: Any) -> bool:
-        return quantity_name(source, kind, complement, **sel) in self.quantities
-
-    def __call__(self, key: str, **slots: str | Label) -> Sentence:
-        values, quoted, labels = {}, [], []
-        for slot, value in slots.items():
-            if isinstance(value, Label):
-                values[slot] = value.text
-                labels.append(value.text)
-            else:
-                shown = format_quantity(self.quantities[value], self.lang)
-                values[slot] = shown
-                quoted.append((value, shown))
-        sentence = text(key, self.lang).format(**values)
-        return Sentence(sentence, tuple(quoted), tuple(labels))
-
-
-n = quantity_name
-
-
-def _nearest(values: np.ndarray, x: float) -> float:
-    return float(values[int(np.argmin(np.abs(values - x)))])
-
-
-@dataclass(frozen=True)
-class _Levels:
-    low: float
-    mid: float
-    high: float
-    reserve: float
-
-
-def _levels(data: ReportData) -> _Levels:
-    q = data.ds["quantile"].values
-    lv = data.ds["level"].values
-    return _Levels(float(q.min()), _nearest(q, 0.5), float(q.max()), _nearest(lv, 0.95))
-
-
 def build(data: ReportData, lang: str = "sv") -> Document:
     """The appendix in ``lang`` ("sv" or "en") as a :class:`Document`."""
     lang = i18n.check_lang(lang)
@@ -92,7 +43,7 @@ def build(data: ReportData, lang: str = "sv") -> Document:
     blocks: list[Block] = [Heading(title, 1)]
     for part in (
         _opening,
-        _summary,
+        summary,
         _balance,
         _deficit,
         _reserve,
@@ -102,6 +53,7 @@ def build(data: ReportData, lang: str = "sv") -> Document:
         _assumptions,
         _precision,
         _provenance,
+        _annex,
     ):
         blocks += part(data, w)
     workbook = _workbook(data, blocks, lang)
@@ -116,6 +68,11 @@ def _workbook(data: ReportData, blocks: list[Block], lang: str) -> tuple[Table, 
     persons per state with their band where the document has the medians."""
     sheets = [tables.quantile_sheet(data, lang)]
     for block in blocks:
+        if isinstance(block, Bullets):  # the summary, one point a row, first
+            head = text("h_summary", lang)
+            rows = tuple((t,) for t in block.texts)
+            summary = Table("summary", head, (Column(head),), rows, sheet=head, in_document=False)
+            sheets.insert(0, summary)
         if isinstance(block, Table) and block.sheet:
             sheets.append(block)
         elif isinstance(block, Table) and block.key == "persons":
@@ -142,25 +99,7 @@ def _opening(data: ReportData, w: Writer) -> list[Block]:
     lead.append(
         w("intro", first=n("year", year=first), last=n("year", year=last), runs=n("attrs.runs"))
     )
-    lv = _levels(data)
-    note = w(
-        "percentile",
-        plabel=n("quantile", "percentile", quantile=lv.low),
-        q=n("quantile", quantile=lv.low),
-        midlabel=n("quantile", "percentile", quantile=lv.mid),
-    )
-    return [Paragraph(tuple(lead), "lead"), Paragraph((note,), "note")]
-
-
-def _summary(data: ReportData, w: Writer) -> list[Block]:
-    year = data.last_year
-    sentences = [_p_deficit(data, w, year), _median(data, w, year), _reserve_sentence(data, w)]
-    sentences.append(w("reserve_meaning", opening=n("attrs.opening_balance")))
-    sentences.append(_depletion(data, w))
-    sentences.append(_plan(data, w, year))
-    if data.tornado is not None:
-        sentences += _driver_sentences(data, w)[:1]
-    return [Heading(text("h_summary", w.lang)), Paragraph(tuple(sentences))]
+    return [Paragraph(tuple(lead), "lead")]
 
 
 def _p_deficit(data: ReportData, w: Writer, year: int) -> Sentence:
@@ -172,22 +111,9 @@ def _p_deficit(data: ReportData, w: Writer, year: int) -> Sentence:
     return w("p_deficit", year=n("year", year=year), p=p, se=se)
 
 
-def _median(data: ReportData, w: Writer, year: int) -> Sentence:
-    lv = _levels(data)
-    return w(
-        "median",
-        year=n("year", year=year),
-        median=n("balance_quantile", quantile=lv.mid, year=year),
-        low=n("balance_quantile", quantile=lv.low, year=year),
-        qlow=n("quantile", quantile=lv.low),
-        high=n("balance_quantile", quantile=lv.high, year=year),
-        qhigh=n("quantile", complement=True, quantile=lv.high),
-    )
-
-
 def _reserve_sentence(data: ReportData, w: Writer, level: float | None = None) -> Sentence:
     year = data.last_year
-    level = _levels(data).reserve if level is None else level
+    level = levels(data).reserve if level is None else level
     reserve = n("reserve_needed", level=level, year=year)
     slots = {"level": n("level", level=level), "year": n("year", year=year)}
     if w.quantities[reserve].value == 0:
@@ -206,6 +132,7 @@ def _depletion(data: ReportData, w: Writer) -> Sentence:
     return w(
         "depletion",
         p=p_ever,
+        p_never=n("p_never_depleted"),
         year=n("year", year=mode),
         p_year=n("p_first_depletion", year=mode),
         **span,
@@ -234,8 +161,11 @@ def _balance(data: ReportData, w: Writer) -> list[Block]:
         inner_high=i18n.percentile(tables.FAN_QUANTILES[-2], w.lang),
         plan=text(tables.plan_name(data), w.lang),
     )
+    year = data.last_year
+    sentences = (median(data, w, year), _plan(data, w, year))
     return [
         Heading(text("h_balance", w.lang)),
+        Paragraph(sentences),
         fan,
         tables.quantile_table(data, w.lang),
     ]
@@ -322,38 +252,51 @@ def _tail_sentences(data: ReportData, w: Writer) -> list[Sentence]:
     return out
 
 
-def _driver_sentences(data: ReportData, w: Writer) -> list[Sentence]:
-    year = data.last_year
-    rho = data.tornado["rank_correlation"].sel(year=year)
-    finite = [i for i in np.argsort(-np.abs(np.nan_to_num(rho.values))) if np.isfinite(rho[i])]
-    targets = exit_targets(data.config)
-    slots: dict[str, str | Label] = {}
-    for k, i in enumerate(finite[:3], start=1):
-        name = str(rho["factor"].values[i])
-        label = i18n.factor_label(name, w.lang, targets, data.labels)
-        slots[f"f{k}"] = Label(label)
-        slots[f"r{k}"] = n("tornado.rank_correlation", factor=name, year=year)
-    out = [w("drivers", year=n("year", year=year), f1=slots["f1"], r1=slots["r1"])]
-    if len(finite) >= 3:
-        out.append(w("drivers_more", **{k: v for k, v in slots.items() if k[1] in "23"}))
-    return out
-
-
 def _drivers(data: ReportData, w: Writer) -> list[Block]:
     head = Heading(text("h_drivers", w.lang))
     if data.tornado is None:
         return [head, Paragraph((w("drivers_absent"),))]
-    sentences = (*_driver_sentences(data, w), w("drivers_sign"))
+    sign = (
+        w(
+            "drivers_swing_sign",
+            high=n("swing.attrs.high_quantile"),
+            low=n("swing.attrs.low_quantile"),
+        )
+        if data.swing is not None
+        else w("drivers_sign")
+    )
+    sentences = (*driver_sentences(data, w), sign)
     return [
         head,
         Paragraph(sentences),
-        _figure("tornado", w, year=data.last_year),
+        _tornado_figure(data, w),
         tables.tornado_table(data, w.lang),
     ]
 
 
+def _tornado_figure(data: ReportData, w: Writer) -> Figure:
+    if data.swing is None:
+        return _figure("tornado", w, year=data.last_year)
+    a = data.swing.attrs
+    caption = text("f_tornado_swing", w.lang).format(
+        year=data.last_year,
+        low=i18n.percentile(a["low_quantile"], w.lang),
+        high=i18n.percentile(a["high_quantile"], w.lang),
+    )
+    return Figure("tornado", caption, caption.split(". ")[0])
+
+
 def _assumptions(data: ReportData, w: Writer) -> list[Block]:
-    blocks: list[Block] = [Heading(text("h_assumptions", w.lang)), Paragraph((w("assumptions"),))]
+    """The main assumptions in words; every key of the config is in the annex."""
+    return [
+        Heading(text("h_assumptions", w.lang)),
+        Paragraph((w("assumptions_main"),)),
+        main_assumption_table(data, w.lang),
+    ]
+
+
+def _annex(data: ReportData, w: Writer) -> list[Block]:
+    blocks: list[Block] = [Heading(text("h_annex", w.lang)), Paragraph((w("assumptions"),))]
     if data.opening_comment:
         note = w("assumptions_header", text=Label(data.opening_comment))
         blocks.append(Paragraph((note,), "note"))
@@ -363,7 +306,7 @@ def _assumptions(data: ReportData, w: Writer) -> list[Block]:
 
 def _precision(data: ReportData, w: Writer) -> list[Block]:
     year = data.last_year
-    low = _levels(data).low
+    low = levels(data).low
     sentence = w(
         "precision",
         runs=n("attrs.runs"),

@@ -61,6 +61,10 @@ class ReportData:
         every label of the appendix goes through ``i18n.*_label(name, lang, labels)``.
     followup : the follow-up against actuals (:func:`balanskonto.analysis.followup.followup`).
     earlier : an earlier result to set beside this one (prognosförändring).
+    swing : the drivers in kronor, (factor, year) SEK: ``swing`` (mean balance with the factor
+        at its P90 minus at its P10, the others at their medians) and ``effect`` (a yes/no
+        policy: the balance if it is carried out minus if not; NaN for other factors), from
+        a sensitivity result (:func:`swing_of`); None: the appendix shows rank correlations.
     """
 
     ds: xr.Dataset
@@ -79,6 +83,7 @@ class ReportData:
 
     followup: xr.Dataset | None = None
     earlier: xr.Dataset | None = None
+    swing: xr.Dataset | None = None
 
     @property
     def years(self) -> np.ndarray:
@@ -119,6 +124,7 @@ def collect(
     *,
     followup: xr.Dataset | None = None,
     earlier: xr.Dataset | None = None,
+    sensitivity: xr.Dataset | None = None,
 ) -> ReportData:
     """Check ``ds`` and compute the plan, the tail attribution and the tornado.
 
@@ -128,6 +134,8 @@ def collect(
     config : the config that made it; default: parsed from ``ds.attrs["config_toml"]``.
         A config whose text differs from the Dataset's (another SHA-256) is refused.
     followup, earlier : see :class:`ReportData` (docs/followup.md).
+    sensitivity : the output of ``balanskonto sensitivity`` (``analysis.sensitivity.report``)
+        for the same config, or of ``one_at_a_time``: gives the drivers in kronor.
     """
     check_dataset(ds)
     text = str(ds.attrs["config_toml"])
@@ -150,7 +158,57 @@ def collect(
         opening_comment=opening_comment(text),
         followup=followup,
         earlier=_earlier(earlier),
+        swing=swing_of(sensitivity, ds, config),
     )
+
+
+def swing_of(sens: xr.Dataset | None, ds: xr.Dataset, config: Config | None) -> xr.Dataset | None:
+    """The swings of a sensitivity result as (factor, year) SEK ``swing`` and ``effect``.
+
+    A policy that happens with probability p is on at a draw u < p: it is on at P10 and off
+    at P90 exactly when P10 < p ≤ P90, and then ``effect = balance_low − balance_high``."""
+    if sens is None:
+        return None
+    if any(v not in sens for v in _SWING_VARS):
+        raise ReportError("--sensitivity: no swing in it; make it with `balanskonto sensitivity`")
+    sha = sens.attrs.get("config_sha256")
+    if sha is not None and sha != ds.attrs.get("config_sha256"):
+        raise ReportError("--sensitivity: made from another config (SHA-256 differs)")
+    dim = "swing_factor" if "swing_factor" in sens["swing"].dims else "factor"
+    sens = xr.Dataset(  # only the swings: a sensitivity result's own "factor" is the tornado's
+        {v: (("factor", "year"), sens[v].transpose(dim, "year").values) for v in _SWING_VARS},
+        coords={"factor": sens[dim].values, "year": sens["year"].values},
+        attrs=sens.attrs,
+    )
+    if not np.array_equal(sens["year"].values, ds["year"].values):
+        raise ReportError("--sensitivity: its years are not those of the result")
+    low = float(sens.attrs.get("low_quantile", 0.10))
+    high = float(sens.attrs.get("high_quantile", 0.90))
+    names = [str(f) for f in sens["factor"].values]
+    effect = np.full((len(names), sens.sizes["year"]), np.nan)
+    policies = list(getattr(config, "policy", None) or [])
+    for i, name in enumerate(names):
+        k = _policy_index(name)
+        if k is not None and k < len(policies) and low < policies[k].probability <= high:
+            effect[i] = (sens["balance_low"][i] - sens["balance_high"][i]).values
+    out = xr.Dataset(
+        {
+            "swing": sens["swing"].transpose("factor", "year"),
+            "effect": (("factor", "year"), effect),
+        },
+        coords={"factor": names, "year": sens["year"].values},
+        attrs={"low_quantile": low, "high_quantile": high},
+    )
+    return out
+
+
+_SWING_VARS = ("swing", "balance_low", "balance_high")
+
+
+def _policy_index(name: str) -> int | None:
+    if not name.startswith("policy["):
+        return None
+    return int(name[len("policy[") : name.index("]")])
 
 
 def _earlier(earlier: xr.Dataset | None) -> xr.Dataset | None:

@@ -8,6 +8,7 @@ tkr or Mkr by size. :func:`render` writes every figure of a report as PNG (200 d
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -317,31 +318,6 @@ def tail_chart(tail: xr.DataArray, lang: str = "sv", labels=None) -> Figure:
     return fig
 
 
-def tornado_chart(
-    tornado: xr.Dataset,
-    year: int,
-    lang: str = "sv",
-    exit_targets: dict[str, str] | None = None,
-    labels=None,
-) -> Figure:
-    """Rank correlation of each factor with the balance of ``year``, strongest at the top."""
-    with mpl.rc_context(STYLE):
-        rho = tornado["rank_correlation"].sel(year=year)
-        keep = np.isfinite(rho.values)
-        order = np.argsort(-np.abs(np.where(keep, rho.values, 0)))
-        order = [i for i in order if keep[i]]
-        values = rho.values[order]
-        names = [str(rho["factor"].values[i]) for i in order]
-        fig, ax = _new((7.0, 1.2 + 0.42 * len(values)))
-        labels = [i18n.capital(i18n.factor_label(f, lang, exit_targets, labels)) for f in names]
-        _hbars(ax, labels, values, [i18n.number(v, 2, lang, signed=True) for v in values])
-        ax.set_xlim(-1.15, 1.15)
-        ax.xaxis.set_major_formatter(NumberFormatter(lang))
-        ax.set_xlabel(word("rank", lang))
-        _title(fig, word("g_tornado", lang).format(year=year))
-    return fig
-
-
 # --------------------------------------------------------------------------------------
 # Files
 # --------------------------------------------------------------------------------------
@@ -349,6 +325,8 @@ def chart(key: str, data: ReportData, lang: str) -> Figure:
     """The figure ``key`` of :data:`balanskonto.report.content.FIGURES` for ``data``."""
     ds = data.ds
     plan = None if data.plan is None else data.plan["balance"].values
+    from . import driver_figures  # it imports this module's drawing helpers
+
     makers: dict[str, Callable[[], Figure]] = {
         "balance_fan": lambda: fan_chart(
             ds, lang, plan, "plan_without_uncertainty" if data.plan_without_uncertainty else "plan"
@@ -358,8 +336,14 @@ def chart(key: str, data: ReportData, lang: str) -> Figure:
         "persons": lambda: persons_chart(ds, lang, data.labels),
         "components": lambda: components_chart(ds, lang, data.labels),
         "tail_attribution": lambda: tail_chart(data.tail, lang, data.labels),
-        "tornado": lambda: tornado_chart(
-            data.tornado, data.last_year, lang, exit_targets(data.config), data.labels
+        "tornado": lambda: (
+            driver_figures.tornado_chart(
+                data.tornado, data.last_year, lang, exit_targets(data.config), data.labels
+            )
+            if data.swing is None
+            else driver_figures.swing_chart(
+                data.swing, data.last_year, lang, exit_targets(data.config), data.labels
+            )
         ),
     }
     if key not in makers:  # the follow-up's figures (imported here: it imports this module)
@@ -386,12 +370,37 @@ def png_bytes(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+#: Width (inches) of the phone variant of a figure: its text about 1.7 times larger on a
+#: narrow screen than the 7-inch figure scaled down.
+NARROW_WIDTH = 4.2
+
+
 def render(
-    data: ReportData, lang: str, folder: Path, keys: list[str]
+    data: ReportData, lang: str, folder: Path, keys: list[str], narrow: Path | None = None
 ) -> dict[str, tuple[Path, Path]]:
-    """Draw and write the figures ``keys``; returns key → (PNG path, SVG path)."""
+    """Draw and write the figures ``keys``; returns key → (PNG path, SVG path). With
+    ``narrow``, also write there each figure redrawn at :data:`NARROW_WIDTH` (the HTML page's
+    variant for phones) as ``key.png``."""
     out = {}
     for key in keys:
         fig = chart(key, data, lang)
         out[key] = save(fig, folder, key)
+        if narrow is not None:
+            _narrow(fig)
+            with mpl.rc_context(STYLE):
+                fig.savefig(narrow / f"{key}.png", dpi=DPI, metadata={"Software": None})
     return out
+
+
+def _narrow(fig: Figure) -> None:
+    """``fig`` at :data:`NARROW_WIDTH`, somewhat taller, its legends in one column."""
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(NARROW_WIDTH, height * max(1.0, 0.85 * width / NARROW_WIDTH))
+    for legend in list(fig.legends):
+        handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
+        legend.remove()
+        fig.legend(handles, labels, loc="outside lower center", ncol=1)
+    for ax in fig.axes:  # the long names of a bar chart's rows on two lines
+        names = [t.get_text() for t in ax.get_yticklabels()]
+        if any(len(name) > 20 and not name[-1:].isdigit() for name in names):
+            ax.set_yticks(ax.get_yticks(), [textwrap.fill(name, 20) for name in names])

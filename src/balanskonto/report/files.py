@@ -76,6 +76,7 @@ def report(
     template: str | os.PathLike[str] | None = None,
     followup: xr.Dataset | None = None,
     earlier: xr.Dataset | None = None,
+    sensitivity: xr.Dataset | None = None,
 ) -> dict[str, Path]:
     """Write the risk appendix of a simulation result.
 
@@ -91,6 +92,9 @@ def report(
     followup : a follow-up of ``dataset`` against actuals (``balanskonto.analysis.followup``):
         adds the follow-up section (docs/followup.md).
     earlier : an earlier result: adds the change of forecast (prognosförändring).
+    sensitivity : the result of ``balanskonto sensitivity CONFIG --out FILE.nc`` for the same
+        config (or ``analysis.sensitivity.one_at_a_time``): the drivers in kronor (P10 → P90
+        swings). Not computed here: it costs two simulations per factor.
 
     Returns
     -------
@@ -108,7 +112,7 @@ def report(
     formats = check_formats(formats)
     if template is not None and not Path(template).is_file():
         raise ReportError(f"--template: no such Word template {str(template)!r}")
-    data = collect(dataset, config, followup=followup, earlier=earlier)
+    data = collect(dataset, config, followup=followup, earlier=earlier, sensitivity=sensitivity)
     doc = _followup.extend(content.build(data, check_lang(lang)), data)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -147,19 +151,23 @@ def _write_all(
     template=None,
     basename: str | None = None,
 ) -> dict[str, Path]:
-    figs = {}
+    figs, narrow = {}, None
     if data is not None and set(formats) - {"xlsx"}:
         # each language's figures in a folder of their own: an English report into the same
         # folder never overwrites the PNGs that the Swedish Markdown links (figurer/, figures/)
         fig_dir = folder / FIGURE_FOLDER[doc.lang]
         fig_dir.mkdir()
-        figs = figures.render(data, doc.lang, fig_dir, [f.key for f in doc.figures])
+        if "html" in formats:  # the page's phone variants: embedded, never moved in
+            narrow = folder / ".narrow"
+            narrow.mkdir()
+        keys = [f.key for f in doc.figures]
+        figs = figures.render(data, doc.lang, fig_dir, keys, narrow)
     base = folder / (basename or BASENAME[doc.lang])
     out: dict[str, Path] = {}
     for fmt in formats:
         path = base.with_suffix(f".{fmt}")
         if fmt == "html":
-            out[fmt] = html.write(doc, figs, path)
+            out[fmt] = html.write(doc, figs, path, narrow)
         elif fmt == "docx":
             out[fmt] = word.write(doc, figs, path, template)
         elif fmt == "xlsx":

@@ -9,7 +9,16 @@ from html import escape
 from pathlib import Path
 
 from . import i18n
-from .document import Document, Figure, Heading, Paragraph, Table, cell_text, is_numeric_kind
+from .document import (
+    Bullets,
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    cell_text,
+    is_numeric_kind,
+)
 
 CSS = """
 :root { color-scheme: light; }
@@ -21,8 +30,10 @@ h1 { font-size: 1.6rem; line-height: 1.25; margin: 0.5rem 0 1rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; border-bottom: 1px solid #ccd; }
 p.lead { font-size: 1.05rem; }
 p.note { color: #555; font-size: 0.92rem; }
+ul.summary { padding-left: 1.3rem; }
+ul.summary li { margin: 0 0 0.5rem; }
 figure { margin: 1rem 0 1.5rem; }
-figure img { display: block; width: 100%; height: auto; }
+figure img, figure picture { display: block; width: 100%; height: auto; }
 figcaption, caption, p.caption { font-size: 0.9rem; color: #444; text-align: left;
   padding: 0.3rem 0; }
 p.caption { margin: 1rem 0 0; }
@@ -45,6 +56,8 @@ p.table-note { font-size: 0.85rem; color: #555; margin-top: -1rem; }
   thead { display: table-header-group; }
 }
 """
+#: Screens narrower than this get the phone variant of each figure.
+NARROW_BELOW = "40rem"
 #: Nothing may be fetched from anywhere: images come as data: URLs, styles inline.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -71,29 +84,38 @@ def _table(t: Table, number: int, lang: str) -> str:
     )
 
 
-def _figure(f: Figure, number: int, png: Path, lang: str) -> str:
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
+def _data_url(png: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+
+
+def _figure(f: Figure, number: int, png: Path, lang: str, narrow: Path | None = None) -> str:
+    """The figure; with a ``narrow`` variant, a ``<picture>`` that shows it on a phone."""
     caption = f"{i18n.text('figure', lang)} {number}. {f.caption}"
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{escape(f.alt)}">'
-        f"<figcaption>{escape(caption)}</figcaption></figure>"
-    )
+    img = f'<img src="{_data_url(png)}" alt="{escape(f.alt)}">'
+    if narrow is not None and narrow.is_file():
+        source = f'<source media="(max-width: {NARROW_BELOW})" srcset="{_data_url(narrow)}">'
+        img = f"<picture>{source}{img}</picture>"
+    return f"<figure>{img}<figcaption>{escape(caption)}</figcaption></figure>"
 
 
-def render(doc: Document, figures: dict[str, tuple[Path, Path]]) -> str:
-    """The page as text (UTF-8)."""
+def render(doc: Document, figures: dict[str, tuple[Path, Path]], narrow: Path | None = None) -> str:
+    """The page as text (UTF-8); ``narrow``: the folder of the figures' phone variants."""
     parts, tables, figs = [], 0, 0
     for block in doc.blocks:
         if isinstance(block, Heading):
             parts.append(f"<h{block.level}>{escape(block.text)}</h{block.level}>")
         elif isinstance(block, Paragraph):
             parts.append(f'<p class="{block.style}">{escape(block.text)}</p>')
+        elif isinstance(block, Bullets):
+            items = "".join(f"<li>{escape(t)}</li>" for t in block.texts)
+            parts.append(f'<ul class="summary">{items}</ul>')
         elif isinstance(block, Table) and block.in_document:
             tables += 1
             parts.append(_table(block, tables, doc.lang))
         elif isinstance(block, Figure):
             figs += 1
-            parts.append(_figure(block, figs, figures[block.key][0], doc.lang))
+            variant = narrow / f"{block.key}.png" if narrow is not None else None
+            parts.append(_figure(block, figs, figures[block.key][0], doc.lang, variant))
     return (
         f'<!DOCTYPE html>\n<html lang="{doc.lang}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -104,6 +126,8 @@ def render(doc: Document, figures: dict[str, tuple[Path, Path]]) -> str:
     )
 
 
-def write(doc: Document, figures: dict[str, tuple[Path, Path]], path: Path) -> Path:
-    path.write_text(render(doc, figures), encoding="utf-8")
+def write(
+    doc: Document, figures: dict[str, tuple[Path, Path]], path: Path, narrow: Path | None = None
+) -> Path:
+    path.write_text(render(doc, figures, narrow), encoding="utf-8")
     return path

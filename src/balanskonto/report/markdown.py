@@ -12,7 +12,16 @@ import re
 from pathlib import Path
 
 from . import i18n
-from .document import Document, Figure, Heading, Paragraph, Table, cell_text, is_numeric_kind
+from .document import (
+    Bullets,
+    Document,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    cell_text,
+    is_numeric_kind,
+)
 
 _MARKUP = re.compile(r"([\\`*_\[\]#|])")
 
@@ -51,6 +60,8 @@ def render(doc: Document, figures: dict[str, tuple[Path, Path]]) -> str:
         elif isinstance(block, Paragraph):
             text = escape(block.text)
             parts.append(f"*{text}*" if block.style == "note" else text)
+        elif isinstance(block, Bullets):
+            parts.append("\n".join(f"- {escape(t)}" for t in block.texts))
         elif isinstance(block, Table) and block.in_document:
             tables += 1
             parts.append(_table(block, tables, doc.lang))

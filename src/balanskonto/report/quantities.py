@@ -4,8 +4,11 @@ A :class:`Quantity` names its source: a variable of the Dataset and a selection
 (``p_deficit[year=2029]``), an attribute (``attrs.runs``), a coordinate (``level[level=0.95]``),
 the deterministic plan (``plan.balance[year=2033]``), the tail attribution
 (``tail.tail_attribution[component=sfi]``, ``tail.attrs.balance_gap``) or the tornado
-(``tornado.rank_correlation[factor=…,year=2033]``). Its ``value`` is that number exactly, so a
-test can look each one up in the Dataset; :func:`format_quantity` writes it in a language.
+(``tornado.rank_correlation[factor=…,year=2033]``), the swing of a one-at-a-time run
+(``swing.swing[factor=…,year=2033]``) or ``reserve_gap[level=0.95,year=2033]``:
+``|reserve_needed − attrs.opening_balance|``, the one derived number. Its ``value`` is that
+number exactly, so a test can look each one up in the Dataset; :func:`format_quantity` writes
+it in a language.
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ def _all(data: ReportData) -> Iterator[Quantity]:
     yield from _plan(data)
     yield from _tail(data)
     yield from _tornado(data)
+    yield from _swing(data)
 
 
 def _attrs(data: ReportData) -> Iterator[Quantity]:
@@ -122,6 +126,7 @@ def _coords(data: ReportData) -> Iterator[Quantity]:
         yield _q("quantile", x, "percentile", name_kind="percentile", quantile=float(x))
     for x in ds["level"].values:
         yield _q("level", x, "level", level=float(x))
+        yield _q("level", 1 - x, "level", complement=True, level=float(x))
 
 
 _PER_YEAR = (
@@ -140,9 +145,12 @@ def _per_year(data: ReportData) -> Iterator[Quantity]:
         y = int(y)
         for var, kind in _PER_YEAR:
             yield _q(var, ds[var].values[i], kind, year=y)
+        opening = float(ds.attrs.get("opening_balance", 0.0))
         for x in ds["level"].values:
             value = ds["reserve_needed"].sel(level=x, year=y).item()
             yield _q("reserve_needed", value, "amount", level=float(x), year=y)
+            # how much the reserve exceeds the config's opening balance (negative: margin)
+            yield _q("reserve_gap", abs(value - opening), "amount", level=float(x), year=y)
         for x in ds["quantile"].values:
             for var in ("balance_quantile", "balance_quantile_se"):
                 value = ds[var].sel(quantile=x, year=y).item()
@@ -171,3 +179,16 @@ def _tornado(data: ReportData) -> Iterator[Quantity]:
     for f, value in zip(rho["factor"].values, rho.values, strict=True):
         if np.isfinite(value):
             yield _q("tornado.rank_correlation", value, "ratio", factor=str(f), year=data.last_year)
+
+
+def _swing(data: ReportData) -> Iterator[Quantity]:
+    if data.swing is None:
+        return
+    sw = data.swing.sel(year=data.last_year)
+    yield _q("swing.attrs.low_quantile", data.swing.attrs["low_quantile"], "percentile")
+    yield _q("swing.attrs.high_quantile", data.swing.attrs["high_quantile"], "percentile")
+    rows = zip(sw["factor"].values, sw["swing"].values, sw["effect"].values, strict=True)
+    for f, swing, effect in rows:
+        yield _q("swing.swing", swing, "amount", factor=str(f), year=data.last_year)
+        if np.isfinite(effect):
+            yield _q("swing.effect", effect, "amount", factor=str(f), year=data.last_year)

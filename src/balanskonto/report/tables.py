@@ -236,7 +236,8 @@ def tail_table(data: ReportData, lang: str) -> Table:
 
 def tornado_table(data: ReportData, lang: str) -> Table | None:
     """Rank correlation and standardised coefficient of each factor with the last year's
-    balance, strongest first; None without factors."""
+    balance, strongest first, with the swing in SEK where a sensitivity result gives it (a
+    yes/no policy: its effect if carried out); None without factors."""
     if data.tornado is None:
         return None
     year = data.last_year
@@ -244,17 +245,29 @@ def tornado_table(data: ReportData, lang: str) -> Table | None:
     src = data.tornado["standardised_coefficient"].sel(year=year)
     targets = exit_targets(data.config)
     order = np.argsort(-np.abs(np.nan_to_num(rho.values)))
+    swing = {}
+    if data.swing is not None:
+        sw = data.swing.sel(year=year)
+        for f, v, e in zip(
+            sw["factor"].values, sw["swing"].values, sw["effect"].values, strict=True
+        ):
+            swing[str(f)] = float(e) if np.isfinite(e) else float(v)
     rows = []
     for i in order:
         name = str(rho["factor"].values[i])
         label = i18n.capital(i18n.factor_label(name, lang, targets, data.labels))
-        rows.append((label, name, float(rho.values[i]), float(src.values[i])))
+        row = (label, name, float(rho.values[i]), float(src.values[i]))
+        if data.swing is not None:
+            row += (swing.get(name.removesuffix(" (mean)"), float("nan")),)
+        rows.append(row)
     cols = (
         Column(text("c_factor", lang)),
         Column(text("c_key", lang), "code"),
         Column(text("c_rank", lang), "ratio"),
         Column(text("c_src", lang), "ratio"),
     )
+    if data.swing is not None:
+        cols += (Column(text("c_swing", lang), "tkr"),)
     caption = text("t_tornado", lang).format(year=year)
     return Table("tornado", caption, cols, tuple(rows), sheet=text("s_tornado", lang))
 

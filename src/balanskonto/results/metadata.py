@@ -100,7 +100,7 @@ METADATA: dict[str, tuple[str | None, str, str]] = {
         "order-statistic estimate for the quantile `level` of the runs' shortfalls (the running "
         "minimum of the balance below its opening), see balanskonto.results.convergence",
     ),
-    "year": ("year", "calendar year", ""),
+    "year": (None, "calendar year", "a label, not a time: CF has no unit for it"),
     "level": ("1", "probability level of reserve_needed", ""),
     "quantile": ("1", "quantile level", ""),
     # batches (balanskonto.batch)
@@ -208,13 +208,24 @@ for _var in ("factor", "yearly_factor"):
         METADATA[f"{_var}_{_stat}"] = ("1", f"{_var}: {_text}", "")
 
 
+#: The CF version the files follow (docs/output.md: where they depart from it, and why).
+CONVENTIONS = "CF-1.10"
+
+
 def annotate(ds: xr.Dataset) -> xr.Dataset:
-    """Set units, long names and descriptions from :data:`METADATA` (in place)."""
+    """Set units, long names and descriptions from :data:`METADATA` and ``Conventions``
+    (in place). Money keeps ``units = "SEK"`` (DESIGN §6; UDUNITS has no currencies) and
+    says so again in ``currency = "SEK"``."""
+    ds.attrs["Conventions"] = CONVENTIONS
     for name, (units, long_name, description) in METADATA.items():
         if name in ds.variables:
             ds[name].attrs["long_name"] = long_name
-            if units:  # None: text; "": the unit of each actual (coordinate unit)
+            if units is None:  # text, or a label such as the calendar year
+                ds[name].attrs.pop("units", None)
+            elif units:  # "": the unit of each actual (coordinate unit)
                 ds[name].attrs["units"] = units
+            if units == "SEK":
+                ds[name].attrs["currency"] = "SEK"
             if description:
                 ds[name].attrs["description"] = description
     return ds
