@@ -20,7 +20,9 @@ from measure import interleaved, run_engine, workload
 
 from conftest import CONFIGS
 
-MAX_MONTHLY_RATIO = 1.5
+#: The goal (issue 11) is at most 1.5× (measured 1.1–1.2× on an idle machine); CI's quick
+#: run on a busy 2-core machine gets a margin for timing noise, the full run holds the goal.
+MAX_MONTHLY_RATIO = {False: 1.5, True: 2.0}
 #: A population person may cost at most this much more per person-month than an arriving
 #: one in the quick run (the goal is 1: the same kernel loop; the margin is timing noise).
 MAX_POPULATION_COST_RATIO = 1.3
@@ -86,4 +88,4 @@ def test_monthly_resolution_against_yearly(benchmark, quick, record):
         "month_seconds": best["month"],
         "month_to_year": ratio,
     }
-    assert np.isfinite(ratio) and ratio <= MAX_MONTHLY_RATIO, ratio
+    assert np.isfinite(ratio) and ratio <= MAX_MONTHLY_RATIO[quick], ratio
