@@ -2,8 +2,9 @@
 uncertainty against the same config without its ``[uncertainty]`` and ``[[policy]]`` tables,
 end to end (draws, per-run tables, engine, money, Dataset), interleaved in one process.
 
-The goal is at most 1.3x; CI fails only above MAX_RATIO, a bound a shared 2-core machine
-keeps (docs/performance.md has the measurements)."""
+The goal is at most 1.3x; the quick mode (CI) fails above MAX_RATIO, a bound a shared
+2-core machine keeps; the full mode records the ratio (docs/performance.md has the
+measurements)."""
 
 from __future__ import annotations
 
@@ -42,4 +43,5 @@ def test_uncertainty_costs_little_beside_the_plain_config(benchmark, quick, reco
         f"\nexempel_2026, {runs} runs: {best['uncertain']:.3f} s with its uncertainty, "
         f"{best['plain']:.3f} s without: {ratio:.2f}x"
     )
-    assert ratio <= MAX_RATIO, best
+    if quick:
+        assert ratio <= MAX_RATIO, best
