@@ -68,3 +68,9 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("balanskonto engines (person-steps = person-months covered)")
         terminalreporter.write_line(engine_table(RESULTS))
         terminalreporter.write_line(f"results: {OUT / 'suite.json'}")
+    if cost := RESULTS.get("uncertainty_cost"):
+        terminalreporter.section("balanskonto: what uncertainty costs (simulate, end to end)")
+        terminalreporter.write_line(
+            f"{cost['config']}, {cost['runs']} runs: {cost['seconds_uncertain']:.3f} s with "
+            f"its uncertainty, {cost['seconds_plain']:.3f} s without, {cost['ratio']:.2f}x"
+        )

@@ -16,10 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ..model._jit import JIT as _JIT  # all numba options live there (STYLE: one place)
 from ..model.codes import PART_MONTHS_AFTER, RELOCATED
-
-# All numba options live here (STYLE: one place).
-_JIT = dict(cache=True, nogil=True, boundscheck=False, error_model="numpy")
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -10,9 +10,10 @@ import numpy as np
 
 from ..config.errors import ConfigError, config_error
 from ..config.types import STATES
+from . import _table_kernels
 from .codes import N_STATES
 from .factors import Draws, ShareFactor
-from .transitions import fold_tables, state_q, state_q_runs
+from .transitions import EXIT_HAZARD, fold_tables, state_q, state_q_runs
 
 if TYPE_CHECKING:
     from .compiled import CompiledModel
@@ -121,11 +122,13 @@ def _q_with_shares(model: CompiledModel, values: np.ndarray) -> tuple[np.ndarray
     return q, used
 
 
-def _q_with_shares_runs(model: CompiledModel, values: np.ndarray) -> np.ndarray:
+def _q_with_shares_runs(
+    model: CompiledModel, values: np.ndarray, compiled: bool = False
+) -> np.ndarray:
     """Conditional tables ``[n, G, S, D, S]`` of many runs with their share draws, computed
-    for all runs at once; the few runs whose draws over-subscribe a state go through
-    :func:`_q_with_shares` (which pulls them back and writes the values used into
-    ``values``)."""
+    for all runs at once (``compiled``: by the kernel, else by numpy); the few runs whose
+    draws over-subscribe a state go through :func:`_q_with_shares` (which pulls them back and
+    writes the values used into ``values``)."""
     n = values.shape[0]
     q = np.broadcast_to(model.q, (n, *model.q.shape)).copy()
     states: dict[tuple[int, int], list[int]] = {}
@@ -139,12 +142,30 @@ def _q_with_shares_runs(model: CompiledModel, values: np.ndarray) -> np.ndarray:
         for k in ks:
             f = model.shares[k]
             per_run[:, f.columns(len(rows))] = values[:, k, None] * np.asarray(f.weights)
-        q_gs, ok = state_q_runs(rows, per_run, int(model.max_months[g, s]), model.q.shape[2])
+        runs_q = _state_q_runs if compiled else state_q_runs
+        q_gs, ok = runs_q(rows, per_run, int(model.max_months[g, s]), model.q.shape[2])
         q[:, g, s] = q_gs
         infeasible |= ~ok
     for r in np.flatnonzero(infeasible):
         q[r], values[r] = _q_with_shares(model, values[r])
     return q
+
+
+def _state_q_runs(
+    exits: np.ndarray, values: np.ndarray, max_months: int, n_rows: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~.transitions.state_q_runs` by the kernel (the hazards' powers by numpy)."""
+    kind = exits[:, 1].astype(np.int64)
+    hazard_of = np.zeros_like(values)
+    hazard = kind == EXIT_HAZARD
+    hazard_of[:, hazard] = 1.0 - (1.0 - values[:, hazard]) ** (1.0 / 12.0)
+    q = np.empty((values.shape[0], n_rows, N_STATES))
+    feasible = np.ones(values.shape[0], dtype=bool)
+    _table_kernels.state_q_runs(
+        kind, exits[:, 0].astype(np.int64), exits[:, 2].astype(np.int64),
+        np.ascontiguousarray(values), hazard_of, max_months, q, feasible,
+    )  # fmt: skip
+    return q, feasible
 
 
 def _state_q(model: CompiledModel, g: int, s: int, rows: np.ndarray) -> np.ndarray:
@@ -198,7 +219,7 @@ class Tables:
     stay: np.ndarray  # [R', Y', G, S, D]; R' = runs or 1, Y' = years or 1
     cum: np.ndarray  # [R', Y', G, S, D, S]
     absorbing_from: np.ndarray  # [R', G, S]
-    move: np.ndarray  # [R', Y', G, S, D, S]
+    move: np.ndarray | None  # [R', Y', G, S, D, S]; None where not asked for (the engines)
 
 
 def base_tables(model: CompiledModel) -> Tables:
@@ -210,9 +231,59 @@ def base_tables(model: CompiledModel) -> Tables:
     )
 
 
-def chunk_tables(model: CompiledModel, draws: Draws) -> Tables:
+def chunk_tables(model: CompiledModel, draws: Draws, move: bool = True) -> Tables:
     """Transition tables for the runs of ``draws`` (and the share values actually used,
-    written back into ``draws.shares``)."""
+    written back into ``draws.shares``), computed by the compiled kernels of
+    :mod:`._table_kernels`; bit for bit :func:`chunk_tables_numpy`. Without ``move`` the
+    per-run ``move`` tables, which the engines do not read, are not made (None)."""
+    if not model.shares and draws.labour is None:
+        return base_tables(model)
+    n = draws.shares.shape[0]
+    q = _q_with_shares_runs(model, draws.shares, compiled=True) if model.shares else model.q[None]
+    shock = draws.labour is not None and model.labour is not None
+    Y = model.years if shock else 1
+    G, S, D = q.shape[1:4]
+    stay, absorbing_from = np.empty((n, Y, G, S, D)), np.empty((n, G, S), dtype=np.int64)
+    cum = np.empty((n, Y, G, S, D, S))
+    moves = np.empty((n, Y, G, S, D, S) if move else (1,) * 6)
+    bz = br = np.zeros((n, 1))
+    one = np.ones((n, 1, 1))  # no powers: slots of the kernel's ndim, all −1
+    powers = [(np.full((1,) * k, -1, dtype=np.int64), one) for k in (4, 3, 3)]
+    relapse = False
+    if shock:
+        z, effect = draws.labour, model.labour.effect
+        relapse = bool(model.labour.relapse_effect)
+        bz, br = effect * z, -model.labour.relapse_effect * z
+        powers = [
+            _powers(q[..., SELF], np.exp(bz)),
+            _powers(q[:, :, SELF, :, SUPPORT], np.exp(br)),
+            _powers(model.expiry[None, :, :, SELF], np.exp(bz)),
+        ]
+    (slot_self, pw_self), (slot_relapse, pw_relapse), (slot_expiry, pw_expiry) = powers
+    _table_kernels.fold_runs(
+        np.ascontiguousarray(q), shock, bz, slot_self, pw_self, relapse, br, slot_relapse,
+        pw_relapse, model.expiry, slot_expiry[0], pw_expiry, model.max_months, stay, cum,
+        move, moves, absorbing_from,
+    )  # fmt: skip
+    return Tables(stay, cum, absorbing_from, moves if move else None)
+
+
+def _powers(p: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(1 − p)^e`` with numpy for the nonzero entries of ``p [R, ...]`` (R = runs or 1) and
+    exponents ``e [n, Y]``: their slots ``[R, ...]`` (−1 where p is 0: the power is 1 and the
+    shifted entry stays 0) and the powers ``[n, Y, K]``."""
+    R = p.shape[0]
+    flat = p.reshape(R, -1)
+    nonzero = flat != 0.0
+    slot = np.where(nonzero, np.cumsum(nonzero, axis=1) - 1, -1)
+    base = np.ones((R, max(int(nonzero.sum(axis=1).max(initial=0)), 1)))
+    base[np.nonzero(nonzero)[0], slot[nonzero]] = 1.0 - flat[nonzero]
+    pw = base[:, None, :] ** e[:, :, None]
+    return slot.reshape(p.shape), np.ascontiguousarray(np.broadcast_to(pw, (*e.shape, pw.shape[2])))
+
+
+def chunk_tables_numpy(model: CompiledModel, draws: Draws) -> Tables:
+    """The numpy reference of :func:`chunk_tables`, array by array (tests)."""
     if not model.shares and draws.labour is None:
         return base_tables(model)
     q = _q_with_shares_runs(model, draws.shares) if model.shares else model.q[None]

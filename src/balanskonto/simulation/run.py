@@ -133,7 +133,8 @@ def simulate_arrays(
             chunk = slice(first, first + len(run_ids))
             draws = draw(model, seed, run_ids, at)
             drawn_shares = draws.shares.copy()
-            tables = chunk_tables(model, draws)  # pulls back shares that over-fill a state
+            # pulls back shares that over-fill a state; the engines read no move tables
+            tables = chunk_tables(model, draws, move=False)
             arrivals = draw_arrivals(model, seed, run_ids, draws.arrivals, planned_arrivals)
             counts = engine(model, seed, run_ids, arrivals, tables)
             revenue, cost = price(

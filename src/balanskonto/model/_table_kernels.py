@@ -1,0 +1,161 @@
+"""Numba kernels of the per-run transition tables (:func:`balanskonto.model.tables.chunk_tables`).
+
+They compute, for a chunk of runs at once and one table row at a time, exactly what the numpy
+reference computes array by array — :func:`~balanskonto.model.transitions.state_q_runs` (drawn
+shares), ``_shock`` and ``_shift_expiry`` (the labour-market shift) in
+:mod:`~balanskonto.model.tables` and :func:`~balanskonto.model.transitions.fold_tables` —
+bit for bit (tested): the same operations in the same order (numpy sums five numbers from
+the first to the last, and so do these loops).
+
+No transcendental function is evaluated here: numpy's ``exp`` and ``**`` (SIMD, SVML) and
+libm's, which numba calls, differ in the last bit for a few per cent of arguments, so the
+callers evaluate every ``exp`` and power with numpy, on the few table entries that need one,
+and pass them in (``pw`` arrays, addressed by ``slot`` arrays; slot −1: no power needed,
+because the entry is 0 and stays 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..config.types import STATES
+from ._jit import JIT
+from .codes import NEVER, RELOCATED
+
+_SELF, _SUPPORT = STATES.index("self_sufficient"), STATES.index("income_support")
+_RELOCATED, _NEVER = RELOCATED, NEVER
+_EXIT_AT, _EXIT_HAZARD = 0, 2  # as in transitions.py (EXIT_WITHIN otherwise)
+_TOLERANCE = 1e-12  # transitions._SUM_TOLERANCE
+
+
+@njit(inline="always", **JIT)
+def _sum(row):
+    """``row.sum()`` as numpy does it for five numbers: first to last."""
+    total = row[0]
+    for k in range(1, row.shape[0]):
+        total += row[k]
+    return total
+
+
+@njit(**JIT)
+def state_q_runs(kind, to, months, values, hazard_of, max_months, q, feasible):
+    """The conditional table ``q[n, D, S]`` of one state for every run (``values [n, k]``,
+    the runs' value of each exit ``k``; ``hazard_of [n, k]`` its monthly hazard, where the exit
+    is a hazard); ``feasible[n]`` is and-ed with whether the exits fit in every month."""
+    n, D, S = q.shape
+    for r in range(n):  # a few microseconds a run: not worth threads
+        mass = np.zeros((D, S))
+        hazard = np.zeros(S)
+        for e in range(kind.shape[0]):
+            if kind[e] == _EXIT_HAZARD:
+                hazard[to[e]] += hazard_of[r, e]
+            elif kind[e] == _EXIT_AT:
+                mass[months[e] - 1, to[e]] += values[r, e]
+            else:
+                v = values[r, e] / months[e]
+                for row in range(months[e]):
+                    mass[row, to[e]] += v
+        hazard_total = _sum(hazard)
+        alive = 1.0
+        ok = True
+        for row in range(D):
+            need = _sum(mass[row]) + alive * hazard_total
+            ok &= need <= alive * (1.0 + _TOLERANCE) + _TOLERANCE
+            for k in range(S):
+                q[r, row, k] = hazard[k] + (mass[row, k] / alive if alive > 0.0 else 0.0)
+            total = _sum(q[r, row])
+            if total > 1.0:  # rounding only, where feasible
+                for k in range(S):
+                    q[r, row, k] /= total
+            total = min(total, 1.0)
+            alive = 0.0 if row + 1 == max_months else alive * (1.0 - total)
+        feasible[r] &= ok
+
+
+@njit(parallel=True, **JIT)
+def fold_runs(
+    q, shock, bz, slot_self, pw_self, relapse, br, slot_relapse, pw_relapse, expiry,
+    slot_expiry, pw_expiry, max_months, stay, cum, with_move, move, absorbing_from,
+):  # fmt: skip
+    """Fill the kernel's tables ``stay [n, Y, G, S, D]``, ``cum [n, Y, G, S, D, S]``, ``move``
+    (like cum; with ``with_move``) and ``absorbing_from [n, G, S]`` of a chunk of n runs (one
+    run per thread at a time) from the conditional tables ``q [R, G, S, D, S]`` (R = n, or 1
+    for all runs).
+
+    With ``shock`` the labour-market shift of run r and year y, ``bz[r, y] = effect · z``:
+    every exit to self_sufficient becomes ``1 − pw_self[r, y, slot_self[·, g, s, d]]`` (the
+    power ``(1 − p)^exp(bz)``), the relapse from self_sufficient to income_support (with
+    ``relapse``, ``br = −relapse_effect · z``) ``1 − pw_relapse[r, y, slot_relapse[·, g, d]]``,
+    a row asking for more than is left gives up the excess (the shifted exit first), and
+    the work share x of an on_expiry split becomes ``1 − pw_expiry[r, y, slot_expiry[g, s]]``,
+    the other destinations sharing the rest in their proportions. Then the stayers at
+    ``max_months`` are split by on_expiry (``expiry [G, S, S]``) and the tables folded as
+    :func:`~balanskonto.model.transitions.fold_tables` does.
+    """
+    n, Y, G, S, D = stay.shape
+    per_run = q.shape[0] > 1
+    for r in prange(n):
+        rr = np.int64(r) if per_run else np.int64(0)
+        row = np.empty(S)
+        split = np.empty(S)
+        still = np.ones((G, S, D), dtype=np.bool_)
+        for y in range(Y):
+            shifted = shock and bz[r, y] != 0.0
+            shifted_relapse = shock and relapse and br[r, y] != 0.0
+            for g in range(G):
+                for s in range(S):
+                    mm = max_months[g, s]
+                    if mm > 0:  # the on_expiry split of this run and year
+                        for k in range(S):
+                            split[k] = expiry[g, s, k]
+                        if shock:
+                            x = expiry[g, s, _SELF]
+                            work = x
+                            if shifted and slot_expiry[g, s] >= 0:
+                                work = 1.0 - pw_expiry[r, y, slot_expiry[g, s]]
+                            rest = (1.0 - work) / (1.0 - x) if x < 1.0 else 1.0
+                            for k in range(S):
+                                split[k] *= rest
+                            split[_SELF] = work
+                    for d in range(D):
+                        for k in range(S):
+                            row[k] = q[rr, g, s, d, k]
+                        if shock:
+                            if shifted and slot_self[rr, g, s, d] >= 0:
+                                row[_SELF] = 1.0 - pw_self[r, y, slot_self[rr, g, s, d]]
+                            if s == _SELF and shifted_relapse and slot_relapse[rr, g, d] >= 0:
+                                row[_SUPPORT] = 1.0 - pw_relapse[r, y, slot_relapse[rr, g, d]]
+                            # a strong year may ask for more than is left
+                            excess = max(_sum(row) - 1.0, 0.0)
+                            if excess > 0.0:
+                                row[_SELF] -= min(excess, row[_SELF])
+                                if s == _SELF:
+                                    excess = max(_sum(row) - 1.0, 0.0)
+                                    row[_SUPPORT] -= min(excess, row[_SUPPORT])
+                        if mm > 0 and d == mm - 1:
+                            left = max(1.0 - _sum(row), 0.0)
+                            for k in range(S):
+                                row[k] = row[k] + left * split[k]
+                        st = min(max(1.0 - _sum(row), 0.0), 1.0)
+                        stay[r, y, g, s, d] = st
+                        still[g, s, d] &= st == 1.0
+                        last = -1
+                        acc = 0.0
+                        for k in range(S):
+                            if with_move:
+                                move[r, y, g, s, d, k] = row[k]
+                            acc = row[k] if k == 0 else acc + row[k]
+                            cum[r, y, g, s, d, k] = min(st + acc, 1.0)
+                            if row[k] > 0.0:
+                                last = k
+                        if last >= 0:
+                            for k in range(last, S):
+                                cum[r, y, g, s, d, k] = 1.0
+        for g in range(G):
+            for s in range(S):
+                first = D
+                while first > 0 and still[g, s, first - 1]:
+                    first -= 1
+                absorbing_from[r, g, s] = first + 1 if first < D else _NEVER
+            absorbing_from[r, g, _RELOCATED] = 1
