@@ -14,6 +14,7 @@ Babel is imported on first use, so that ``balanskonto --help`` stays fast.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 #: Babel locale of each language.
@@ -22,6 +23,15 @@ NBSP = "\u00a0"
 MINUS = "\u2212"
 #: What a missing value is shown as.
 MISSING = "–"
+
+
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every control character but the line break written as
+    an escape (``\\x1b``), so that ESC, BEL or NUL from a file never reach the terminal."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def _missing(x: object) -> bool:

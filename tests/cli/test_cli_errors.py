@@ -11,6 +11,8 @@ import pytest
 
 from balanskonto.cli import main
 
+from conftest import batch_file
+
 ROOT = Path(__file__).resolve().parents[2]
 SODERTALJE = ROOT / "configs" / "sodertalje_2008.toml"
 BAD_PATH = "groups.adult.states.intro.exits[2].share"
@@ -201,3 +203,50 @@ def test_subprocess_bad_argument_exits_2(tmp_path):
     assert "--runs: invalid int value: 'abc'" in proc.stderr
     assert proc.stdout == ""
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------------------
+# Hostile files: text the report formats and the terminal cannot take
+# --------------------------------------------------------------------------------------
+TITLE = 'title = "Södertälje 2008 – modell för budgetering av flyktingmottagandet"'
+
+
+@pytest.mark.parametrize(
+    ("escaped", "code"),
+    [("\\u001b[2J", "U+001B"), ("\\u0007", "U+0007"), ("\\u0000", "U+0000"), ("\\n", "U+000A")],
+    ids=["esc", "bel", "nul", "newline"],
+)
+def test_a_control_character_in_the_title_exits_2_before_anything_is_written(
+    tmp_path, capsys, escaped, code
+):
+    """Once valid, such a title failed the report (openpyxl's IllegalCharacterError, exit 1)
+    after run --report had written the .nc; NetCDF cut it at NUL."""
+    config = _edited(tmp_path, TITLE, f'title = "Södertälje{escaped} 2008"', "ctrl.toml")
+    out = tmp_path / "x.nc"
+    before = _files(tmp_path)
+    assert main(["run", str(config), "--out", str(out), "--runs", "2", "--quiet", "--report"]) == 2
+    captured = capsys.readouterr()
+    assert "meta.title: text is one line without control characters" in captured.err
+    assert code in captured.err
+    assert _files(tmp_path) == before
+    assert main(["validate", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "meta.title" in err and "\x1b" not in err and "\x07" not in err and "\x00" not in err
+
+
+def test_a_message_never_carries_raw_control_characters(tmp_path, capsys):
+    """An unknown key is named as it is written; its ESC and BEL reach the terminal escaped."""
+    config = _edited(tmp_path, "[balance]", '"x\\u001b]0;pwned\\u0007" = 1\n[balance]', "k.toml")
+    assert main(["validate", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key" in err and "\\x1b]0;pwned\\x07" in err
+    assert "\x1b" not in err and "\x07" not in err
+
+
+def test_a_control_character_in_a_scenario_name_exits_2(tmp_path, capsys):
+    """NetCDF cut the name at NUL (two scenarios then had the same name in the file)."""
+    batch = batch_file(tmp_path, '[scenarios."bas\\u0000x"]\n')
+    assert main(["batch", str(batch), "--out", str(tmp_path / "b.nc"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert 'scenarios."bas\\u0000x": a scenario name is one line' in err
+    assert "U+0000" in err and not (tmp_path / "b.nc").exists()

@@ -507,6 +507,29 @@ BAD = [
     pytest.param(
         {"groups.Adult": {"start": "intro"}}, "groups.Adult", ["'Adult'", "pattern"], id="bad-name"
     ),
+    # --- text: one line, no control characters (Excel, Word, NetCDF and the terminal) ----
+    pytest.param(
+        {"meta.title": "Budget\x1b[2J 2026"},
+        "meta.title",
+        ["U+001B", "control characters", "'Budget\\x1b[2J 2026'"],
+        id="esc-in-title",
+    ),
+    pytest.param({"meta.title": "a\x00b"}, "meta.title", ["U+0000"], id="nul-in-title"),
+    pytest.param({"meta.municipality": "Vingåker\x07"}, "meta.municipality", ["U+0007"], id="bel"),
+    pytest.param({"meta.description": "two\nlines"}, "meta.description", ["U+000A"], id="nl"),
+    pytest.param({"meta.source": "a\tb"}, "meta.source", ["U+0009"], id="tab-in-source"),
+    pytest.param({"meta.source": "a\x85b"}, "meta.source", ["U+0085"], id="c1-next-line"),
+    pytest.param({"meta.title": "a\u2028b"}, "meta.title", ["U+2028"], id="line-separator"),
+    pytest.param(
+        {
+            "policy": [
+                {"component": "schablon", "from_year": 2021, "factor": 0.9, "description": "\r"}
+            ]
+        },
+        "policy[0].description",
+        ["U+000D"],
+        id="cr-in-policy-description",
+    ),
     # --- not a config at all ----------------------------------------------------------------------
     pytest.param(lambda text: "", "(file)", ["empty"], id="empty-file"),
     pytest.param(lambda text: " \n\n  \n", "(file)", ["empty"], id="blank-file"),

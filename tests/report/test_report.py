@@ -328,6 +328,35 @@ def test_user_text_is_escaped(tmp_path):
     assert "<script" not in md and "<img src=x" not in md
 
 
+def test_a_long_title_is_written_in_every_format(tmp_path):
+    """A title of 244 characters or more was valid, then failed the report (the 255-character
+    limit of Excel's and Word's title property: exit 1); so did a long municipality (Word's
+    subject and author)."""
+    title = ", ".join(["Flyktingmottagandet och balanskontot 2026–2030"] * 6)  # 286 characters
+    municipality = "Södertälje kommun, " * 20  # 380 characters
+    text = (CONFIGS / "sodertalje_2008.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^title = ".*"$', f'title = "{title}"', text)
+    text = text.replace('municipality = "Södertälje"', f'municipality = "{municipality}"')
+    ds = bk.simulate(parse_config(text), runs=20)
+    paths = report(ds, tmp_path / "out")
+    whole = f"Riskbilaga: {title}"
+    cut = whole[:254] + "…"
+    assert openpyxl.load_workbook(paths["xlsx"]).properties.title == cut
+    properties = read_docx(paths["docx"]).core_properties
+    assert properties.title == cut
+    assert properties.subject == properties.author == municipality[:254] + "…"
+    assert any(p.text == whole for p in read_docx(paths["docx"]).paragraphs)
+    assert whole in paths["md"].read_text(encoding="utf-8")
+
+
+def test_a_result_whose_title_has_a_control_character_is_refused(without_factors, tmp_path):
+    ds = without_factors.copy()
+    ds.attrs["title"] = "Budget\x1b[2J"
+    with pytest.raises(ReportError, match=r"attribute title: .*U\+001B"):
+        report(ds, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_figure_for_every_section(written, written_no_factors):
     for paths, keys in (
         (written["sv"], content.FIGURES),

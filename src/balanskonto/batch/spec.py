@@ -16,6 +16,7 @@ import numpy as np
 from ..config.errors import ConfigError, config_error
 from ..config.reading import read_text_file
 from ..config.schema import Config
+from ..config.types import control_character
 from ..model.compiled import compile_model
 from ..simulation.run import load_config
 from .grid import expand_grid, format_value, path_within, toml_key
@@ -154,6 +155,13 @@ def _named_scenarios(raw: Any) -> list[tuple[str, dict[str, Any], dict[str, str]
         where = f"scenarios.{toml_key(name)}"
         if not name.strip():
             raise config_error(where, name, "a scenario needs a name")
+        if control_character(name) is not None:
+            raise config_error(
+                where,
+                name,
+                f"a scenario name is one line without control characters "
+                f"(it has {control_character(name)})",
+            )
         if not isinstance(overrides, Mapping):
             raise config_error(
                 where, overrides, 'a scenario is a table of "dotted.path" = value overrides'

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from .._format import printable
 from .language import tr
 
 
@@ -18,7 +19,7 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except ConfigError as err:
-        print(f"balanskonto: {tr('error')}: {err}", file=sys.stderr)
+        print(f"balanskonto: {tr('error')}: {printable(str(err))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head or less and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -27,5 +28,6 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"balanskonto: {tr('interrupted; nothing written')}", file=sys.stderr)
         return 1
     except Exception as err:
-        print(f"balanskonto: {tr('failed')}: {type(err).__name__}: {err}", file=sys.stderr)
+        message = printable(str(err))
+        print(f"balanskonto: {tr('failed')}: {type(err).__name__}: {message}", file=sys.stderr)
         return 1

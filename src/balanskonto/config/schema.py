@@ -16,15 +16,15 @@ from pydantic import (
 
 from .groups import Group
 from .population import Population
-from .types import Name, Persons, Probability, StrictModel, YearlyAmount
+from .types import Name, Persons, Probability, StrictModel, Text, YearlyAmount
 from .uncertainty import Policy, Uncertainty
 
 
 class Meta(StrictModel):
-    title: str = "balanskonto model"
-    municipality: str = ""
-    description: str = ""
-    source: str = ""
+    title: Text = "balanskonto model"
+    municipality: Text = ""
+    description: Text = ""
+    source: Text = ""
 
 
 class Simulation(StrictModel):

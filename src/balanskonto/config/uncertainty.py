@@ -11,7 +11,7 @@ from pydantic import (
     model_validator,
 )
 
-from .types import SUM_TOLERANCE, Name, Probability, StrictModel
+from .types import SUM_TOLERANCE, Name, Probability, StrictModel, Text
 
 
 # --------------------------------------------------------------------------------------
@@ -148,4 +148,4 @@ class Policy(StrictModel):
     from_year: Annotated[int, Field(ge=1900, le=2200)]
     factor: Annotated[float, Field(ge=0.0, le=10.0)]
     probability: Probability = 1.0
-    description: str = ""
+    description: Text = ""

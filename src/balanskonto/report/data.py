@@ -15,6 +15,7 @@ import xarray as xr
 
 from ..analysis.sensitivity import tornado
 from ..config import Config, ConfigError, parse_config
+from ..config.types import control_character
 from ..results.risk import tail_attribution
 from ..simulation.run import expected
 from .assumptions import Assumption, opening_comment, parse_assumptions
@@ -111,6 +112,13 @@ def check_dataset(ds: xr.Dataset) -> None:
         )
     if "config_toml" not in ds.attrs:
         raise ReportError("dataset: no config_toml attribute; make it with `balanskonto run`")
+    for name in ("title", "municipality"):
+        found = control_character(str(ds.attrs.get(name, "")))
+        if found is not None:
+            raise ReportError(
+                f"dataset: attribute {name}: text is one line without control characters "
+                f"(it has {found}); the file was not written by balanskonto run"
+            )
 
 
 def collect(
