@@ -4,6 +4,7 @@ assumptions table, and the command line."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import struct
@@ -353,6 +354,27 @@ def test_a_result_whose_title_has_a_control_character_is_refused(without_factors
     ds = without_factors.copy()
     ds.attrs["title"] = "Budget\x1b[2J"
     with pytest.raises(ReportError, match=r"attribute title: .*U\+001B"):
+        report(ds, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_changed_config_text_is_refused(without_factors, tmp_path, capsys):
+    """The assumptions of one config were shown beside the numbers of another."""
+    ds = without_factors.copy()
+    ds.attrs["config_toml"] = ds.attrs["config_toml"].replace("amount = 188300", "amount = 1")
+    result = write_netcdf(ds, tmp_path / "tampered.nc")
+    assert report_cli.main([str(result), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "config_toml: its SHA-256 is not the config_sha256 stored with the results" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tampered.nc"]
+
+
+def test_a_config_text_that_does_not_parse_is_refused(without_factors, tmp_path):
+    """It gave exit 0 and an empty assumptions table."""
+    ds = without_factors.copy()
+    ds.attrs["config_toml"] = "[simulation\nyears = 10\n"
+    ds.attrs["config_sha256"] = hashlib.sha256(ds.attrs["config_toml"].encode()).hexdigest()
+    with pytest.raises(ReportError, match=r"config_toml: not a config .* not valid TOML"):
         report(ds, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
 

@@ -16,6 +16,7 @@ import xarray as xr
 from ..analysis.sensitivity import tornado
 from ..config import Config, ConfigError, parse_config
 from ..config.types import control_character
+from ..results.dataset import check_text_sha256
 from ..results.risk import tail_attribution
 from ..simulation.run import expected
 from .assumptions import Assumption, opening_comment, parse_assumptions
@@ -52,7 +53,8 @@ class ReportData:
     Attributes
     ----------
     ds : the simulation Dataset (docs/output.md).
-    config : the config parsed from ``ds.attrs["config_toml"]`` (None if it does not parse).
+    config : the config parsed from ``ds.attrs["config_toml"]`` (checked against its
+        ``config_sha256``; a text that differs or does not parse is refused).
     plan : ``balanskonto.expected(config)`` (None without a config): the deterministic path.
     tail : ``tail_attribution`` for the last year, SEK per component (P5 runs vs median runs).
     tornado : ``balanskonto.analysis.sensitivity.tornado(ds)``; None without uncertainty factors.
@@ -138,8 +140,16 @@ def collect(
     followup, earlier : see :class:`ReportData` (docs/followup.md).
     """
     check_dataset(ds)
-    text = str(ds.attrs["config_toml"])
-    if config is not None and config.sha256 != ds.attrs.get("config_sha256", config.sha256):
+    try:
+        text = check_text_sha256(
+            "dataset: config_toml",
+            ds.attrs["config_toml"],
+            ds.attrs.get("config_sha256"),
+            "config_sha256",
+        )
+    except ConfigError as err:
+        raise ReportError(str(err)) from None
+    if config is not None and config.sha256 != ds.attrs["config_sha256"]:
         raise ReportError(
             "config: it is not the config of this result (SHA-256 differs); leave config out "
             "to use the result's own config_toml"
@@ -170,11 +180,14 @@ def _earlier(earlier: xr.Dataset | None) -> xr.Dataset | None:
     return earlier
 
 
-def _parse(text: str) -> Config | None:
+def _parse(text: str) -> Config:
     try:
         return parse_config(text)
-    except ConfigError:
-        return None
+    except ConfigError as err:
+        raise ReportError(
+            f"dataset: config_toml: not a config this version of balanskonto reads, so the "
+            f"assumptions and the plan cannot be shown ({err})"
+        ) from None
 
 
 def _plan(config: Config | None, ds: xr.Dataset) -> xr.Dataset | None:
