@@ -126,6 +126,8 @@ def test_missing_config_file_exits_2(tmp_path, capsys, command):
         (["--seed", "-1"], "seed"),
         (["--out", "x.csv"], "--out"),
         (["--out", "x"], "--out"),
+        (["--target-precision", "inf"], "--target-precision"),  # OverflowError, exit 1
+        (["--target-precision", "5e-324"], "--target-precision"),
     ],
 )
 def test_bad_option_values_exit_2_and_write_nothing(tmp_path, capsys, extra, named):
@@ -250,3 +252,12 @@ def test_a_control_character_in_a_scenario_name_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'scenarios."bas\\u0000x": a scenario name is one line' in err
     assert "U+0000" in err and not (tmp_path / "b.nc").exists()
+
+
+def test_a_scheduler_port_above_65535_exits_2_at_once(tmp_path, capsys):
+    """tcp://127.0.0.1:99999 passed the option check and timed out after 30 s (exit 1)."""
+    batch = batch_file(tmp_path, "[scenarios.bas]\n")
+    argv = ["batch", str(batch), "--scheduler", "tcp://127.0.0.1:99999", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "b.nc")]) == 2
+    assert "--scheduler: the port must be from 1 to 65535 (got 99999" in capsys.readouterr().err
+    assert not (tmp_path / "b.nc").exists()

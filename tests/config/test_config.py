@@ -507,6 +507,47 @@ BAD = [
     pytest.param(
         {"groups.Adult": {"start": "intro"}}, "groups.Adult", ["'Adult'", "pattern"], id="bad-name"
     ),
+    # --- uncertainty parameters: bounded by what can be simulated ---------------------------
+    pytest.param(
+        {"uncertainty": {"shares": {f"{INTRO}.exits[1].share": {"mean": 0.1, "sd": 1e300}}}},
+        f"uncertainty.shares.{INTRO}.exits[1].share.sd",
+        ["1e+300", "less than or equal to 0.5"],
+        id="share-sd-huge",  # OverflowError in validate
+    ),
+    pytest.param(
+        {"uncertainty": {"shares": {f"{INTRO}.exits[1].share": {"mean": 0.1, "sd": 5e-324}}}},
+        f"uncertainty.shares.{INTRO}.exits[1].share.sd",
+        ["5e-324", "greater than or equal to 0.0001"],
+        id="share-sd-tiny",  # ZeroDivisionError in run
+    ),
+    pytest.param(
+        {"uncertainty": {"levels": {"allowance": {"dist": "lognormal", "sd": 1e300}}}},
+        "uncertainty.levels.allowance.sd",
+        ["1e+300", "less than or equal to 3"],
+        id="level-sd-huge",  # OverflowError in run
+    ),
+    pytest.param(
+        {"uncertainty": {"levels": {"allowance": {"dist": "lognormal", "sd": 0.1, "mean": 1e300}}}},
+        "uncertainty.levels.allowance.mean",
+        ["1e+300", "less than or equal to 10"],
+        id="level-mean-huge",  # balances of 10^300 tkr
+    ),
+    pytest.param(
+        {
+            "uncertainty": {
+                "levels": {"allowance": {"dist": "pert", "min": 0.5, "mode": 1.0, "max": 1e300}}
+            }
+        },
+        "uncertainty.levels.allowance.max",
+        ["1e+300", "less than or equal to 10"],
+        id="pert-max-huge",
+    ),
+    pytest.param(
+        {"uncertainty": {"levels": {"allowance": {"dist": "normal", "sd": 2**63, "mean": 8.0}}}},
+        "uncertainty.levels.allowance.sd",
+        ["9223372036854775808", "less than or equal to 3"],
+        id="level-sd-2-63",
+    ),
     # --- text: one line, no control characters (Excel, Word, NetCDF and the terminal) ----
     pytest.param(
         {"meta.title": "Budget\x1b[2J 2026"},
