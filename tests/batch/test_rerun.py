@@ -4,7 +4,10 @@ the config text, seed, runs and engine stored in it."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -240,3 +243,25 @@ def test_a_batch_with_a_changed_scenario_config_exits_2(tmp_path, batch_result, 
     assert rerun_cli.main([str(path), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert f"scenario_config_toml[{str(ds['scenario'].values[1])!r}]: its SHA-256" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_not_opened(tmp_path, capsys):
+    """netCDF opened it and waited for a writer."""
+    fifo = tmp_path / "pipe.nc"
+    os.mkfifo(fifo)
+
+    done = threading.Event()
+
+    def unblock() -> None:  # should a reader hang, give it ends of file: the test fails
+        while not done.wait(2.0):
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    threading.Thread(target=unblock, daemon=True).start()
+    try:
+        code = rerun_cli.main([str(fifo), "--quiet"])
+    finally:
+        done.set()
+    assert code == 2
+    assert "not a regular file or folder" in capsys.readouterr().err

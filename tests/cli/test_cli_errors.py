@@ -3,8 +3,11 @@ on stderr names the dotted path, and nothing is written."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -260,4 +263,40 @@ def test_a_scheduler_port_above_65535_exits_2_at_once(tmp_path, capsys):
     argv = ["batch", str(batch), "--scheduler", "tcp://127.0.0.1:99999", "--quiet"]
     assert main([*argv, "--out", str(tmp_path / "b.nc")]) == 2
     assert "--scheduler: the port must be from 1 to 65535 (got 99999" in capsys.readouterr().err
+    assert not (tmp_path / "b.nc").exists()
+
+
+@pytest.mark.parametrize(
+    ("base", "said"),
+    [
+        ("/dev/zero", "/dev/zero: a device or socket, not a config file"),  # read without end
+        ("pipe.toml", "pipe.toml: a FIFO (named pipe), not a config file"),  # waited for ever
+        ("a\\u0000b.toml", "a file name cannot hold a NUL character"),  # ValueError, exit 1
+    ],
+    ids=["dev-zero", "fifo", "nul"],
+)
+def test_a_batch_base_that_is_no_regular_file_exits_2(tmp_path, capsys, base, said):
+    if base == "/dev/zero" and not Path(base).exists():
+        pytest.skip("no /dev/zero here")
+    if base == "pipe.toml":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs here")
+        os.mkfifo(tmp_path / base)
+    batch = tmp_path / "b.toml"
+    batch.write_text(f'base = "{base}"\n[scenarios.bas]\n', encoding="utf-8")
+    done = threading.Event()
+
+    def unblock() -> None:  # should a reader of the FIFO hang, give it ends of file
+        while not done.wait(2.0):
+            with contextlib.suppress(OSError):
+                os.close(os.open(tmp_path / base, os.O_WRONLY | os.O_NONBLOCK))
+
+    threading.Thread(target=unblock, daemon=True).start()
+    try:
+        code = main(["batch", str(batch), "--out", str(tmp_path / "b.nc"), "--quiet"])
+    finally:
+        done.set()
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "b.toml: base: " in err and said in err
     assert not (tmp_path / "b.nc").exists()

@@ -6,9 +6,12 @@ TOML (written back with tomli_w) or an edit of the TOML text itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
+import os
 import re
+import threading
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -681,3 +684,72 @@ def test_non_utf8_file_is_a_config_error(tmp_path):
     file.write_bytes(BASE_TOML.replace("test base", "Södertälje").encode("latin-1"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(file)
+
+
+# --------------------------------------------------------------------------------------
+# Small files that would exhaust memory, recursion or patience: refused before parsing
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # 50 000 parts took 26 s and ended in MemoryError (quadratic inside tomllib)
+        ("a" + ".a" * 5000 + " = 1\n", "a dotted key or table header of more than 32 parts"),
+        ("[" + ".".join(["t"] * 40) + "]\nx = 1\n", "of more than 32 parts"),
+        ("a = " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 32 deep"),  # RecursionError
+        ("a = " + "{ b = " * 2000 + "1" + " }" * 2000 + "\n", "nested more than 32 deep"),
+        # headers, dotted keys and arrays within the limits one by one, too deep together
+        ("[" + ".".join(["t"] * 20) + "]\n" + ".".join(["k"] * 20) + " = [[1]]\n", "32 deep"),
+    ],
+    ids=["dotted-key", "header", "arrays", "inline-tables", "together"],
+)
+def test_deep_toml_is_refused_before_anything_recurses(tmp_path, text, said):
+    with pytest.raises(ConfigError, match=re.escape(said)) as info:
+        load_config(write(tmp_path, text))
+    assert str(info.value).startswith(f"{tmp_path / 'config.toml'}: (file): ")
+
+
+def test_strings_and_comments_do_not_count_as_nesting(tmp_path):
+    deep = "[" * 40 + "." * 40
+    strings = f'title = "{deep}"  # {deep}\nsource = \'{deep}\'\ndescription = """{deep}"""'
+    text = BASE_TOML.replace('title = "test base"', strings) + f"# {deep}\n"
+    config = load_config(write(tmp_path, text))
+    assert config.meta.title == config.meta.source == config.meta.description == deep
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
+    text = BASE_TOML + "#" * 1_000_000 + "\n"
+    with pytest.raises(ConfigError, match=r"config\.toml: 1\d{6} bytes, more than the 1000000"):
+        load_config(write(tmp_path, text))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_being_opened(tmp_path):
+    """It was opened, and the open waited for a writer for ever."""
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+
+    def unblock() -> None:  # should the reader hang, give it an end of file: the test fails
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    watchdog = threading.Timer(5.0, unblock)
+    watchdog.start()
+    try:
+        with pytest.raises(ConfigError, match=r"pipe\.toml: a FIFO \(named pipe\), not a config"):
+            load_config(fifo)
+    finally:
+        watchdog.cancel()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_is_refused_without_being_read():
+    """/dev/zero was read without limit."""
+    with pytest.raises(ConfigError, match="/dev/zero: a device or socket, not a config file"):
+        load_config("/dev/zero")
+
+
+def test_a_folder_and_a_nul_in_the_name_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="a folder, not a config file"):
+        load_config(tmp_path)
+    with pytest.raises(ConfigError, match="a file name cannot hold a NUL character"):
+        load_config(tmp_path / "a\x00b.toml")  # ValueError: embedded null byte

@@ -61,6 +61,8 @@ def open_result(path: str | Path) -> xr.Dataset:
     path = Path(path)
     if not (path.exists() or path.is_symlink()):
         raise ConfigError(f"{path}: no such result file")
+    if not (path.is_dir() or path.is_file()):  # a FIFO would wait for a writer
+        raise ConfigError(f"{path}: not a regular file or folder, so not a result file")
     try:
         if path.suffix == ".zarr" or path.is_dir():
             with xr.open_zarr(path) as ds:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..config.errors import ConfigError, config_error
-from ..config.reading import read_text_file
+from ..config.reading import parse_toml, read_text_file
 from ..config.schema import Config
 from ..config.types import control_character
 from ..model.compiled import compile_model
@@ -88,9 +87,9 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
     if not text.strip():
         raise ConfigError(f"{path}: the batch file is empty; see configs/batch_*.toml")
     try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+        return text, parse_toml(text.removeprefix("\ufeff"))
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {str(err).removeprefix('(file): ')}") from None
 
 
 def _error_path(message: str) -> str:

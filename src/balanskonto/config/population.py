@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, config_error, from_validation_error
+from .files import read_file_bytes
 from .types import Name, StateName, StrictModel
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -90,18 +91,15 @@ def _whole(value: str) -> Any:
 def read_population_csv(path: Path) -> list[dict[str, Any]]:
     """The rows of a population CSV as dicts for :class:`PopulationRow`, or a ConfigError
     naming the file, the row, the value and the rule."""
+    if not (path.exists() or path.is_symlink()):
+        raise ConfigError(f"{path}: no such population file (a CSV named in population.file)")
+    data = read_file_bytes(path, "population", MAX_BYTES)  # a regular file, not a FIFO
     try:
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such population file (a CSV named in population.file)")
-        if path.stat().st_size > MAX_BYTES:
-            raise ConfigError(f"{path}: the population file is over {MAX_BYTES // 10**6} MB")
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ConfigError(
             f"{path}: not UTF-8 text ({err.reason}); save it as 'CSV UTF-8' in Excel"
         ) from None
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise ConfigError(f"{path}: empty; the header is {','.join(COLUMNS)}")

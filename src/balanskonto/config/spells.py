@@ -36,6 +36,8 @@ from .types import STATES, Name, StateName
 COLUMNS = ("person", "group", "arrival", "state", "start", "end")
 #: How many problems one error message lists.
 MAX_SHOWN = 20
+#: The largest spells file read (a national extract of 10 years is under 20 MB).
+MAX_BYTES = 50_000_000
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?$")
 
 
@@ -348,4 +350,5 @@ def read_spells(path: str | Path, as_of: int, starts: Mapping[str, str]) -> Spel
     """Read and validate a spells file (UTF-8, a byte-order mark allowed): see
     :func:`parse_spells`."""
     path = Path(path)
-    return parse_spells(read_text_file(path, kind="spells"), as_of, starts, source=str(path))
+    text = read_text_file(path, kind="spells", limit=MAX_BYTES)
+    return parse_spells(text, as_of, starts, source=str(path))
