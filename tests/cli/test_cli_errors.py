@@ -4,13 +4,16 @@ on stderr names the dotted path, and nothing is written."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+import xarray as xr
 
 from balanskonto.cli import main
 
@@ -300,3 +303,147 @@ def test_a_batch_base_that_is_no_regular_file_exits_2(tmp_path, capsys, base, sa
     err = capsys.readouterr().err
     assert "b.toml: base: " in err and said in err
     assert not (tmp_path / "b.nc").exists()
+
+
+# --------------------------------------------------------------------------------------
+# Output: checked before anything is simulated; a full disk is said so
+# --------------------------------------------------------------------------------------
+def _mount_tmpfs(folder: Path, options: str) -> bool:
+    """Mount a small tmpfs at ``folder`` (root on Linux only); False where that fails."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """A folder in which no file can be made: mode 0555, or (for root, whom modes do not
+    stop) a read-only tmpfs."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    mounted = False
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        mounted = _mount_tmpfs(folder, "size=64k,ro")
+        if not mounted:
+            pytest.skip("running as root without a read-only file system to mount")
+    else:
+        folder.chmod(0o555)
+    try:
+        try:
+            (folder / "probe").touch()
+        except OSError:
+            yield folder
+        else:
+            pytest.skip("the folder is writable all the same")
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=False)
+        else:
+            folder.chmod(0o755)
+
+
+def _commands(tmp_path: Path, ro: Path) -> dict[str, list[str]]:
+    result = tmp_path / "r.nc"
+    if not result.exists():
+        from balanskonto.results.files import write_netcdf
+        from balanskonto.simulation.run import simulate
+
+        write_netcdf(simulate(SODERTALJE, runs=2), result)
+    batch = batch_file(tmp_path, "[scenarios.bas]\n")
+    actuals = tmp_path / "utfall.csv"
+    actuals.write_text("period,variable,group,state,component,value\n2008,balance,,,,1\n")
+    spells = ROOT / "configs" / "exempel_spells.csv"
+    return {
+        "run": ["run", str(SODERTALJE), "--runs", "2", "--quiet", "--out", str(ro / "x.nc")],
+        "run-sub": ["run", str(SODERTALJE), "--quiet", "--out", str(ro / "new" / "x.nc")],
+        "batch": ["batch", str(batch), "--runs", "2", "--quiet", "--out", str(ro / "b.nc")],
+        "zarr": ["batch", str(batch), "--runs", "2", "--quiet", "--out", str(ro / "b.zarr")],
+        "sensitivity": ["sensitivity", str(SODERTALJE), "--runs", "4", "--out", str(ro / "s.nc")],
+        "report": ["report", str(result), "--out", str(ro / "rapport")],
+        "rerun": ["rerun", str(result), "--quiet", "--out", str(ro / "again.nc")],
+        "uppfoljning": ["uppfoljning", str(result), str(actuals), "--out", str(ro / "u.nc")],
+        "kalibrera": ["kalibrera", str(spells), "--as-of", "2025-12", "--out", str(ro / "k.toml")],
+    }
+
+
+WRITERS = ["run", "run-sub", "batch", "zarr", "sensitivity", "report", "rerun"]
+
+
+@pytest.mark.parametrize("command", [*WRITERS, "uppfoljning", "kalibrera"])
+def test_a_read_only_output_folder_exits_2_before_simulating(tmp_path, capsys, read_only, command):
+    """It was found only after the whole simulation (PermissionError, exit 1)."""
+    argv = _commands(tmp_path, read_only)[command]
+    with pytest.MonkeyPatch.context() as patch:
+        from balanskonto.simulation import run
+
+        patch.setattr(run, "simulate_arrays", _never)
+        code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"--out: cannot write in {read_only}" in err
+    assert list(read_only.iterdir()) == []
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("simulated before the output was checked")
+
+
+def _fill_the_disk(error: Exception):
+    """A NetCDF writer that writes part of the file, then fails as a full disk does."""
+
+    def to_netcdf(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 1000)
+        raise error
+
+    return to_netcdf
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OSError(errno.ENOSPC, "No space left on device"), RuntimeError("NetCDF: HDF error")],
+    ids=["enospc", "hdf-error"],
+)
+def test_a_full_disk_says_so_and_keeps_the_old_file(tmp_path, capsys, monkeypatch, error):
+    """It said "RuntimeError: NetCDF: HDF error"."""
+    import shutil as shutil_module
+
+    from balanskonto.results import files
+
+    out = tmp_path / "x.nc"
+    out.write_bytes(b"the old result")
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", _fill_the_disk(error))
+    usage = shutil_module.disk_usage(tmp_path)
+    monkeypatch.setattr(files.shutil, "disk_usage", lambda p: usage._replace(free=0))
+    assert main(["run", str(SODERTALJE), "--runs", "2", "--quiet", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: no space left on the device; nothing was written" in err
+    assert "HDF" not in err
+    assert out.read_bytes() == b"the old result"
+    assert _files(tmp_path) == {"x.nc"}  # no temporary file left
+    argv = ["run", str(SODERTALJE), "--runs", "2", "--quiet", "--out", str(out), "--lang", "sv"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"balanskonto: misslyckades: {out}: det finns inget utrymme kvar")
+
+
+def test_a_full_tmpfs_says_so_and_keeps_the_old_file(tmp_path, capsys):
+    """The same on a real file system of 200 kB (root on Linux only)."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    if not _mount_tmpfs(folder, "size=200k"):
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        out = folder / "x.nc"
+        out.write_bytes(b"the old result")
+        argv = ["run", str(ROOT / "configs" / "exempel_2026.toml"), "--runs", "300", "--quiet"]
+        assert main([*argv, "--out", str(out)]) == 1
+        assert f"{out}: no space left on the device" in capsys.readouterr().err
+        assert out.read_bytes() == b"the old result"
+        assert [p.name for p in folder.iterdir()] == ["x.nc"]
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)

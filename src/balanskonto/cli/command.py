@@ -28,6 +28,17 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"balanskonto: {tr('interrupted; nothing written')}", file=sys.stderr)
         return 1
     except Exception as err:
-        message = printable(str(err))
-        print(f"balanskonto: {tr('failed')}: {type(err).__name__}: {message}", file=sys.stderr)
+        print(f"balanskonto: {tr('failed')}: {_failure(err)}", file=sys.stderr)
         return 1
+
+
+def _failure(err: Exception) -> str:
+    """What went wrong, on one line: a full disk in the tool's words (results.files'
+    WriteError), anything else as its type and message."""
+    if isinstance(err, OSError) and getattr(err, "no_space_left", False):
+        return tr(
+            "{path}: no space left on the device; nothing was written (an earlier file of "
+            "that name is kept). Free some space, or write elsewhere with --out",
+            path=printable(str(err.filename)),
+        )
+    return f"{type(err).__name__}: {printable(str(err))}"
