@@ -106,6 +106,7 @@ def assert_located(message: str, roots: set[str]) -> None:
     lines = message.split("\n")
     if len(lines) > 1 and lines[0].endswith("problems in the config:"):
         lines = [line.removeprefix("  ") for line in lines[1:]]
+        lines = [line for line in lines if not re.fullmatch(r"… and \d+ more", line)]
     else:
         lines = lines[:1]
     for line in lines:

@@ -447,3 +447,72 @@ def test_a_full_tmpfs_says_so_and_keeps_the_old_file(tmp_path, capsys):
         assert [p.name for p in folder.iterdir()] == ["x.nc"]
     finally:
         subprocess.run(["umount", str(folder)], check=False)
+
+
+# --------------------------------------------------------------------------------------
+# Messages: no secrets, no whole inputs, no Python warnings
+# --------------------------------------------------------------------------------------
+def test_an_unknown_key_is_named_without_its_value(tmp_path, capsys):
+    """It printed ``api_token: unknown key … (got 'SECRET-abc123')``."""
+    shutil.copy(SODERTALJE, tmp_path / "base.toml")
+    with (tmp_path / "base.toml").open("a", encoding="utf-8") as f:
+        f.write('\n[meta2]\napi_token = "SECRET-abc123"\n')
+    text = (tmp_path / "base.toml").read_text(encoding="utf-8")
+    (tmp_path / "base.toml").write_text(
+        text.replace("[meta]\n", '[meta]\napi_token = "SECRET-abc123"\n'), encoding="utf-8"
+    )
+    batch = tmp_path / "b.toml"
+    batch.write_text('base = "base.toml"\n[scenarios.bas]\n', encoding="utf-8")
+    assert main(["batch", str(batch), "--out", str(tmp_path / "b.nc")]) == 2
+    err = capsys.readouterr().err
+    assert "meta.api_token: unknown key" in err and "meta2: unknown key" in err
+    assert "SECRET" not in err
+    batch.write_text('base = "base.toml"\ntoken = "SECRET-abc123"\n', encoding="utf-8")
+    assert main(["batch", str(batch), "--out", str(tmp_path / "b.nc")]) == 2
+    err = capsys.readouterr().err
+    assert "token: unknown key in a batch file" in err and "SECRET" not in err
+
+
+def test_an_unexpected_failure_does_not_echo_a_whole_input(tmp_path, capsys, monkeypatch):
+    """openpyxl's message once echoed a whole title (10 MB) to the terminal."""
+    from balanskonto.cli import validate
+
+    def fails(args):
+        raise ValueError("exceeded 255 char limit for property, got: " + "x" * 10_000_000)
+
+    monkeypatch.setattr(validate, "_cmd_validate", fails)
+    assert main(["validate", str(SODERTALJE)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("balanskonto: failed: ValueError: exceeded 255 char limit")
+    assert len(err) < 600 and err.rstrip().endswith("…")
+
+
+@pytest.mark.filterwarnings("always::RuntimeWarning")
+def test_a_python_warning_is_one_line_in_the_tools_words(capsys, monkeypatch):
+    import warnings
+
+    from balanskonto.cli import validate
+
+    def warns(args):
+        warnings.warn("invalid value encountered in divide", RuntimeWarning, stacklevel=1)
+        return 0
+
+    monkeypatch.setattr(validate, "_cmd_validate", warns)
+    assert main(["validate", str(SODERTALJE)]) == 0
+    assert capsys.readouterr().err == (
+        "balanskonto: warning: invalid value encountered in divide (RuntimeWarning)\n"
+    )
+
+
+def test_a_factor_fixed_in_every_run_gives_no_warning(tmp_path, capsys):
+    """A policy that happens in every run (probability 1): its factor is the same in every
+    run, spearmanr warned "ConstantInputWarning: An input array is constant" (a
+    RuntimeWarning) on the terminal, with --quiet too."""
+    config = _edited(
+        tmp_path,
+        "[fixed.revenue]",
+        '[[policy]]\ncomponent = "allowance"\nfrom_year = 2010\nfactor = 0.9\n\n[fixed.revenue]',
+        "policy.toml",
+    )
+    assert main(["sensitivity", str(config), "--runs", "20"]) == 0
+    assert capsys.readouterr().err == ""

@@ -267,3 +267,12 @@ def test_a_fifo_is_refused_without_being_opened(tmp_path, name):
     os.mkfifo(fifo)
     with unblocking(fifo), pytest.raises(ConfigError, match=r"a FIFO \(named pipe\), not an"):
         read_actuals(fifo, YEARLY)
+
+
+def test_a_long_value_is_shown_cut(tmp_path):
+    """A cell of 100 000 characters was echoed whole."""
+    path = tmp_path / "u.csv"
+    path.write_text(f"{HEADER}\n2026,balance,,,,{'x' * 100_000}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 2, value: .*'x+…\)$") as err:
+        read_actuals(path, YEARLY)
+    assert len(str(err.value)) < 300

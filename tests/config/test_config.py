@@ -753,3 +753,16 @@ def test_a_folder_and_a_nul_in_the_name_are_refused(tmp_path):
         load_config(tmp_path)
     with pytest.raises(ConfigError, match="a file name cannot hold a NUL character"):
         load_config(tmp_path / "a\x00b.toml")  # ValueError: embedded null byte
+
+
+def test_a_message_lists_at_most_20_problems_and_caps_each_value(tmp_path):
+    extra = "".join(f"unknown_{i} = {i}\n" for i in range(30))
+    text = BASE_TOML.replace("[simulation]\n", "[simulation]\n" + extra)
+    text = text.replace('title = "test base"', f"title = {['x' * 200] * 3}")
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    lines = str(info.value).splitlines()
+    assert lines[0].endswith(": 31 problems in the config:")
+    assert len(lines) == 1 + 20 + 1 and lines[-1] == "  … and 11 more"
+    title = next(line for line in lines if line.startswith("  meta.title: "))
+    assert title.endswith("…)") and len(title) < 160

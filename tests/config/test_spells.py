@@ -194,3 +194,11 @@ def test_a_fifo_and_a_file_over_the_limit_are_refused_unread(tmp_path, monkeypat
     monkeypatch.setattr(spells, "MAX_BYTES", 50)
     with pytest.raises(ConfigError, match=r"big\.csv: \d+ bytes, more than the 50 a spells"):
         read_spells(path, AS_OF, STARTS)
+
+
+def test_a_long_value_is_shown_cut():
+    """A field of 100 000 characters was echoed whole."""
+    bad = GOOD.splitlines()[0] + f"\np1,adult,{'2' * 100_000},intro,2023-02,2024-07\n"
+    with pytest.raises(ConfigError, match=r"\(got '2+…\)$") as err:
+        parse(bad)
+    assert len(str(err.value)) < 300

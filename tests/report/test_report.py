@@ -379,6 +379,15 @@ def test_a_config_text_that_does_not_parse_is_refused(without_factors, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_result_of_zeros_is_drawn_without_warnings(tmp_path):
+    """No arrivals: every tail contribution is 0, and matplotlib warned of identical axis
+    limits (a UserWarning on the terminal)."""
+    text = (CONFIGS / "sodertalje_2008.toml").read_text(encoding="utf-8")
+    text = text.replace("per_year = [1300, 1300, 1300]", "per_year = 0")
+    ds = bk.simulate(parse_config(text), runs=20)
+    assert (report(ds, tmp_path / "out", formats=("md",))["md"]).is_file()
+
+
 def test_a_figure_for_every_section(written, written_no_factors):
     for paths, keys in (
         (written["sv"], content.FIGURES),

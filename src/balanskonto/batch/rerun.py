@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from .._version import __version__
-from ..config.errors import ConfigError
+from ..config.errors import ConfigError, shown
 from ..config.reading import parse_config
 from ..config.schema import Config
 from ..engines.individual import ENGINES
@@ -126,7 +126,7 @@ def reproduce(
     engine = attrs.get("engine")
     if engine not in ENGINES:
         raise ConfigError(
-            f"{path}: attribute engine: must be one of {sorted(ENGINES)} (got {engine!r})"
+            f"{path}: attribute engine: must be one of {sorted(ENGINES)} (got {shown(engine)})"
         )
     if kind == "batch":
         rerun = _rerun_batch(path, original, configs, runs, seed, engine, progress)
@@ -248,14 +248,14 @@ def _whole_attr(path: Path, attrs: dict[str, Any], name: str, minimum: int) -> i
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(
-            f"{path}: attribute {name}: must be a whole number ≥ {minimum} (got {value!r})"
+            f"{path}: attribute {name}: must be a whole number ≥ {minimum} (got {shown(value)})"
         )
     return value
 
 
 def _config(path: Path, where: str, text: Any) -> Config:
     if not isinstance(text, str):
-        raise ConfigError(f"{path}: {where}: is not the text of a config (got {text!r})")
+        raise ConfigError(f"{path}: {where}: is not the text of a config (got {shown(text)})")
     try:
         config = parse_config(text)
         compile_model(config)
@@ -286,7 +286,9 @@ def _rerun_batch(
     names = [str(n) for n in original["scenario"].values]
     reference = original.attrs.get("reference", names[0])
     if reference not in names:
-        raise ConfigError(f"{path}: attribute reference: must name a scenario (got {reference!r})")
+        raise ConfigError(
+            f"{path}: attribute reference: must name a scenario (got {shown(reference)})"
+        )
     parts = []
     for i, config in enumerate(configs):
         overrides = (

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config.errors import ConfigError, config_error
+from ..config.errors import ConfigError, config_error, shown
 from ..config.reading import parse_toml, read_text_file
 from ..config.schema import Config
 from ..config.types import control_character
@@ -108,7 +108,7 @@ def _scenario_error(
     related = [k for k in sources if path_within(k, path) or path_within(path, k)]
     if not related:
         where = ", ".join(sources.values()) or "none"
-        return ConfigError(f"scenario {name!r} (overrides: {where}): {message}")
+        return ConfigError(f"scenario {shown(name)} (overrides: {where}): {message}")
     key = max(related, key=len)
     where = sources[key]
     if path == key and "\n" not in message:
@@ -124,7 +124,9 @@ def _scenario_error(
             f"unquoted, TOML reads it as tables that replace the whole {key!r} table)"
         )
     own = where.startswith(f"scenarios.{toml_key(name)}.")
-    return ConfigError(f"{where}: {message}" if own else f"scenario {name!r}: {where}: {message}")
+    return ConfigError(
+        f"{where}: {message}" if own else f"scenario {shown(name)}: {where}: {message}"
+    )
 
 
 def _make_scenario(
@@ -189,12 +191,11 @@ def load_batch(path: str | Path) -> Batch:
 
 def _load(path: Path, text: str, raw: dict[str, Any]) -> Batch:
     for key in raw:
-        if key not in BATCH_KEYS:
-            raise config_error(
-                toml_key(key),
-                raw[key],
-                f"unknown key in a batch file (the keys are {', '.join(BATCH_KEYS)}; "
-                'overrides go in [scenarios.NAME] as "dotted.path" = value)',
+        if key not in BATCH_KEYS:  # its value is not shown: it may be a secret
+            raise ConfigError(
+                f"{toml_key(key)}: unknown key in a batch file (the keys are "
+                f"{', '.join(BATCH_KEYS)}; overrides go in [scenarios.NAME] as "
+                '"dotted.path" = value)'
             )
     if "base" not in raw:
         raise ConfigError("base: required key is missing (the config file the scenarios change)")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .actuals import COLUMNS, REQUIRED_COLUMNS, Actuals, ActualsScope, actuals_error, validate_rows
-from .errors import ConfigError
+from .errors import ConfigError, shown
 from .files import read_file_bytes
 
 #: The largest actuals file read (a municipality's monthly actuals are a few hundred kB).
@@ -152,7 +152,7 @@ def _with_header(path: Path, raw: Sequence[tuple[int, list[Any]]], where: str) -
     for i, name in enumerate(header):
         if name not in COLUMNS:
             problems.append(
-                f"{where} {first}, column {i + 1}: unknown column (got {header_cells[i]!r}); "
+                f"{where} {first}, column {i + 1}: unknown column (got {shown(header_cells[i])}); "
                 f"the columns are {', '.join(COLUMNS)}"
             )
         elif header.index(name) != i:
@@ -161,7 +161,8 @@ def _with_header(path: Path, raw: Sequence[tuple[int, list[Any]]], where: str) -
     if missing:
         problems.append(
             f"{where} {first}: the header lacks {', '.join(missing)} (got "
-            f"{', '.join(repr(c) for c in header_cells)}); the header is {','.join(COLUMNS)}"
+            f"{', '.join(shown(c) for c in header_cells[:10])}"
+            f"{', …' if len(header_cells) > 10 else ''}); the header is {','.join(COLUMNS)}"
         )
     if problems:
         raise actuals_error(str(path), problems)
