@@ -62,8 +62,9 @@ def percent_sign(text: str, lang: str = "sv") -> str:
 
 
 def tkr(x: float, lang: str = "sv") -> str:
-    """SEK as whole tkr: ``12 345`` (sv), ``12,345`` (en)."""
-    return number(x / 1000, 0, lang) if not _missing(x) else MISSING
+    """SEK as whole tkr: ``12 345`` (sv), ``12,345`` (en); ``–`` for a missing or infinite
+    amount (no ``∞`` without its sign in a table of tkr)."""
+    return MISSING if _missing(x) or math.isinf(x) else number(x / 1000, 0, lang)
 
 
 def pct(x: float, lang: str = "sv", decimals: int = 1) -> str:
