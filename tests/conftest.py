@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +44,24 @@ def example() -> bk.Config:
     from balanskonto.cli.run import _example_path
 
     return bk.load_config(_example_path())
+
+
+@contextlib.contextmanager
+def unblocking(fifo: Path) -> Iterator[None]:
+    """While the block runs, should a reader of the FIFO ``fifo`` hang in its open, give it
+    an end of file every 2 s (the test then fails instead of waiting for ever)."""
+    done = threading.Event()
+
+    def unblock() -> None:
+        while not done.wait(2.0):
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    threading.Thread(target=unblock, daemon=True).start()
+    try:
+        yield
+    finally:
+        done.set()
 
 
 def batch_file(folder: Path, body: str, name: str = "scen.toml") -> Path:

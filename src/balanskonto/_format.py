@@ -14,6 +14,7 @@ Babel is imported on first use, so that ``balanskonto --help`` stays fast.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 #: Babel locale of each language.
@@ -22,6 +23,15 @@ NBSP = "\u00a0"
 MINUS = "\u2212"
 #: What a missing value is shown as.
 MISSING = "–"
+
+
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every control character but the line break written as
+    an escape (``\\x1b``), so that ESC, BEL or NUL from a file never reach the terminal."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def _missing(x: object) -> bool:
@@ -52,8 +62,9 @@ def percent_sign(text: str, lang: str = "sv") -> str:
 
 
 def tkr(x: float, lang: str = "sv") -> str:
-    """SEK as whole tkr: ``12 345`` (sv), ``12,345`` (en)."""
-    return number(x / 1000, 0, lang) if not _missing(x) else MISSING
+    """SEK as whole tkr: ``12 345`` (sv), ``12,345`` (en); ``–`` for a missing or infinite
+    amount (no ``∞`` without its sign in a table of tkr)."""
+    return MISSING if _missing(x) or math.isinf(x) else number(x / 1000, 0, lang)
 
 
 def pct(x: float, lang: str = "sv", decimals: int = 1) -> str:

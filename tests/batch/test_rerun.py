@@ -4,7 +4,10 @@ the config text, seed, runs and engine stored in it."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -168,3 +171,97 @@ def test_add_parser_dispatches_through_func(run_file, capsys):
     with pytest.raises(SystemExit) as exit_:
         parser.parse_args(["rerun"])
     assert exit_.value.code == 2
+
+
+# --------------------------------------------------------------------------------------
+# Integrity: a result is complete and its config text is the one its numbers came from
+# --------------------------------------------------------------------------------------
+def _changed(tmp_path, source, name: str, change) -> str:
+    ds = xr.load_dataset(source)
+    change(ds)
+    path = tmp_path / f"{name}.nc"
+    write_output(ds, path)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["balance", "balance_quantile", "p_deficit", "persons", "reserve_needed_se", "factor"],
+)
+def test_a_result_with_a_variable_deleted_exits_2(tmp_path, capsys, variable):
+    """It said "reproduced … exactly": only what is left was compared. ``factor`` is there
+    only for a config with uncertainty: the rerun tells it is missing."""
+    source = tmp_path / "exempel.nc"
+    write_output(bk.simulate(CONFIGS / "exempel_2026.toml", runs=4, seed=SEED), source)
+    path = _changed(tmp_path, source, "partial", lambda ds: ds.__delitem__(variable))
+    assert rerun_cli.main([path, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"balanskonto: error: {path}: incomplete: ")
+    assert variable in err
+
+
+def test_a_monthly_result_without_a_monthly_variable_exits_2_before_the_rerun(
+    tmp_path, sodertalje, capsys, monkeypatch
+):
+    config = sodertalje.with_overrides({"simulation.resolution": "month"})
+    source = tmp_path / "month.nc"
+    write_output(bk.simulate(config, runs=2, seed=SEED), source)
+    path = _changed(tmp_path, source, "partial", lambda ds: ds.__delitem__("balance_month"))
+
+    def never(*args, **kwargs):
+        raise AssertionError("rerun before the file was found incomplete")
+
+    monkeypatch.setattr(rerun, "simulate", never)
+    assert rerun_cli.main([path, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: incomplete: a result of balanskonto run has balance_month" in err
+
+
+def test_a_changed_config_text_exits_2(tmp_path, run_file, capsys):
+    """A config text changed after the run was rerun as it is (and found to differ, exit 1)."""
+
+    def change(ds):
+        ds.attrs["config_toml"] = ds.attrs["config_toml"].replace("[120, 120,", "[12, 120,")
+
+    path = _changed(tmp_path, run_file, "tampered", change)
+    assert rerun_cli.main([path, "--quiet", "--out", str(tmp_path / "never.nc")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: config_toml: its SHA-256 is not the config_sha256" in err
+    assert not (tmp_path / "never.nc").exists()
+    path = _changed(tmp_path, run_file, "unhashed", lambda ds: ds.attrs.pop("config_sha256"))
+    assert rerun_cli.main([path, "--quiet"]) == 2
+    assert "there is no config_sha256 to check it against" in capsys.readouterr().err
+
+
+def test_a_batch_with_a_changed_scenario_config_exits_2(tmp_path, batch_result, capsys):
+    ds = batch_result.copy()
+    texts = ds["scenario_config_toml"].values.copy()
+    texts[1] = str(texts[1]).replace("seed = 2008", "seed = 2009")
+    ds["scenario_config_toml"] = ("scenario", texts)
+    path = tmp_path / "batch.nc"
+    write_output(ds, path)
+    assert rerun_cli.main([str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"scenario_config_toml[{str(ds['scenario'].values[1])!r}]: its SHA-256" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_not_opened(tmp_path, capsys):
+    """netCDF opened it and waited for a writer."""
+    fifo = tmp_path / "pipe.nc"
+    os.mkfifo(fifo)
+
+    done = threading.Event()
+
+    def unblock() -> None:  # should a reader hang, give it ends of file: the test fails
+        while not done.wait(2.0):
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    threading.Thread(target=unblock, daemon=True).start()
+    try:
+        code = rerun_cli.main([str(fifo), "--quiet"])
+    finally:
+        done.set()
+    assert code == 2
+    assert "not a regular file or folder" in capsys.readouterr().err

@@ -209,3 +209,14 @@ def test_run_warns_when_drawn_shares_were_pulled_back(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "warning: in " in err and "of the runs a drawn share" in err
     assert "share:groups.adult.relocation.annual_probability" in err
+
+
+def test_tkr_shows_a_missing_or_infinite_amount_as_a_dash():
+    """One run has no standard error (NaN): it failed with 'cannot convert float NaN to
+    integer'; an infinite amount showed as ∞ without its sign."""
+    import math
+
+    from balanskonto._format import tkr
+
+    assert tkr(math.nan) == tkr(math.inf) == tkr(-math.inf) == "–"
+    assert tkr(-1_234_567) == "−1\u00a0235"

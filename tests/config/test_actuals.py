@@ -4,13 +4,18 @@ rows, and every kind of bad actual is refused with its file, line, column, value
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 import openpyxl
 import pytest
 
+from balanskonto.config import actuals_files
 from balanskonto.config.actuals import ActualsScope, parse_number
 from balanskonto.config.actuals_files import read_actuals
 from balanskonto.config.errors import ConfigError
+
+from conftest import unblocking
 
 STATES = ("intro", "prolonged", "self_sufficient", "income_support", "relocated")
 YEARLY = ActualsScope(
@@ -238,3 +243,36 @@ def test_many_problems_are_listed_together(tmp_path):
     message = str(err.value)
     assert "30 problems in the actuals" in message
     assert "line 2, period" in message and "… and 5 more" in message
+
+
+def test_a_folder_a_device_and_a_large_file_are_refused_unread(tmp_path, monkeypatch):
+    (tmp_path / "mapp.csv").mkdir()
+    with pytest.raises(ConfigError, match=r"mapp\.csv: a folder, not an actuals file"):
+        read_actuals(tmp_path / "mapp.csv", YEARLY)
+    if Path("/dev/zero").exists():  # read without end before
+        with pytest.raises(ConfigError, match="/dev/zero: a device or socket, not an actuals"):
+            read_actuals("/dev/zero", YEARLY)
+    path = tmp_path / "u.csv"
+    path.write_text(f"{HEADER}\n" + "2026,balance,,,,1\n" * 20, encoding="utf-8")
+    monkeypatch.setattr(actuals_files, "MAX_BYTES", 100)
+    with pytest.raises(ConfigError, match=r"u\.csv: \d+ bytes, more than the 100 an actuals file"):
+        read_actuals(path, YEARLY)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("name", ["utfall.csv", "utfall.xlsx"])
+def test_a_fifo_is_refused_without_being_opened(tmp_path, name):
+    """It was opened, and the open waited for a writer for ever."""
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    with unblocking(fifo), pytest.raises(ConfigError, match=r"a FIFO \(named pipe\), not an"):
+        read_actuals(fifo, YEARLY)
+
+
+def test_a_long_value_is_shown_cut(tmp_path):
+    """A cell of 100 000 characters was echoed whole."""
+    path = tmp_path / "u.csv"
+    path.write_text(f"{HEADER}\n2026,balance,,,,{'x' * 100_000}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 2, value: .*'x+…\)$") as err:
+        read_actuals(path, YEARLY)
+    assert len(str(err.value)) < 300

@@ -6,9 +6,12 @@ TOML (written back with tomli_w) or an edit of the TOML text itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
+import os
 import re
+import threading
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -507,6 +510,70 @@ BAD = [
     pytest.param(
         {"groups.Adult": {"start": "intro"}}, "groups.Adult", ["'Adult'", "pattern"], id="bad-name"
     ),
+    # --- uncertainty parameters: bounded by what can be simulated ---------------------------
+    pytest.param(
+        {"uncertainty": {"shares": {f"{INTRO}.exits[1].share": {"mean": 0.1, "sd": 1e300}}}},
+        f"uncertainty.shares.{INTRO}.exits[1].share.sd",
+        ["1e+300", "less than or equal to 0.5"],
+        id="share-sd-huge",  # OverflowError in validate
+    ),
+    pytest.param(
+        {"uncertainty": {"shares": {f"{INTRO}.exits[1].share": {"mean": 0.1, "sd": 5e-324}}}},
+        f"uncertainty.shares.{INTRO}.exits[1].share.sd",
+        ["5e-324", "greater than or equal to 0.0001"],
+        id="share-sd-tiny",  # ZeroDivisionError in run
+    ),
+    pytest.param(
+        {"uncertainty": {"levels": {"allowance": {"dist": "lognormal", "sd": 1e300}}}},
+        "uncertainty.levels.allowance.sd",
+        ["1e+300", "less than or equal to 3"],
+        id="level-sd-huge",  # OverflowError in run
+    ),
+    pytest.param(
+        {"uncertainty": {"levels": {"allowance": {"dist": "lognormal", "sd": 0.1, "mean": 1e300}}}},
+        "uncertainty.levels.allowance.mean",
+        ["1e+300", "less than or equal to 10"],
+        id="level-mean-huge",  # balances of 10^300 tkr
+    ),
+    pytest.param(
+        {
+            "uncertainty": {
+                "levels": {"allowance": {"dist": "pert", "min": 0.5, "mode": 1.0, "max": 1e300}}
+            }
+        },
+        "uncertainty.levels.allowance.max",
+        ["1e+300", "less than or equal to 10"],
+        id="pert-max-huge",
+    ),
+    pytest.param(
+        {"uncertainty": {"levels": {"allowance": {"dist": "normal", "sd": 2**63, "mean": 8.0}}}},
+        "uncertainty.levels.allowance.sd",
+        ["9223372036854775808", "less than or equal to 3"],
+        id="level-sd-2-63",
+    ),
+    # --- text: one line, no control characters (Excel, Word, NetCDF and the terminal) ----
+    pytest.param(
+        {"meta.title": "Budget\x1b[2J 2026"},
+        "meta.title",
+        ["U+001B", "control characters", "'Budget\\x1b[2J 2026'"],
+        id="esc-in-title",
+    ),
+    pytest.param({"meta.title": "a\x00b"}, "meta.title", ["U+0000"], id="nul-in-title"),
+    pytest.param({"meta.municipality": "Vingåker\x07"}, "meta.municipality", ["U+0007"], id="bel"),
+    pytest.param({"meta.description": "two\nlines"}, "meta.description", ["U+000A"], id="nl"),
+    pytest.param({"meta.source": "a\tb"}, "meta.source", ["U+0009"], id="tab-in-source"),
+    pytest.param({"meta.source": "a\x85b"}, "meta.source", ["U+0085"], id="c1-next-line"),
+    pytest.param({"meta.title": "a\u2028b"}, "meta.title", ["U+2028"], id="line-separator"),
+    pytest.param(
+        {
+            "policy": [
+                {"component": "schablon", "from_year": 2021, "factor": 0.9, "description": "\r"}
+            ]
+        },
+        "policy[0].description",
+        ["U+000D"],
+        id="cr-in-policy-description",
+    ),
     # --- not a config at all ----------------------------------------------------------------------
     pytest.param(lambda text: "", "(file)", ["empty"], id="empty-file"),
     pytest.param(lambda text: " \n\n  \n", "(file)", ["empty"], id="blank-file"),
@@ -617,3 +684,85 @@ def test_non_utf8_file_is_a_config_error(tmp_path):
     file.write_bytes(BASE_TOML.replace("test base", "Södertälje").encode("latin-1"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(file)
+
+
+# --------------------------------------------------------------------------------------
+# Small files that would exhaust memory, recursion or patience: refused before parsing
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # 50 000 parts took 26 s and ended in MemoryError (quadratic inside tomllib)
+        ("a" + ".a" * 5000 + " = 1\n", "a dotted key or table header of more than 32 parts"),
+        ("[" + ".".join(["t"] * 40) + "]\nx = 1\n", "of more than 32 parts"),
+        ("a = " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 32 deep"),  # RecursionError
+        ("a = " + "{ b = " * 2000 + "1" + " }" * 2000 + "\n", "nested more than 32 deep"),
+        # headers, dotted keys and arrays within the limits one by one, too deep together
+        ("[" + ".".join(["t"] * 20) + "]\n" + ".".join(["k"] * 20) + " = [[1]]\n", "32 deep"),
+    ],
+    ids=["dotted-key", "header", "arrays", "inline-tables", "together"],
+)
+def test_deep_toml_is_refused_before_anything_recurses(tmp_path, text, said):
+    with pytest.raises(ConfigError, match=re.escape(said)) as info:
+        load_config(write(tmp_path, text))
+    assert str(info.value).startswith(f"{tmp_path / 'config.toml'}: (file): ")
+
+
+def test_strings_and_comments_do_not_count_as_nesting(tmp_path):
+    deep = "[" * 40 + "." * 40
+    strings = f'title = "{deep}"  # {deep}\nsource = \'{deep}\'\ndescription = """{deep}"""'
+    text = BASE_TOML.replace('title = "test base"', strings) + f"# {deep}\n"
+    config = load_config(write(tmp_path, text))
+    assert config.meta.title == config.meta.source == config.meta.description == deep
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path):
+    text = BASE_TOML + "#" * 1_000_000 + "\n"
+    with pytest.raises(ConfigError, match=r"config\.toml: 1\d{6} bytes, more than the 1000000"):
+        load_config(write(tmp_path, text))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_being_opened(tmp_path):
+    """It was opened, and the open waited for a writer for ever."""
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+
+    def unblock() -> None:  # should the reader hang, give it an end of file: the test fails
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    watchdog = threading.Timer(5.0, unblock)
+    watchdog.start()
+    try:
+        with pytest.raises(ConfigError, match=r"pipe\.toml: a FIFO \(named pipe\), not a config"):
+            load_config(fifo)
+    finally:
+        watchdog.cancel()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_device_is_refused_without_being_read():
+    """/dev/zero was read without limit."""
+    with pytest.raises(ConfigError, match="/dev/zero: a device or socket, not a config file"):
+        load_config("/dev/zero")
+
+
+def test_a_folder_and_a_nul_in_the_name_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="a folder, not a config file"):
+        load_config(tmp_path)
+    with pytest.raises(ConfigError, match="a file name cannot hold a NUL character"):
+        load_config(tmp_path / "a\x00b.toml")  # ValueError: embedded null byte
+
+
+def test_a_message_lists_at_most_20_problems_and_caps_each_value(tmp_path):
+    extra = "".join(f"unknown_{i} = {i}\n" for i in range(30))
+    text = BASE_TOML.replace("[simulation]\n", "[simulation]\n" + extra)
+    text = text.replace('title = "test base"', f"title = {['x' * 200] * 3}")
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    lines = str(info.value).splitlines()
+    assert lines[0].endswith(": 31 problems in the config:")
+    assert len(lines) == 1 + 20 + 1 and lines[-1] == "  … and 11 more"
+    title = next(line for line in lines if line.startswith("  meta.title: "))
+    assert title.endswith("…)") and len(title) < 160

@@ -3,6 +3,7 @@ wrong: a located error (the row, the value, the rule), exit code 2 and nothing w
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ import pytest
 import balanskonto as bk
 from balanskonto.cli import main
 from balanskonto.config import ConfigError, config_from_dict
+
+from conftest import unblocking
 
 BASE = """
 [simulation]
@@ -180,8 +183,21 @@ def test_a_missing_or_unreadable_population_file_is_refused(tmp_path):
         bk.load_config(config)
     (tmp_path / "mapp.csv").mkdir()
     config.write_text(BASE + '\n[population]\nfile = "mapp.csv"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="no such population file"):
+    with pytest.raises(ConfigError, match=r"mapp\.csv: a folder, not a population file"):
         bk.load_config(config)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_population_file_that_is_a_fifo_or_a_device_is_refused_unread(tmp_path):
+    config = tmp_path / "c.toml"
+    os.mkfifo(tmp_path / "rör.csv")
+    config.write_text(BASE + '\n[population]\nfile = "rör.csv"\n', encoding="utf-8")
+    with unblocking(tmp_path / "rör.csv"), pytest.raises(ConfigError, match=r"a FIFO \(named"):
+        bk.load_config(config)
+    if Path("/dev/zero").exists():
+        config.write_text(BASE + '\n[population]\nfile = "/dev/zero"\n', encoding="utf-8")
+        with pytest.raises(ConfigError, match="/dev/zero: a device or socket, not a population"):
+            bk.load_config(config)
 
 
 @pytest.mark.parametrize("case", ["wrong header", "bad row later", "cp1252"])

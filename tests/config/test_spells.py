@@ -5,6 +5,8 @@ bad row refused with its row, person, column, value and rule."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from balanskonto import ConfigError
@@ -15,6 +17,8 @@ from balanskonto.config.spells import (
     parse_spells,
     read_spells,
 )
+
+from conftest import unblocking
 
 STARTS = {"adult": "intro", "child": "self_sufficient"}
 AS_OF = parse_month("2026-12")
@@ -175,3 +179,26 @@ def test_missing_and_undecodable_files_and_a_bad_as_of(tmp_path):
     for text in ("2026-13", "2026", "dec 2026", ""):
         with pytest.raises(ConfigError, match="--as-of: not a month"):
             as_of_month(text)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_and_a_file_over_the_limit_are_refused_unread(tmp_path, monkeypatch):
+    from balanskonto.config import spells
+
+    fifo = tmp_path / "spells.csv"
+    os.mkfifo(fifo)
+    with unblocking(fifo), pytest.raises(ConfigError, match=r"a FIFO \(named pipe\), not a"):
+        read_spells(fifo, AS_OF, STARTS)
+    path = tmp_path / "big.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    monkeypatch.setattr(spells, "MAX_BYTES", 50)
+    with pytest.raises(ConfigError, match=r"big\.csv: \d+ bytes, more than the 50 a spells"):
+        read_spells(path, AS_OF, STARTS)
+
+
+def test_a_long_value_is_shown_cut():
+    """A field of 100 000 characters was echoed whole."""
+    bad = GOOD.splitlines()[0] + f"\np1,adult,{'2' * 100_000},intro,2023-02,2024-07\n"
+    with pytest.raises(ConfigError, match=r"\(got '2+…\)$") as err:
+        parse(bad)
+    assert len(str(err.value)) < 300

@@ -4,6 +4,7 @@ assumptions table, and the command line."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import struct
@@ -418,6 +419,65 @@ def test_user_text_is_escaped(tmp_path):
     assert "<script" not in page and "<img src=x" not in page and "<b>" not in page
     md = paths["md"].read_text(encoding="utf-8")
     assert "<script" not in md and "<img src=x" not in md
+
+
+def test_a_long_title_is_written_in_every_format(tmp_path):
+    """A title of 244 characters or more was valid, then failed the report (the 255-character
+    limit of Excel's and Word's title property: exit 1); so did a long municipality (Word's
+    subject and author)."""
+    title = ", ".join(["Flyktingmottagandet och balanskontot 2026–2030"] * 6)  # 286 characters
+    municipality = "Södertälje kommun, " * 20  # 380 characters
+    text = (CONFIGS / "sodertalje_2008.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^title = ".*"$', f'title = "{title}"', text)
+    text = text.replace('municipality = "Södertälje"', f'municipality = "{municipality}"')
+    ds = bk.simulate(parse_config(text), runs=20)
+    paths = report(ds, tmp_path / "out")
+    whole = f"Riskbilaga: {title}"
+    cut = whole[:254] + "…"
+    assert openpyxl.load_workbook(paths["xlsx"]).properties.title == cut
+    properties = read_docx(paths["docx"]).core_properties
+    assert properties.title == cut
+    assert properties.subject == properties.author == municipality[:254] + "…"
+    assert any(p.text == whole for p in read_docx(paths["docx"]).paragraphs)
+    assert whole in paths["md"].read_text(encoding="utf-8")
+
+
+def test_a_result_whose_title_has_a_control_character_is_refused(without_factors, tmp_path):
+    ds = without_factors.copy()
+    ds.attrs["title"] = "Budget\x1b[2J"
+    with pytest.raises(ReportError, match=r"attribute title: .*U\+001B"):
+        report(ds, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_changed_config_text_is_refused(without_factors, tmp_path, capsys):
+    """The assumptions of one config were shown beside the numbers of another."""
+    ds = without_factors.copy()
+    ds.attrs["config_toml"] = ds.attrs["config_toml"].replace("amount = 188300", "amount = 1")
+    result = write_netcdf(ds, tmp_path / "tampered.nc")
+    assert report_cli.main([str(result), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "config_toml: its SHA-256 is not the config_sha256 stored with the results" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tampered.nc"]
+
+
+def test_a_config_text_that_does_not_parse_is_refused(without_factors, tmp_path):
+    """It gave exit 0 and an empty assumptions table."""
+    ds = without_factors.copy()
+    ds.attrs["config_toml"] = "[simulation\nyears = 10\n"
+    ds.attrs["config_sha256"] = hashlib.sha256(ds.attrs["config_toml"].encode()).hexdigest()
+    with pytest.raises(ReportError, match=r"config_toml: not a config .* not valid TOML"):
+        report(ds, tmp_path / "out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_result_of_zeros_is_drawn_without_warnings(tmp_path):
+    """No arrivals: every tail contribution is 0, and matplotlib warned of identical axis
+    limits (a UserWarning on the terminal)."""
+    text = (CONFIGS / "sodertalje_2008.toml").read_text(encoding="utf-8")
+    text = text.replace("per_year = [1300, 1300, 1300]", "per_year = 0")
+    ds = bk.simulate(parse_config(text), runs=20)
+    assert (report(ds, tmp_path / "out", formats=("md",))["md"]).is_file()
 
 
 def test_a_figure_for_every_section(written, written_no_factors):

@@ -63,11 +63,13 @@ def tornado(ds: xr.Dataset) -> xr.Dataset | None:
     n_f, n_y = x.shape[1], balance.shape[1]
     rho = np.full((n_f, n_y), np.nan)
     src = np.full((n_f, n_y), np.nan)
-    varies = x.std(axis=0) > 0
+    # ptp, not std: the std of a constant column (a policy with probability 1) can be a
+    # rounding error above 0, and spearmanr then warns (ConstantInputWarning) and gives NaN
+    varies = np.ptp(x, axis=0) > 0
     xs = (x[:, varies] - x[:, varies].mean(axis=0)) / x[:, varies].std(axis=0)
     for y in range(n_y):
         b = balance[:, y]
-        if b.std() == 0:
+        if np.ptp(b) == 0:
             continue
         for f in np.flatnonzero(varies):
             rho[f, y] = stats.spearmanr(x[:, f], b).statistic

@@ -198,7 +198,8 @@ def run_chunks(
 # The Dask client
 # --------------------------------------------------------------------------------------
 _ADDRESS = re.compile(
-    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*):\d{1,5}$"
+    r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*)"
+    r":(?P<port>\d{1,5})$"
 )
 
 
@@ -208,7 +209,13 @@ def check_cluster_options(workers: int | None, scheduler: str | None) -> None:
         raise ConfigError("--workers and --scheduler: give one of them, not both")
     if workers is not None and (isinstance(workers, bool) or not 1 <= workers <= 4096):
         raise ConfigError(f"--workers: must be a whole number from 1 to 4096 (got {workers!r})")
-    if scheduler is not None and not (_ADDRESS.match(scheduler) or _is_scheduler_file(scheduler)):
+    address = _ADDRESS.match(scheduler) if scheduler is not None else None
+    if address is not None and not 1 <= int(address["port"]) <= 65535:
+        raise ConfigError(
+            f"--scheduler: the port must be from 1 to 65535 (got {address['port']} in "
+            f"{scheduler!r})"
+        )
+    if scheduler is not None and not (address or _is_scheduler_file(scheduler)):
         raise ConfigError(
             f"--scheduler: must be a scheduler address like tcp://10.0.0.5:8786 or the path "
             f"of an existing scheduler file (JSON) (got {scheduler!r})"

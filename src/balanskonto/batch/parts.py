@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..config.errors import ConfigError
+from ..config.errors import shown as shown_value
 from .cluster import Chunk
 
 #: Version of the work folder's layout (the manifest and the chunk files).
@@ -118,7 +119,11 @@ class PartStore:
                     "scenarios": "the scenarios",
                     "batch_sha256": "the batch file",
                 }.get(key, key)
-                detail = "" if isinstance(now, list) or "sha256" in key else f": {was!r} → {now!r}"
+                detail = (
+                    ""
+                    if isinstance(now, list) or "sha256" in key
+                    else f": {shown_value(was)} → {shown_value(now)}"
+                )
                 raise ConfigError(
                     f"{folder}: cannot resume: {shown} changed since the batch was interrupted"
                     f"{detail}; run it with the same batch and options, or delete the folder "

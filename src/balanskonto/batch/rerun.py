@@ -23,11 +23,12 @@ import numpy as np
 import xarray as xr
 
 from .._version import __version__
-from ..config.errors import ConfigError
+from ..config.errors import ConfigError, shown
 from ..config.reading import parse_config
 from ..config.schema import Config
 from ..engines.individual import ENGINES
 from ..model.compiled import compile_model
+from ..results.dataset import check_text_sha256
 from ..results.metadata import annotate, version_stamp
 from ..simulation.run import simulate
 from .combine import combine_scenarios, with_provenance
@@ -60,6 +61,8 @@ def open_result(path: str | Path) -> xr.Dataset:
     path = Path(path)
     if not (path.exists() or path.is_symlink()):
         raise ConfigError(f"{path}: no such result file")
+    if not (path.is_dir() or path.is_file()):  # a FIFO would wait for a writer
+        raise ConfigError(f"{path}: not a regular file or folder, so not a result file")
     try:
         if path.suffix == ".zarr" or path.is_dir():
             with xr.open_zarr(path) as ds:
@@ -91,7 +94,9 @@ def reproduce(
     ------
     ConfigError
         The file cannot be read, has no ``config_toml`` (nor a batch's configs), or its
-        seed, runs, engine or config text cannot be used.
+        seed, runs, engine or config text cannot be used; a config text whose SHA-256 is not
+        the one stored beside it (changed after the numbers were made); a file that lacks a
+        variable every result of its kind has (:data:`REQUIRED`), or one its rerun has.
     """
     path = Path(path)
     original = open_result(path)
@@ -109,19 +114,25 @@ def reproduce(
     if warn is not None:
         for line in found:
             warn(line)
+    check_config_texts(path, original, kind)
+    if kind == "batch":
+        configs = _scenario_configs(path, original)
+        config = configs[0]
+    else:
+        config = _config(path, "config_toml", attrs["config_toml"])
+    check_complete(path, original, kind, monthly=config.simulation.resolution == "month")
     seed = _whole_attr(path, attrs, "seed", 0)
     runs = _whole_attr(path, attrs, "runs", 1)
     engine = attrs.get("engine")
     if engine not in ENGINES:
         raise ConfigError(
-            f"{path}: attribute engine: must be one of {sorted(ENGINES)} (got {engine!r})"
+            f"{path}: attribute engine: must be one of {sorted(ENGINES)} (got {shown(engine)})"
         )
     if kind == "batch":
-        rerun = _rerun_batch(path, original, runs, seed, engine, progress)
+        rerun = _rerun_batch(path, original, configs, runs, seed, engine, progress)
     elif kind == "sensitivity":
         from ..analysis.sensitivity import report
 
-        config = _config(path, "config_toml", attrs["config_toml"])
         rerun = report(
             config,
             runs=runs,
@@ -131,9 +142,14 @@ def reproduce(
             swing_runs=_whole_attr(path, attrs, "swing_runs", 1),
         )
     else:
-        config = _config(path, "config_toml", attrs["config_toml"])
         rerun = simulate(config, runs=runs, seed=seed, engine=engine, progress=progress)
     rerun.attrs = {**attrs, **rerun.attrs}  # keep what the rerun does not set (target_*)
+    lacking = [str(name) for name in rerun.data_vars if name not in original.data_vars]
+    if lacking:
+        raise ConfigError(
+            f"{path}: incomplete: it lacks {', '.join(lacking)}, which a result of its config "
+            "has; a file with variables removed cannot be said to be reproduced"
+        )
     return Reproduction(
         path=path,
         kind=kind,
@@ -157,20 +173,89 @@ def _kind(path: Path, ds: xr.Dataset) -> str:
     return "run"
 
 
+#: The data variables every result of a kind has, whatever its config (docs/output.md and
+#: docs/batch.md); those that depend on the config (``factor``, ``swing``, …) are checked
+#: against the rerun.
+RUN_VARIABLES = (
+    *("balance", "net", "revenue", "cost", "person_years", "persons", "arrivals"),
+    *("depletion_year", "balance_quantile", "balance_quantile_se", "deficit_quantile"),
+    *("deficit_quantile_se", "p_deficit", "p_deficit_se", "expected_balance"),
+    *("mc_standard_error", "p_first_depletion", "p_depleted_by", "p_never_depleted"),
+    *("reserve_needed", "reserve_needed_se"),
+)
+#: What a run or batch of a config with ``simulation.resolution = "month"`` adds.
+MONTH_VARIABLES = ("revenue_month", "cost_month", "net_month", "balance_month", "persons_month")
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "run": RUN_VARIABLES,
+    "batch": (
+        *RUN_VARIABLES,
+        *("scenario_overrides", "scenario_config_toml", "scenario_config_sha256"),
+        *("balance_difference", "balance_difference_se", "p_worse", "p_worse_pairwise"),
+    ),
+    "sensitivity": ("layer_contribution", "layer_share", "layer_variance", "tail_attribution"),
+}
+
+
+def check_complete(path: Path, ds: xr.Dataset, kind: str, *, monthly: bool = False) -> None:
+    """ConfigError unless ``ds`` has every variable a result of its kind has (with
+    ``monthly``, a run or batch of a config of monthly resolution: the monthly ones too): a
+    file with ``balance`` or ``p_deficit`` deleted would otherwise compare equal on what is
+    left."""
+    wanted = REQUIRED[kind] + (MONTH_VARIABLES if monthly and kind != "sensitivity" else ())
+    missing = [name for name in wanted if name not in ds.data_vars]
+    if missing:
+        raise ConfigError(
+            f"{path}: incomplete: a result of balanskonto {kind} has {', '.join(missing)}, "
+            "this file does not; it cannot be said to be reproduced"
+        )
+
+
+def check_config_texts(path: Path, ds: xr.Dataset, kind: str) -> None:
+    """ConfigError unless every config text in ``ds`` has the SHA-256 stored beside it (a
+    batch: ``batch_toml`` and every ``scenario_config_toml``)."""
+    if kind != "batch":
+        check_text_sha256(
+            f"{path}: config_toml",
+            ds.attrs.get("config_toml"),
+            ds.attrs.get("config_sha256"),
+            "config_sha256",
+        )
+        return
+    check_text_sha256(
+        f"{path}: batch_toml",
+        ds.attrs.get("batch_toml"),
+        ds.attrs.get("batch_sha256"),
+        "batch_sha256",
+    )
+    texts = ds["scenario_config_toml"].values
+    digests = (
+        ds["scenario_config_sha256"].values
+        if "scenario_config_sha256" in ds.data_vars
+        else [None] * len(texts)
+    )
+    for name, text, digest in zip(ds["scenario"].values, texts, digests, strict=True):
+        check_text_sha256(
+            f"{path}: scenario_config_toml[{str(name)!r}]",
+            str(text),
+            None if digest is None else str(digest),
+            f"scenario_config_sha256[{str(name)!r}]",
+        )
+
+
 def _whole_attr(path: Path, attrs: dict[str, Any], name: str, minimum: int) -> int:
     value = attrs.get(name)
     if isinstance(value, np.integer | np.ndarray) and np.ndim(value) == 0:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(
-            f"{path}: attribute {name}: must be a whole number ≥ {minimum} (got {value!r})"
+            f"{path}: attribute {name}: must be a whole number ≥ {minimum} (got {shown(value)})"
         )
     return value
 
 
 def _config(path: Path, where: str, text: Any) -> Config:
     if not isinstance(text, str):
-        raise ConfigError(f"{path}: {where}: is not the text of a config (got {text!r})")
+        raise ConfigError(f"{path}: {where}: is not the text of a config (got {shown(text)})")
     try:
         config = parse_config(text)
         compile_model(config)
@@ -179,17 +264,33 @@ def _config(path: Path, where: str, text: Any) -> Config:
     return config
 
 
+def _scenario_configs(path: Path, original: xr.Dataset) -> list[Config]:
+    """Every scenario's config, from its ``scenario_config_toml``, in scenario order."""
+    names = [str(n) for n in original["scenario"].values]
+    texts = original["scenario_config_toml"].values
+    return [
+        _config(path, f"scenario_config_toml[{name!r}]", str(text))
+        for name, text in zip(names, texts, strict=True)
+    ]
+
+
 def _rerun_batch(
-    path: Path, original: xr.Dataset, runs: int, seed: int, engine: str, progress: bool
+    path: Path,
+    original: xr.Dataset,
+    configs: list[Config],
+    runs: int,
+    seed: int,
+    engine: str,
+    progress: bool,
 ) -> xr.Dataset:
     names = [str(n) for n in original["scenario"].values]
     reference = original.attrs.get("reference", names[0])
     if reference not in names:
-        raise ConfigError(f"{path}: attribute reference: must name a scenario (got {reference!r})")
+        raise ConfigError(
+            f"{path}: attribute reference: must name a scenario (got {shown(reference)})"
+        )
     parts = []
-    for i, name in enumerate(names):
-        text = original["scenario_config_toml"].values[i]
-        config = _config(path, f"scenario_config_toml[{name!r}]", str(text))
+    for i, config in enumerate(configs):
         overrides = (
             str(original["scenario_overrides"].values[i])
             if "scenario_overrides" in original

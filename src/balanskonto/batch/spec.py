@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..config.errors import ConfigError, config_error
-from ..config.reading import read_text_file
+from ..config.errors import ConfigError, config_error, shown
+from ..config.reading import parse_toml, read_text_file
 from ..config.schema import Config
+from ..config.types import control_character
 from ..model.compiled import compile_model
 from ..simulation.run import load_config
 from .grid import expand_grid, format_value, path_within, toml_key
@@ -87,9 +87,9 @@ def _read(path: Path) -> tuple[str, dict[str, Any]]:
     if not text.strip():
         raise ConfigError(f"{path}: the batch file is empty; see configs/batch_*.toml")
     try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+        return text, parse_toml(text.removeprefix("\ufeff"))
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {str(err).removeprefix('(file): ')}") from None
 
 
 def _error_path(message: str) -> str:
@@ -108,7 +108,7 @@ def _scenario_error(
     related = [k for k in sources if path_within(k, path) or path_within(path, k)]
     if not related:
         where = ", ".join(sources.values()) or "none"
-        return ConfigError(f"scenario {name!r} (overrides: {where}): {message}")
+        return ConfigError(f"scenario {shown(name)} (overrides: {where}): {message}")
     key = max(related, key=len)
     where = sources[key]
     if path == key and "\n" not in message:
@@ -124,7 +124,9 @@ def _scenario_error(
             f"unquoted, TOML reads it as tables that replace the whole {key!r} table)"
         )
     own = where.startswith(f"scenarios.{toml_key(name)}.")
-    return ConfigError(f"{where}: {message}" if own else f"scenario {name!r}: {where}: {message}")
+    return ConfigError(
+        f"{where}: {message}" if own else f"scenario {shown(name)}: {where}: {message}"
+    )
 
 
 def _make_scenario(
@@ -154,6 +156,13 @@ def _named_scenarios(raw: Any) -> list[tuple[str, dict[str, Any], dict[str, str]
         where = f"scenarios.{toml_key(name)}"
         if not name.strip():
             raise config_error(where, name, "a scenario needs a name")
+        if control_character(name) is not None:
+            raise config_error(
+                where,
+                name,
+                f"a scenario name is one line without control characters "
+                f"(it has {control_character(name)})",
+            )
         if not isinstance(overrides, Mapping):
             raise config_error(
                 where, overrides, 'a scenario is a table of "dotted.path" = value overrides'
@@ -182,12 +191,11 @@ def load_batch(path: str | Path) -> Batch:
 
 def _load(path: Path, text: str, raw: dict[str, Any]) -> Batch:
     for key in raw:
-        if key not in BATCH_KEYS:
-            raise config_error(
-                toml_key(key),
-                raw[key],
-                f"unknown key in a batch file (the keys are {', '.join(BATCH_KEYS)}; "
-                'overrides go in [scenarios.NAME] as "dotted.path" = value)',
+        if key not in BATCH_KEYS:  # its value is not shown: it may be a secret
+            raise ConfigError(
+                f"{toml_key(key)}: unknown key in a batch file (the keys are "
+                f"{', '.join(BATCH_KEYS)}; overrides go in [scenarios.NAME] as "
+                '"dotted.path" = value)'
             )
     if "base" not in raw:
         raise ConfigError("base: required key is missing (the config file the scenarios change)")

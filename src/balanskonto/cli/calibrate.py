@@ -68,7 +68,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from ..config.spells import as_of_month, format_month, read_spells
     from ..model.compiled import compile_model
     from ..report.calibration import state_figures
-    from ..results.files import write_files
+    from ..results.files import check_writable, write_files
     from ..simulation.run import load_config
 
     as_of = as_of_month(args.as_of)
@@ -77,6 +77,9 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"--out: the fitted config is a TOML file ending in .toml (got {args.out!r})"
         )
+    check_writable(out.parent, "--out")  # before the spells are read and fitted
+    if args.figures:
+        check_writable(args.figures, "--figures")
     base_path = Path(args.config) if args.config else _example_path()
     base = load_config(base_path)
     base_text = read_text_file(base_path)

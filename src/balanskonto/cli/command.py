@@ -5,20 +5,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
+from .._format import printable
 from .language import tr
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run ``args.func(args)`` with the command line's exit codes: 0 ok (or what the command
     returns), 2 a bad config, file or argument (:class:`ConfigError`; nothing written), 1
-    anything else, with a one-line message instead of a traceback."""
+    anything else, with a one-line message instead of a traceback. A Python warning that
+    escapes the command is one line in the tool's words (no source line)."""
     from ..config.errors import ConfigError  # here, not above: --help must not load pydantic
 
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except ConfigError as err:
-        print(f"balanskonto: {tr('error')}: {err}", file=sys.stderr)
+        print(f"balanskonto: {tr('error')}: {printable(str(err))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head or less and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -27,5 +32,30 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"balanskonto: {tr('interrupted; nothing written')}", file=sys.stderr)
         return 1
     except Exception as err:
-        print(f"balanskonto: {tr('failed')}: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"balanskonto: {tr('failed')}: {_failure(err)}", file=sys.stderr)
         return 1
+
+
+def _failure(err: Exception) -> str:
+    """What went wrong, on one line: a full disk in the tool's words (results.files'
+    WriteError), anything else as its type and message."""
+    if isinstance(err, OSError) and getattr(err, "no_space_left", False):
+        return tr(
+            "{path}: no space left on the device; nothing was written (an earlier file of "
+            "that name is kept). Free some space, or write elsewhere with --out",
+            path=printable(str(err.filename)),
+        )
+    return f"{type(err).__name__}: {_capped(printable(str(err)))}"
+
+
+#: The longest message of an unexpected failure shown (a library may echo a whole input).
+MAX_MESSAGE = 500
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    text = _capped(printable(str(message)))
+    print(f"balanskonto: {tr('warning')}: {text} ({category.__name__})", file=sys.stderr)

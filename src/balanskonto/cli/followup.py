@@ -29,7 +29,7 @@ def _cmd_followup(args: argparse.Namespace) -> int:
     from ..config.errors import ConfigError
     from ..report import check_formats, report
     from ..report.followup_text import summary
-    from ..results.files import write_netcdf
+    from ..results.files import check_writable, write_netcdf
 
     language = args.lang or lang()
     result = Path(args.result)
@@ -37,6 +37,10 @@ def _cmd_followup(args: argparse.Namespace) -> int:
     if out.suffix != ".nc" or out.is_dir():
         raise ConfigError(f"--out: the output is a NetCDF file ending in .nc (got {str(out)!r})")
     formats = check_formats(args.format)
+    check_writable(out.parent, "--out")  # before anything is read or computed
+    if args.report:
+        check_writable(Path(args.report).parent, "--report")
+        check_writable(args.report, "--report")
     ds = read_result(result)
     actuals = read_actuals(args.actuals, scope_of(ds))
     earlier = read_result(Path(args.compare_with)) if args.compare_with else None

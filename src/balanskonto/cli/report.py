@@ -64,10 +64,13 @@ def read_result(path: Path) -> xr.Dataset:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..report import report, scenario_dataset
+    from ..results.files import check_writable
 
     path = Path(args.result)
     ds = read_result(path)
     out = Path(args.out) if args.out else default_out(path)
+    check_writable(out.parent, "--out")  # where the files are drawn, then moved into out
+    check_writable(out, "--out")
     language = args.lang or lang()
     if "scenario" in ds.dims and args.scenario is None:
         return batch_report(ds, path, args, out)

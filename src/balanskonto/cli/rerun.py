@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .._format import printable
 from .command import run_command
 from .language import choose, say, speaking, tr
 
@@ -21,7 +22,7 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     out = check_output(args.out) if args.out else None
 
     def warn(line: str) -> None:
-        print(f"balanskonto: {tr('warning')}: {line}", file=sys.stderr)
+        print(f"balanskonto: {tr('warning')}: {printable(line)}", file=sys.stderr)
 
     done = reproduce(args.result, progress=not args.quiet, warn=warn)
     attrs = done.original.attrs
@@ -35,7 +36,7 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
         say("{path} is NOT reproduced ({kind}: {what}); what differs:", path=done.path,
             kind=done.kind, what=what)  # fmt: skip
         for line in done.differences:
-            print(f"  {line}")
+            print(f"  {printable(line)}")
     if out is not None:
         write_output(done.rerun, out)
         say("wrote {path}", path=out)

@@ -36,7 +36,7 @@ def _pct(x: float) -> str:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from ..config.errors import ConfigError
-    from ..results.files import write_netcdf
+    from ..results.files import check_writable, write_netcdf
     from ..simulation.precision import simulate_to_precision
     from ..simulation.run import load_config, simulate
 
@@ -45,6 +45,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{path.stem}.nc"
     if out.suffix != ".nc":
         raise ConfigError(f"--out: the output is a NetCDF file ending in .nc (got {str(out)!r})")
+    check_writable(out.parent, "--out")  # before anything is simulated
+    if args.report:
+        check_writable(out.parent / f"{out.stem}_rapport", "--report")
     common = dict(runs=args.runs, seed=args.seed, engine=args.engine, progress=not args.quiet)
     announce_compile(args.engine, args.quiet)
     with plain_when_piped():

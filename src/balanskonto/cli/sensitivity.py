@@ -10,18 +10,20 @@ from .language import say
 def _cmd_sensitivity(args) -> int:
     from ..analysis.sensitivity import report, summary
     from ..config.errors import ConfigError
-    from ..results.files import write_netcdf
+    from ..results.files import check_writable, write_netcdf
 
-    if not args.quiet:
-        say("sensitivity: one simulation and two per factor; this takes a while…")
-    out = report(args.config, runs=args.runs, seed=args.seed, year=args.year, engine=args.engine)
-    print(summary(out))
-    if args.out:
-        path = Path(args.out)
+    path = Path(args.out) if args.out else None
+    if path is not None:  # before anything is simulated
         if path.suffix != ".nc":
             raise ConfigError(
                 f"--out: the output is a NetCDF file ending in .nc (got {args.out!r})"
             )
+        check_writable(path.parent, "--out")
+    if not args.quiet:
+        say("sensitivity: one simulation and two per factor; this takes a while…")
+    out = report(args.config, runs=args.runs, seed=args.seed, year=args.year, engine=args.engine)
+    print(summary(out))
+    if path is not None:
         write_netcdf(out, path)
         say("wrote {path}", path=path)
     return 0

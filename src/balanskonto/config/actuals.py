@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
-from .errors import ConfigError
+from .errors import ConfigError, shown
 from .types import RESIDENT
 
 #: Variables an actual may name, with the dimensions it may select (others must be empty).
@@ -356,10 +356,10 @@ def _row_problems(err: ValidationError, line: int, where: str) -> list[str]:
         column = ".".join(str(x) for x in e["loc"]) or "row"
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "missing":
-            msg, shown = "required", ""
+            msg, got = "required", ""
         else:
-            shown = f" (got {e.get('input')!r})"
-        lines.append(f"{where} {line}, {column}: {msg}{shown}")
+            got = f" (got {shown(e.get('input'))})"
+        lines.append(f"{where} {line}, {column}: {msg}{got}")
     return lines
 
 

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from .actuals import COLUMNS, REQUIRED_COLUMNS, Actuals, ActualsScope, actuals_error, validate_rows
-from .errors import ConfigError
+from .errors import ConfigError, shown
+from .files import read_file_bytes
 
+#: The largest actuals file read (a municipality's monthly actuals are a few hundred kB).
+MAX_BYTES = 20_000_000
 #: File suffixes read as CSV and as Excel.
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -45,7 +48,7 @@ def read_actuals(path: str | Path, scope: ActualsScope | None = None) -> Actuals
     data = _read_bytes(path)
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        raw, where = _excel_rows(path), "row"
+        raw, where = _excel_rows(path, data), "row"
     elif suffix in CSV_SUFFIXES:
         raw, where = _csv_rows(path, data), "line"
     else:
@@ -59,14 +62,8 @@ def read_actuals(path: str | Path, scope: ActualsScope | None = None) -> Actuals
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such actuals file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: a folder, not an actuals file") from None
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
+    """A regular file of at most :data:`MAX_BYTES` (no FIFO opened, no device read)."""
+    return read_file_bytes(path, "actuals", MAX_BYTES)
 
 
 # --------------------------------------------------------------------------------------
@@ -101,14 +98,15 @@ def _csv_rows(path: Path, data: bytes) -> list[tuple[int, list[Any]]]:
 # --------------------------------------------------------------------------------------
 # Excel
 # --------------------------------------------------------------------------------------
-def _excel_rows(path: Path) -> list[tuple[int, list[Any]]]:
+def _excel_rows(path: Path, data: bytes) -> list[tuple[int, list[Any]]]:
+    import io
     from zipfile import BadZipFile
 
     import openpyxl  # only for Excel files
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as err:
         raise ConfigError(f"{path}: cannot read it as an Excel workbook ({err})") from None
     try:
@@ -154,7 +152,7 @@ def _with_header(path: Path, raw: Sequence[tuple[int, list[Any]]], where: str) -
     for i, name in enumerate(header):
         if name not in COLUMNS:
             problems.append(
-                f"{where} {first}, column {i + 1}: unknown column (got {header_cells[i]!r}); "
+                f"{where} {first}, column {i + 1}: unknown column (got {shown(header_cells[i])}); "
                 f"the columns are {', '.join(COLUMNS)}"
             )
         elif header.index(name) != i:
@@ -163,7 +161,8 @@ def _with_header(path: Path, raw: Sequence[tuple[int, list[Any]]], where: str) -
     if missing:
         problems.append(
             f"{where} {first}: the header lacks {', '.join(missing)} (got "
-            f"{', '.join(repr(c) for c in header_cells)}); the header is {','.join(COLUMNS)}"
+            f"{', '.join(shown(c) for c in header_cells[:10])}"
+            f"{', …' if len(header_cells) > 10 else ''}); the header is {','.join(COLUMNS)}"
         )
     if problems:
         raise actuals_error(str(path), problems)

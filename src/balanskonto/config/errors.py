@@ -17,7 +17,14 @@ class ConfigError(ValueError):
 
 def _fmt_value(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+#: A value as a message shows it: its repr, at most 80 characters (a 10 MB text is not
+#: echoed whole); for the messages of other modules.
+shown = _fmt_value
+#: The most problems one message lists.
+MAX_PROBLEMS = 20
 
 
 def config_error(path: str, value: Any, rule: str) -> ConfigError:
@@ -71,12 +78,17 @@ def from_validation_error(err: ValidationError) -> ConfigError:
             continue
         seen.add(path)
         msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key (check its spelling; see docs/config.md for the keys)"
-        elif e["type"] == "missing":
+        if e["type"] == "extra_forbidden":  # its value is not shown: it may be a secret
+            lines.append(
+                f"{path}: unknown key (check its spelling; see docs/config.md for the keys)"
+            )
+            continue
+        if e["type"] == "missing":
             lines.append(f"{path}: required key is missing")
             continue
         lines.append(f"{path}: {msg} (got {_fmt_value(e.get('input'))})")
     if len(lines) == 1:
         return ConfigError(lines[0])
-    return ConfigError(f"{len(lines)} problems in the config:\n  " + "\n  ".join(lines))
+    more = len(lines) - MAX_PROBLEMS
+    listed = lines[:MAX_PROBLEMS] + ([f"… and {more} more"] if more > 0 else [])
+    return ConfigError(f"{len(lines)} problems in the config:\n  " + "\n  ".join(listed))

@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from .errors import shown
 from .types import (
     SUM_TOLERANCE,
     Amount,
@@ -126,7 +127,7 @@ class _Schedule(StrictModel):
                 raise ValueError("amount_by_arrival_year needs at least one year")
             for key in value:
                 if not re.fullmatch(r"\d{4}", key):
-                    raise ValueError(f"amount_by_arrival_year keys are years, not {key!r}")
+                    raise ValueError(f"amount_by_arrival_year keys are years, not {shown(key)}")
         return value
 
     @field_validator("by_calendar_year", "installments")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, shown
 
 # --------------------------------------------------------------------------------------
 # Dotted paths ("groups.adult.states.intro.exits[2].share")
@@ -46,7 +46,7 @@ def set_dotted(raw: dict[str, Any], path: str, value: Any) -> None:
             nxt = node[step] = {}
         if nxt is None:
             walked = path if i == 0 else _join(steps[: i + 1])
-            raise ConfigError(f"{walked}: no such key in the config (override {path!r})")
+            raise ConfigError(f"{walked}: no such key in the config (override {shown(path)})")
         node = nxt
     last = steps[-1]
     if isinstance(last, int):

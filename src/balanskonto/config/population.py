@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, config_error, from_validation_error
+from .files import read_file_bytes
 from .types import Name, StateName, StrictModel
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -93,13 +94,15 @@ def _whole(value: str) -> Any:
 def read_population_csv(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The rows of a population CSV as (line number, dict for :class:`PopulationRow`), or a
     ConfigError naming the file, the row, the value and the rule."""
-    from .reading import read_text_file  # reading imports this module
-
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         raise ConfigError(f"{path}: no such population file (a CSV named in population.file)")
-    if path.stat().st_size > MAX_BYTES:
-        raise ConfigError(f"{path}: the population file is over {MAX_BYTES // 10**6} MB")
-    text = read_text_file(path, kind="population")
+    data = read_file_bytes(path, "population", MAX_BYTES)  # a regular file, not a FIFO
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path}: not UTF-8 text ({err.reason}); save it as 'CSV UTF-8' in Excel"
+        ) from None
     # lines starting with # are comments (e.g. to mark a file as synthetic); kept as blank
     # lines, so that the row numbers of errors are the file's line numbers
     lines = ["" if line.lstrip().startswith("#") else line for line in text.splitlines()]

@@ -18,17 +18,17 @@ from pydantic import (
 
 from .groups import Group
 from .population import Population
-from .types import Name, Persons, Probability, StrictModel, YearlyAmount
+from .types import Name, Persons, Probability, StrictModel, Text, YearlyAmount
 from .uncertainty import Policy, Uncertainty
 
 
 class Meta(StrictModel):
-    title: str = "balanskonto model"
-    municipality: str = ""
-    description: str = ""
-    source: str = ""
+    title: Text = "balanskonto model"
+    municipality: Text = ""
+    description: Text = ""
+    source: Text = ""
     #: dotted key → where its value comes from (the appendix's table of main assumptions)
-    sources: dict[str, str] = Field(default_factory=dict)
+    sources: dict[str, Text] = Field(default_factory=dict)
 
 
 class Simulation(StrictModel):

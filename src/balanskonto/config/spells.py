@@ -29,13 +29,15 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from .errors import ConfigError
+from .errors import ConfigError, shown
 from .reading import read_text_file
 from .types import STATES, Name, StateName
 
 COLUMNS = ("person", "group", "arrival", "state", "start", "end")
 #: How many problems one error message lists.
 MAX_SHOWN = 20
+#: The largest spells file read (a national extract of 10 years is under 20 MB).
+MAX_BYTES = 50_000_000
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?$")
 
 
@@ -153,14 +155,15 @@ def _rows(text: str, where: str) -> tuple[list[tuple[int, dict[str, str]]], list
                 )
                 raise ConfigError(
                     f"{where}: row {n} (header): {what}; the header is "
-                    f"{','.join(COLUMNS)} (any order, ',' or ';' between them) (got {fields!r})"
+                    f"{','.join(COLUMNS)} (any order, ',' or ';' between them) "
+                    f"(got {shown(fields)})"
                 )
             continue
         if len(fields) != len(header):
             problems.append(
                 f"row {n}: has {len(fields)} fields, the header {len(header)} "
                 f"(separator {delimiter!r}; check for a stray {delimiter!r} or a missing one) "
-                f"(got {delimiter.join(fields)!r})"
+                f"(got {shown(delimiter.join(fields))})"
             )
             continue
         rows.append((n, dict(zip(header, fields, strict=True))))
@@ -177,7 +180,7 @@ def _row_problems(n: int, raw: Mapping[str, str], err: ValidationError) -> list[
         msg = e["msg"].removeprefix("Value error, ")
         if column == "state":
             msg = f"not a state (states: {', '.join(STATES)})"
-        out.append(f"row {n} ({person}): {column}: {msg} (got {raw.get(column, '')!r})")
+        out.append(f"row {n} ({person}): {column}: {msg} (got {shown(raw.get(column, ''))})")
     return out
 
 
@@ -348,4 +351,5 @@ def read_spells(path: str | Path, as_of: int, starts: Mapping[str, str]) -> Spel
     """Read and validate a spells file (UTF-8, a byte-order mark allowed): see
     :func:`parse_spells`."""
     path = Path(path)
-    return parse_spells(read_text_file(path, kind="spells"), as_of, starts, source=str(path))
+    text = read_text_file(path, kind="spells", limit=MAX_BYTES)
+    return parse_spells(text, as_of, starts, source=str(path))

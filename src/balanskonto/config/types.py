@@ -3,9 +3,11 @@ strict base model."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -35,6 +37,32 @@ AmountState = Literal[
 
 
 YearlyAmount = Amount | list[Amount]
+
+#: Characters no text of a config may hold: C0 and C1 control characters (line breaks and
+#: tabs included: a title is one line), DEL, and the Unicode line and paragraph separators.
+#: Excel and Word cannot store most of them, NetCDF cuts a text at NUL, and ESC or BEL would
+#: reach the terminal.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of ``text`` as ``U+XXXX``, or None if it has none."""
+    found = CONTROL_CHARACTERS.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def _one_line(text: str) -> str:
+    found = control_character(text)
+    if found is not None:
+        raise ValueError(
+            f"text is one line without control characters (it has {found}); "
+            "remove it or write it as visible text"
+        )
+    return text
+
+
+#: Free text of a config (titles, names, descriptions): one line, no control characters.
+Text = Annotated[str, AfterValidator(_one_line)]
 
 
 class StrictModel(BaseModel):

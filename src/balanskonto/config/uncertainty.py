@@ -11,7 +11,7 @@ from pydantic import (
     model_validator,
 )
 
-from .types import SUM_TOLERANCE, Name, Probability, StrictModel
+from .types import SUM_TOLERANCE, Name, Probability, StrictModel, Text
 
 
 # --------------------------------------------------------------------------------------
@@ -63,16 +63,25 @@ class ArrivalUncertainty(StrictModel):
         return value
 
 
+#: Bounds of the uncertainty parameters that can be simulated (docs/config.md).
+MAX_FACTOR = 10.0
+MAX_LOG_SD = 3.0
+MIN_SHARE_SD = 1e-4
+
+
 class Distribution(StrictModel):
     """A per-run factor: ``lognormal`` (sd of the logarithm; mean ``mean``), ``normal`` (mean,
     sd), ``triangular`` and ``pert`` (min, mode, max), ``uniform`` (min, max)."""
 
+    # A level factor multiplies amounts (at most 1e10 SEK): its mean and range end at 10,
+    # as a policy's factor and an arrival scenario's do, and a lognormal's sd (of the
+    # logarithm) at 3, as uncertainty.arrivals.sd; see docs/config.md for why.
     dist: Literal["lognormal", "normal", "triangular", "uniform", "pert"]
-    mean: Annotated[float, Field(gt=0.0)] | None = None
-    sd: Annotated[float, Field(gt=0.0)] | None = None
-    min: Annotated[float, Field(ge=0.0)] | None = None
-    mode: Annotated[float, Field(ge=0.0)] | None = None
-    max: Annotated[float, Field(ge=0.0)] | None = None
+    mean: Annotated[float, Field(gt=0.0, le=MAX_FACTOR)] | None = None
+    sd: Annotated[float, Field(gt=0.0, le=MAX_LOG_SD)] | None = None
+    min: Annotated[float, Field(ge=0.0, le=MAX_FACTOR)] | None = None
+    mode: Annotated[float, Field(ge=0.0, le=MAX_FACTOR)] | None = None
+    max: Annotated[float, Field(ge=0.0, le=MAX_FACTOR)] | None = None
 
     @model_validator(mode="after")
     def _parameters(self) -> Distribution:
@@ -109,7 +118,10 @@ class ShareDistribution(StrictModel):
     ``mean`` and ``sd``, or a uniform ``min`` … ``max``."""
 
     mean: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
-    sd: Annotated[float, Field(gt=0.0)] | None = None
+    # sd² < mean·(1 − mean) ≤ 1/4 bounds it above; below 1e-4 (a hundredth of a percentage
+    # point) the beta's shape parameters mean·κ, κ = mean·(1 − mean)/sd² − 1, leave what
+    # float64 and betaincinv resolve, and the share is as good as fixed (docs/config.md).
+    sd: Annotated[float, Field(ge=MIN_SHARE_SD, le=0.5)] | None = None
     min: Probability | None = None
     max: Probability | None = None
 
@@ -148,4 +160,4 @@ class Policy(StrictModel):
     from_year: Annotated[int, Field(ge=1900, le=2200)]
     factor: Annotated[float, Field(ge=0.0, le=10.0)]
     probability: Probability = 1.0
-    description: str = ""
+    description: Text = ""

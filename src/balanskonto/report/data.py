@@ -15,6 +15,8 @@ import xarray as xr
 
 from ..analysis.sensitivity import tornado
 from ..config import Config, ConfigError, parse_config
+from ..config.types import control_character
+from ..results.dataset import check_text_sha256
 from ..results.risk import tail_attribution
 from ..simulation.run import expected
 from .assumptions import Assumption, opening_comment, parse_assumptions
@@ -51,7 +53,8 @@ class ReportData:
     Attributes
     ----------
     ds : the simulation Dataset (docs/output.md).
-    config : the config parsed from ``ds.attrs["config_toml"]`` (None if it does not parse).
+    config : the config parsed from ``ds.attrs["config_toml"]`` (checked against its
+        ``config_sha256``; a text that differs or does not parse is refused).
     plan : ``balanskonto.expected(config)`` (None without a config): the deterministic path.
     tail : ``tail_attribution`` for the last year, SEK per component (P5 runs vs median runs).
     tornado : ``balanskonto.analysis.sensitivity.tornado(ds)``; None without uncertainty factors.
@@ -116,6 +119,13 @@ def check_dataset(ds: xr.Dataset) -> None:
         )
     if "config_toml" not in ds.attrs:
         raise ReportError("dataset: no config_toml attribute; make it with `balanskonto run`")
+    for name in ("title", "municipality"):
+        found = control_character(str(ds.attrs.get(name, "")))
+        if found is not None:
+            raise ReportError(
+                f"dataset: attribute {name}: text is one line without control characters "
+                f"(it has {found}); the file was not written by balanskonto run"
+            )
 
 
 def collect(
@@ -138,8 +148,16 @@ def collect(
         for the same config, or of ``one_at_a_time``: gives the drivers in kronor.
     """
     check_dataset(ds)
-    text = str(ds.attrs["config_toml"])
-    if config is not None and config.sha256 != ds.attrs.get("config_sha256", config.sha256):
+    try:
+        text = check_text_sha256(
+            "dataset: config_toml",
+            ds.attrs["config_toml"],
+            ds.attrs.get("config_sha256"),
+            "config_sha256",
+        )
+    except ConfigError as err:
+        raise ReportError(str(err)) from None
+    if config is not None and config.sha256 != ds.attrs["config_sha256"]:
         raise ReportError(
             "config: it is not the config of this result (SHA-256 differs); leave config out "
             "to use the result's own config_toml"
@@ -220,11 +238,14 @@ def _earlier(earlier: xr.Dataset | None) -> xr.Dataset | None:
     return earlier
 
 
-def _parse(text: str) -> Config | None:
+def _parse(text: str) -> Config:
     try:
         return parse_config(text)
-    except ConfigError:
-        return None
+    except ConfigError as err:
+        raise ReportError(
+            f"dataset: config_toml: not a config this version of balanskonto reads, so the "
+            f"assumptions and the plan cannot be shown ({err})"
+        ) from None
 
 
 def _plan(config: Config | None, ds: xr.Dataset) -> xr.Dataset | None:

@@ -90,6 +90,14 @@ class Figure:
 
 
 Block = Heading | Paragraph | Bullets | Table | Figure
+#: The longest document property (title, subject, author) a Word or Excel file may hold.
+MAX_PROPERTY = 255
+
+
+def property_text(text: str) -> str:
+    """``text`` cut to the 255 characters a document property of a Word or Excel file holds
+    (ending in "…" when cut)."""
+    return text if len(text) <= MAX_PROPERTY else text[: MAX_PROPERTY - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,12 @@ class Document:
     @property
     def figures(self) -> list[Figure]:
         return list(self.of_type(Figure))
+
+    @property
+    def property_title(self) -> str:
+        """The title cut to the 255 characters that the document properties of a Word or
+        Excel file hold (ending in "…" when cut); headings keep the whole title."""
+        return property_text(self.title)
 
     @property
     def sheets(self) -> list[Table]:

@@ -23,6 +23,8 @@ from .document import EXCEL_FORMATS, SEK_KINDS, Document, Table, is_missing
 from .i18n import toml_value
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+#: The most characters an Excel cell holds.
+MAX_CELL = 32_767
 #: Significant decimals kept: tkr to the thousandth of a krona, shares to 1e-12. Sums of
 #: floating-point amounts leave noise such as 2.42e-11 where the value is zero.
 TKR_DECIMALS = 6
@@ -54,8 +56,9 @@ def _value(value: Any, kind: str, lang: str) -> tuple[Any, str | None]:
     if isinstance(value, numbers.Real):
         return _denoise(float(value), SHARE_DECIMALS), EXCEL_FORMATS.get(kind, "General")
     if isinstance(value, str):
-        return value, None
-    return toml_value(value, lang), None  # a list or table of a config, as one line of text
+        return value[:MAX_CELL], None
+    # a list or table of a config, as one line of text
+    return toml_value(value, lang)[:MAX_CELL], None
 
 
 def _denoise(x: float, decimals: int) -> float:
@@ -87,7 +90,7 @@ def _write_cell(ws, row: int, col: int, value: Any, kind: str, lang: str) -> Non
 
 def _sheet(wb: Workbook, t: Table, taken: set[str], lang: str) -> None:
     ws = wb.create_sheet(sheet_name(t.sheet or t.key, taken))
-    ws.cell(row=1, column=1, value=t.caption).font = Font(bold=True)
+    ws.cell(row=1, column=1, value=t.caption[:MAX_CELL]).font = Font(bold=True)
     ws.cell(row=1, column=1).data_type = "s"
     for j, label in enumerate(_headers(t), start=1):
         cell = ws.cell(row=2, column=j, value=label)
@@ -98,7 +101,7 @@ def _sheet(wb: Workbook, t: Table, taken: set[str], lang: str) -> None:
         for j, (col, value) in enumerate(zip(t.columns, row, strict=True), start=1):
             _write_cell(ws, i, j, value, col.kind, lang)
     if t.note:
-        ws.cell(row=len(t.rows) + 4, column=1, value=t.note).data_type = "s"
+        ws.cell(row=len(t.rows) + 4, column=1, value=t.note[:MAX_CELL]).data_type = "s"
     ws.freeze_panes = "B3"
     for j in range(len(t.columns)):
         ws.column_dimensions[get_column_letter(j + 1)].width = _width(t, j)
@@ -139,7 +142,7 @@ def write(doc: Document, path: Path) -> Path:
     taken: set[str] = set()
     for table in doc.sheets:
         _sheet(wb, table, taken, doc.lang)
-    wb.properties.title = doc.title
+    wb.properties.title = doc.property_title
     wb.properties.language = {"sv": "sv-SE", "en": "en-GB"}[doc.lang]
     wb.save(str(path))
     return path

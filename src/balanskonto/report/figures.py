@@ -298,6 +298,8 @@ def _hbars(ax: Any, labels: list[str], values: np.ndarray, text: list[str]) -> N
 def _pad_x(ax: Any, values: np.ndarray, scale: float = 1.0) -> None:
     lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
     pad = 0.22 * (hi - lo or 1.0)
+    if lo == hi:  # every value 0: matplotlib warns of identical limits
+        lo, hi = -pad, pad
     ax.set_xlim((lo - (pad if lo < 0 else 0)) / scale, (hi + (pad if hi > 0 else 0)) / scale)
 
 

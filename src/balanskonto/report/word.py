@@ -42,6 +42,7 @@ from .document import (
     Table,
     cell_text,
     is_numeric_kind,
+    property_text,
 )
 
 LANGUAGE_TAGS = {"sv": "sv-SE", "en": "en-GB"}
@@ -111,9 +112,9 @@ def _language(word, lang: str) -> None:
 
 def _properties(word, doc: Document, now: datetime) -> None:
     props = word.core_properties
-    props.title = clean(doc.title)
-    props.subject = clean(doc.municipality)
-    props.author = clean(doc.municipality) or "balanskonto"
+    props.title = clean(doc.property_title)
+    props.subject = clean(property_text(doc.municipality))
+    props.author = clean(property_text(doc.municipality)) or "balanskonto"
     props.last_modified_by = f"balanskonto {__version__}"
     props.comments = f"balanskonto {__version__}"
     props.keywords = "balanskonto"

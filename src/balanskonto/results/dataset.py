@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from ..config.errors import ConfigError
 from ..config.schema import Config
 from ..config.types import STATES
 from ..model.compiled import CompiledModel
@@ -31,6 +33,34 @@ def _provenance(config: Config, model: CompiledModel, **extra: Any) -> dict[str,
         "config_sha256": config.sha256,
         "config_toml": config.toml,
     }
+
+
+def check_text_sha256(where: str, text: Any, digest: Any, digest_name: str) -> str:
+    """``text`` if its SHA-256 is ``digest``: the check that a result's config text
+    (``config_toml`` against ``config_sha256``, as :func:`_provenance` stored them) is the
+    one its numbers were made with.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``where``: no text, no digest, or a digest that differs (the text was
+        changed after the results were made).
+    """
+    if not isinstance(text, str):
+        raise ConfigError(f"{where}: is not the text of a config (got {type(text).__name__})")
+    if not isinstance(digest, str):
+        raise ConfigError(
+            f"{where}: there is no {digest_name} to check it against, so the numbers cannot "
+            "be traced to this config text"
+        )
+    actual = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    if actual != digest:
+        raise ConfigError(
+            f"{where}: its SHA-256 is not the {digest_name} stored with the results "
+            f"({actual[:12]}… against {digest[:12]}…): the config text was changed after the "
+            "numbers were made with another one"
+        )
+    return text
 
 
 def _coords(model: CompiledModel) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import shutil
 import sys
@@ -18,7 +19,9 @@ from ..config.errors import ConfigError
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """Write ``ds`` to ``path`` atomically: a temporary file in the same folder, then rename.
 
-    A reader never sees a half-written file, and a failed write leaves nothing behind.
+    A reader never sees a half-written file, and a failed write leaves nothing behind (an
+    old file at ``path`` is kept). A full disk is a :class:`WriteError` that says so (the
+    NetCDF library says only "NetCDF: HDF error").
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -30,10 +33,73 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
+        full = no_space_left(err, path.parent, ds.nbytes)
         Path(tmp).unlink(missing_ok=True)
+        if full:
+            raise WriteError(path) from None
         raise
     return path
+
+
+class WriteError(OSError):
+    """No space left on the device for an output (exit code 1: nothing is wrong with the
+    input); the old file, if any, is kept. ``filename`` is the output's path."""
+
+    #: The command line says this in its own words (cli/command.py).
+    no_space_left = True
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            errno.ENOSPC,
+            f"{path}: no space left on the device; nothing was written (an earlier file of "
+            "that name is kept). Free some space, or write elsewhere with --out",
+            str(path),
+        )
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def no_space_left(err: BaseException, folder: Path, size: int) -> bool:
+    """Whether a failed write failed for want of space: ENOSPC or EDQUOT, or an error of the
+    NetCDF/HDF5 library (which hides the errno) with less than ``size`` bytes (at least
+    1 MiB) left in ``folder`` (call it before the partial file is removed)."""
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if not (isinstance(err, RuntimeError) and ("HDF error" in str(err) or "NetCDF" in str(err))):
+        return False
+    try:
+        return shutil.disk_usage(folder).free < max(size, 1 << 20)
+    except OSError:
+        return False
+
+
+def check_writable(folder: str | Path, option: str) -> None:
+    """A new file can be made in ``folder`` (or, where it does not exist yet, in the nearest
+    folder above it, where it would be made): checked before anything is simulated, with a
+    file made and removed again, since a read-only folder was found only after the whole
+    simulation.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``option``, the folder and why (exit code 2).
+    """
+    existing = Path(folder)
+    while not (existing.exists() or existing.is_symlink()) and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{option}: {existing} is not a folder, so nothing can be written in it")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".balanskonto-probe.", dir=existing)
+    except OSError as err:
+        raise ConfigError(
+            f"{option}: cannot write in {existing} ({err.strerror}); choose another place "
+            "or make it writable"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def write_files(files: dict[Path, bytes]) -> list[Path]:
@@ -52,9 +118,11 @@ def write_files(files: dict[Path, bytes]) -> list[Path]:
             os.chmod(tmp, 0o666 & ~umask)
         for tmp, path in done:
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         for tmp, _ in done:
             Path(tmp).unlink(missing_ok=True)
+        if done and no_space_left(err, done[-1][1].parent, 0):
+            raise WriteError(done[-1][1]) from None
         raise
     return [path for _, path in done]
 
@@ -91,6 +159,7 @@ def check_output(out: str | Path) -> Path:
         )
     if out.suffix == ".nc" and out.is_dir():
         raise ConfigError(f"--out: {str(out)!r} is a folder, not a NetCDF file")
+    check_writable(out.parent, "--out")
     return out
 
 
@@ -125,8 +194,11 @@ def write_zarr(ds: xr.Dataset, path: str | Path) -> Path:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's folder is private (0700)
         ds.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True, encoding=zarr_encoding(ds))
         _replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
+        full = no_space_left(err, path.parent, ds.nbytes)
         shutil.rmtree(tmp, ignore_errors=True)
+        if full:
+            raise WriteError(path) from None
         raise
     return path
 

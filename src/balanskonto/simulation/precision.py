@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +37,12 @@ def simulate_to_precision(
     whether the target was met (``target_met``) and the half-width reached.
     """
     config = as_config(config)
-    if not (isinstance(target, int | float) and target > 0):
-        raise ConfigError(f"--target-precision: must be a positive amount in SEK (got {target!r})")
+    if not (
+        isinstance(target, int | float) and not isinstance(target, bool) and 1 <= target < math.inf
+    ):
+        raise ConfigError(
+            f"--target-precision: must be a finite amount of at least 1 SEK (got {target!r})"
+        )
     if not 0.0 < quantile < 1.0:
         raise ConfigError(f"--target-quantile: must lie in (0, 1) (got {quantile!r})")
     runs = check_whole("runs", config.simulation.runs if runs is None else runs)
