@@ -36,7 +36,7 @@ def test_engines_side_by_side(benchmark, size, quick, record):
     for name in runs:  # compile (or load from the cache) outside the timing
         run_engine(name, warm)
     tasks = {name: partial(run_engine, name, w) for name, w in loads.items()}
-    best = benchmark.pedantic(interleaved, args=(tasks, 2 if quick else 5), rounds=1)
+    best = benchmark.pedantic(interleaved, args=(tasks, 3 if quick else 5), rounds=1)
     draws = {name: run_engine(name, w).draws for name, w in loads.items()}
     row = {}
     for name, w in loads.items():
