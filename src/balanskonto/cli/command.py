@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import warnings
 
 from .._format import printable
@@ -18,10 +21,12 @@ def run_command(args: argparse.Namespace) -> int:
     escapes the command is one line in the tool's words (no source line)."""
     from ..config.errors import ConfigError  # here, not above: --help must not load pydantic
 
+    code = 1
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
-            return args.func(args)
+            code = args.func(args)
+            return code
     except ConfigError as err:
         print(f"balanskonto: {tr('error')}: {printable(str(err))}", file=sys.stderr)
         return 2
@@ -34,6 +39,37 @@ def run_command(args: argparse.Namespace) -> int:
     except Exception as err:
         print(f"balanskonto: {tr('failed')}: {_failure(err)}", file=sys.stderr)
         return 1
+    finally:
+        _quiet_at_exit(code)
+
+
+#: The exit code of the last command, for a Ctrl-C during shutdown.
+_STATUS = [0]
+
+
+def _quiet_at_exit(code: object) -> None:
+    """After the command: a Ctrl-C that comes while the interpreter shuts down (joining
+    threads, Dask's atexit hooks) ends the process at once with the command's exit code,
+    instead of a traceback from ``threading._shutdown`` or ``distributed``; before that
+    (a caller that goes on, as the tests do) it is a KeyboardInterrupt as ever."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    _STATUS[0] = code if isinstance(code, int) else 1
+    previous = signal.getsignal(signal.SIGINT)
+    if getattr(previous, "quiet_at_exit", False) or not callable(previous):
+        return
+
+    def handler(signum, frame):
+        shutting_down = getattr(threading, "_SHUTTING_DOWN", False) or sys.is_finalizing()
+        if shutting_down or not threading.main_thread().is_alive():
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+            os._exit(_STATUS[0])
+        previous(signum, frame)
+
+    handler.quiet_at_exit = True  # type: ignore[attr-defined]
+    signal.signal(signal.SIGINT, handler)
 
 
 def _failure(err: Exception) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import xarray as xr
 
 from ..config import Config
+from ..results.files import remove_stale, replace_folder, temp_prefix
 from . import content, excel, figures, html, markdown, word
 from . import followup as _followup
 from .data import ReportData, ReportError, collect
@@ -115,8 +116,7 @@ def report(
     data = collect(dataset, config, followup=followup, earlier=earlier, sensitivity=sensitivity)
     doc = _followup.extend(content.build(data, check_lang(lang)), data)
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging = _staging(out_dir)
     try:
         written = _write_all(data, doc, formats, staging, template)
         return _move_in(written, staging, out_dir)
@@ -134,8 +134,7 @@ def write_document(
     """Write a document without figures (the comparison of a batch) as ``basename.<fmt>`` in
     ``out_dir``, through a staging folder like :func:`report`."""
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging = _staging(out_dir)
     try:
         written = _write_all(None, doc, formats, staging, template, basename)
         return _move_in(written, staging, out_dir)
@@ -179,14 +178,78 @@ def _write_all(
     return out
 
 
+def _staging(out_dir: Path) -> Path:
+    """A fresh staging folder beside ``out_dir`` (``.<name>.<pid>.<random>.tmp``), after
+    removing those that a killed writer left there."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(out_dir)
+    return Path(tempfile.mkdtemp(prefix=temp_prefix(out_dir), suffix=".tmp", dir=out_dir.parent))
+
+
 def _move_in(written: dict[str, Path], staging: Path, out_dir: Path) -> dict[str, Path]:
-    """Rename every finished file from the staging folder into ``out_dir`` (one atomic
-    rename per file, on the same file system)."""
+    """Put the finished files into ``out_dir`` as a whole: the files already there that
+    this appendix does not replace are hard-linked into the staging folder, which then
+    takes the place of ``out_dir`` in one rename (the old folder is kept until that rename,
+    then deleted). A kill at any moment leaves ``out_dir`` wholly old or wholly new.
+
+    Where that cannot be done (``out_dir`` is a link, holds the working directory, or
+    spans file systems) each file is renamed in on its own, as before."""
+    shutil.rmtree(staging / ".narrow", ignore_errors=True)  # embedded in the page
+    final = {key: out_dir / path.relative_to(staging) for key, path in written.items()}
+    if _swappable(out_dir):
+        try:
+            if out_dir.exists():
+                _link_others(out_dir, staging)
+            os.chmod(staging, _mode_of(out_dir))
+        except OSError:
+            pass
+        else:
+            replace_folder(staging, out_dir)
+            return final
     out_dir.mkdir(parents=True, exist_ok=True)
-    final = {}
     for key, path in written.items():
-        target = out_dir / path.relative_to(staging)
+        target = final[key]
         target.parent.mkdir(exist_ok=True)
         os.replace(path, target)
-        final[key] = target
     return final
+
+
+def _swappable(out_dir: Path) -> bool:
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        return False
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:
+        return False
+    target = out_dir.resolve()
+    return target != cwd and target not in cwd.parents
+
+
+def _mode_of(out_dir: Path) -> int:
+    if out_dir.is_dir():
+        return out_dir.stat().st_mode & 0o7777
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
+def _link_others(old: Path, new: Path) -> None:
+    """Hard-link into ``new`` every file of ``old`` that ``new`` does not have (folders
+    made anew, symbolic links copied as links); OSError where one cannot be linked."""
+    for entry in old.iterdir():
+        there = new / entry.name
+        if entry.is_symlink():
+            if not (there.exists() or there.is_symlink()):
+                os.symlink(os.readlink(entry), there)
+        elif entry.is_dir():
+            if there.is_symlink() or (there.exists() and not there.is_dir()):
+                continue
+            if not there.exists():
+                there.mkdir()
+                os.chmod(there, entry.stat().st_mode & 0o7777)
+            _link_others(entry, there)
+        elif entry.is_file():
+            if not (there.exists() or there.is_symlink()):
+                os.link(entry, there)
+        else:
+            raise OSError(f"{entry}: neither a file, a folder nor a link")

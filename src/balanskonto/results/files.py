@@ -5,9 +5,15 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +31,12 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale(path)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4")
+        with sigint_deferred():  # a Ctrl-C inside the HDF5 library deadlocked in xarray's lock
+            ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4")
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
@@ -40,6 +48,76 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
             raise WriteError(path) from None
         raise
     return path
+
+
+@contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """Hold back a Ctrl-C (SIGINT) for the duration of the block, then raise the
+    KeyboardInterrupt once the block has ended (its files closed). Interrupted inside the
+    NetCDF/HDF5 library, xarray's ``to_netcdf`` waited forever for its own backend lock.
+    Only in the main thread (elsewhere the block runs as it is)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+#: How old a temporary file without a writer's pid must be to count as left behind.
+STALE_AFTER_S = 600.0
+
+
+def temp_prefix(path: Path) -> str:
+    """The prefix of this tool's temporary files for ``path``: ``.<name>.<pid>.`` (the pid
+    tells :func:`remove_stale` whether the writer is still alive)."""
+    return f".{path.name}.{os.getpid()}."
+
+
+def remove_stale(path: Path) -> list[Path]:
+    """Remove the temporary files and folders of ``path`` that a killed writer left behind
+    (``.<name>.<pid>.<random>.tmp`` whose process is gone; one without a pid only when older
+    than :data:`STALE_AFTER_S`). A live writer's are kept. Returns what was removed."""
+    pattern = re.compile(re.escape(f".{path.name}.") + r"(?:(\d+)\.)?[a-z0-9_]{8}\.tmp")
+    removed = []
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None:
+            continue
+        try:
+            if match.group(1) is not None:
+                pid = int(match.group(1))
+                if pid == os.getpid() or _alive(pid):
+                    continue
+            elif time.time() - entry.lstat().st_mtime < STALE_AFTER_S:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError:
+            continue
+        removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
 
 
 class WriteError(OSError):
@@ -109,7 +187,8 @@ def write_files(files: dict[Path, bytes]) -> list[Path]:
     try:
         for path, data in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            remove_stale(path)
+            fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
             done.append((tmp, path))
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
@@ -189,11 +268,12 @@ def write_zarr(ds: xr.Dataset, path: str | Path) -> Path:
     once it is complete. Read it lazily with ``xarray.open_zarr(path)``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    remove_stale(path)
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent))
     try:
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp's folder is private (0700)
         ds.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True, encoding=zarr_encoding(ds))
-        _replace(tmp, path)
+        replace_folder(tmp, path)
     except BaseException as err:
         full = no_space_left(err, path.parent, ds.nbytes)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -209,7 +289,7 @@ def _umask() -> int:
     return mask
 
 
-def _replace(new: Path, target: Path) -> None:
+def replace_folder(new: Path, target: Path) -> None:
     """Put the folder ``new`` at ``target``. An existing target is swapped with it in one
     step where the system can (Linux ``renameat2(RENAME_EXCHANGE)``), else moved aside first
     (the target is then missing for the moment between two renames); the old one is deleted
