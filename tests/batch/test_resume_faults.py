@@ -138,7 +138,7 @@ def test_a_cluster_without_workers_times_out_naming_resume(tmp_path, monkeypatch
     path = batch_file(tmp_path, BODY)
     out = tmp_path / "res" / "scen.nc"
     with (
-        LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster,
+        LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster,
         Client(cluster) as client,
         pytest.raises(dist.WorkersLost, match="--resume"),
     ):
@@ -163,7 +163,7 @@ def test_a_batch_whose_workers_all_go_away_times_out_and_resumes(tmp_path, monke
     out = tmp_path / "res" / "scen.nc"
     with (
         LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):
