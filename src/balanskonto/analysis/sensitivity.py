@@ -20,9 +20,10 @@ from scipy import stats
 from .._format import pct, table, tkr
 from ..config.errors import ConfigError
 from ..config.schema import Config
+from ..model.compiled import compile_model
 from ..results.metadata import version_stamp
 from ..results.risk import tail_attribution
-from ..simulation.run import as_config, simulate
+from ..simulation.run import MAX_RUNS, RUNS_NAME, as_config, check_size, check_whole, simulate
 
 #: Layers in the order they are switched on, with the factors each brings.
 LAYERS = ("individual", "arrivals", "labour_market", "parameters")
@@ -119,6 +120,7 @@ def one_at_a_time(
         None when the config has no uncertain factors.
     """
     config = as_config(config)
+    _check_runs(config, runs)  # before the probe: refused at once, not after a compile
     probe = simulate(config, runs=1, seed=seed, engine=engine)
     names = _factor_names(probe)
     if not names:
@@ -180,6 +182,7 @@ def variance_by_layer(
         ``share(layer, year)``: contribution / total variance.
     """
     config = as_config(config)
+    _check_runs(config, runs)
     names = _factor_names(simulate(config, runs=1, seed=seed, engine=engine))
     variances = []
     for layer in range(len(LAYERS)):
@@ -329,3 +332,11 @@ def summary(out: xr.Dataset) -> str:
         table(["component", "contribution"], rows, left=1),
     ]
     return "\n".join(lines)
+
+
+def _check_runs(config, runs: int | None) -> None:
+    """``runs`` within the bound and the machine's memory (:func:`check_size`)."""
+    runs = check_whole(
+        RUNS_NAME, config.simulation.runs if runs is None else runs, maximum=MAX_RUNS
+    )
+    check_size(compile_model(config), runs, RUNS_NAME)

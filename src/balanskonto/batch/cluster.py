@@ -21,7 +21,9 @@ Three pieces, used by :func:`balanskonto.batch.run_batch`:
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -139,6 +141,17 @@ def _config_task(config: Config) -> Config:
 # --------------------------------------------------------------------------------------
 # Running the chunks
 # --------------------------------------------------------------------------------------
+#: Seconds a Dask batch waits with no worker (all killed, or none could start) before it
+#: gives up (``--worker-timeout``).
+DEFAULT_WORKER_TIMEOUT = 120.0
+#: Seconds between two looks at the cluster while no chunk finishes.
+POLL_SECONDS = 1.0
+
+
+class WorkersLost(RuntimeError):
+    """The Dask cluster had no worker for longer than the worker timeout."""
+
+
 def run_chunks(
     chunks: Sequence[Chunk],
     configs: Sequence[Config],
@@ -147,6 +160,7 @@ def run_chunks(
     engine: str,
     on_result: Callable[[Chunk, dict[str, Any]], None],
     client: Any = None,
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT,
 ) -> None:
     """Simulate ``chunks`` (``configs[chunk.scenario]`` each) and call ``on_result(chunk,
     arrays)`` in this process as each one finishes — in order without a client, in order of
@@ -154,7 +168,9 @@ def run_chunks(
 
     On Dask, a chunk whose worker dies is recomputed by Dask on another worker (a killed
     worker loses no chunk and none is counted twice: a chunk's result is taken once, by its
-    key). On an error or an interrupt the chunks not yet finished are cancelled.
+    key). On an error or an interrupt the chunks not yet finished are cancelled. With no
+    worker for ``worker_timeout`` seconds it raises :class:`WorkersLost` (the finished
+    chunks are kept for ``--resume``) instead of waiting for ever.
     """
     if client is None:
         for chunk in chunks:
@@ -163,7 +179,7 @@ def run_chunks(
         return
     if not chunks:
         return
-    from distributed import as_completed
+    from distributed import as_completed, wait
 
     token = uuid.uuid4().hex[:12]
     wanted = sorted({c.scenario for c in chunks})
@@ -187,9 +203,30 @@ def run_chunks(
         pure=False,
     )
     try:
-        for future, arrays in as_completed(futures, with_results=True):
-            on_result(by_key[future.key], arrays)
-            future.release()
+        pending = as_completed(futures, with_results=True)
+        waiting = set(futures)
+        alone_since: float | None = None
+        while not pending.is_empty():
+            batch = pending.next_batch(block=False)
+            for future, arrays in batch:
+                on_result(by_key[future.key], arrays)
+                waiting.discard(future)
+                future.release()
+            if batch:
+                alone_since = None
+                continue
+            if client.scheduler_info().get("workers"):
+                alone_since = None
+            elif alone_since is None:
+                alone_since = time.monotonic()
+            elif time.monotonic() - alone_since > worker_timeout:
+                raise WorkersLost(
+                    f"no Dask worker for {worker_timeout:g} s (every worker died or none "
+                    "could start); the finished chunks are kept: run the same command with "
+                    "--resume once the cluster has workers (--worker-timeout sets the wait)"
+                )
+            with contextlib.suppress(TimeoutError):  # until a chunk finishes, or a poll
+                wait(list(waiting), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
     finally:
         client.cancel([*futures, *config_futures.values()])
 

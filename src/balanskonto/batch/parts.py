@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
+import socket
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,8 +21,9 @@ from ..config.errors import ConfigError
 from ..config.errors import shown as shown_value
 from .cluster import Chunk
 
-#: Version of the work folder's layout (the manifest and the chunk files).
-PARTS_FORMAT = 1
+#: Version of the work folder's layout (the manifest and the chunk files); 2 adds the
+#: chunks' SHA-256 to the manifest and the lock file.
+PARTS_FORMAT = 2
 #: Arrays of a chunk (``simulate_runs``' output) that have one row per run.
 #: Run-level arrays of a chunk; the first five are always there, the rest when the config
 #: has factors or monthly resolution.
@@ -69,10 +74,14 @@ class PartStore:
     """
 
     MANIFEST = "manifest.json"
+    LOCK = "lock.json"
+    #: The manifest's key of the chunks' SHA-256 (chunk name → hex digest).
+    CHECKSUMS = "chunk_sha256"
 
     def __init__(self, folder: Path, manifest: dict[str, Any]):
         self.folder = folder
         self.manifest = manifest
+        self.checksums: dict[str, str] = {}
 
     @classmethod
     def open(cls, folder: str | Path, manifest: dict[str, Any], resume: bool) -> PartStore:
@@ -86,21 +95,39 @@ class PartStore:
             version; or it is not a work folder.
         """
         folder = Path(folder)
-        if folder.exists():
-            if not resume:
-                raise ConfigError(
-                    f"{folder}: holds the finished chunks of an interrupted batch; add --resume "
-                    "to continue it, or delete the folder to start again"
-                )
-            cls._check(folder, manifest)
-        else:
-            folder.mkdir(parents=True)
-            text = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
-            write_atomically(folder / cls.MANIFEST, lambda f: f.write(text))
-        return cls(folder, manifest)
+        existed = folder.exists()
+        if existed and not resume:
+            _refuse_if_locked(folder / cls.LOCK)
+            raise ConfigError(
+                f"{folder}: holds the finished chunks of an interrupted batch; add --resume "
+                "to continue it, or delete the folder to start again"
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        _lock(folder / cls.LOCK)
+        store = cls(folder, manifest)
+        try:
+            if existed:
+                old = cls._check(folder, manifest)
+                sums = old.get(cls.CHECKSUMS)
+                if isinstance(sums, dict):
+                    store.checksums = {str(k): str(v) for k, v in sums.items()}
+            store._write_manifest()
+        except BaseException:
+            store.release()
+            raise
+        return store
+
+    def _write_manifest(self) -> None:
+        whole = {**self.manifest, self.CHECKSUMS: self.checksums}
+        text = json.dumps(whole, indent=2, ensure_ascii=False).encode("utf-8")
+        write_atomically(self.folder / self.MANIFEST, lambda f: f.write(text))
+
+    def release(self) -> None:
+        """Give up the folder's lock (the chunks are kept for --resume)."""
+        (self.folder / self.LOCK).unlink(missing_ok=True)
 
     @classmethod
-    def _check(cls, folder: Path, manifest: dict[str, Any]) -> None:
+    def _check(cls, folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
         try:
             old = json.loads((folder / cls.MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -129,6 +156,7 @@ class PartStore:
                     f"{detail}; run it with the same batch and options, or delete the folder "
                     "to start again"
                 )
+        return old
 
     def path(self, chunk: Chunk) -> Path:
         return self.folder / f"{chunk.name}.npz"
@@ -142,18 +170,28 @@ class PartStore:
         return [c for c in chunks if c.name in present]
 
     def save(self, chunk: Chunk, arrays: dict[str, Any]) -> None:
-        """Write a chunk's arrays (atomically)."""
+        """Write a chunk's arrays (atomically), and its SHA-256 to the manifest."""
         payload = {k: arrays[k] for k in _RUN_ARRAYS if k in arrays}
         for k in _NAME_LISTS:
             payload[k] = np.array(list(arrays.get(k, [])), dtype=str)
-        write_atomically(self.path(chunk), lambda f: np.savez(f, **payload))
+        buffer = io.BytesIO()
+        np.savez(buffer, **payload)
+        data = buffer.getvalue()
+        write_atomically(self.path(chunk), lambda f: f.write(data))
+        self.checksums[chunk.name] = hashlib.sha256(data).hexdigest()
+        self._write_manifest()
 
     def load(self, chunk: Chunk) -> dict[str, Any] | None:
-        """A chunk's arrays, or None (and the file removed) if it cannot be read or does not
-        hold ``chunk.runs`` runs: it is then simulated again."""
+        """A chunk's arrays, or None (and the file removed) if it cannot be read, does not
+        match the SHA-256 the manifest holds for it (changed since it was written, or
+        written by a process killed before the manifest) or does not hold ``chunk.runs``
+        runs: it is then simulated again."""
         path = self.path(chunk)
         try:
-            with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:
+            raw = path.read_bytes()
+            if hashlib.sha256(raw).hexdigest() != self.checksums.get(chunk.name):
+                raise ValueError("checksum")
+            with np.load(io.BytesIO(raw), allow_pickle=False) as data:
                 arrays: dict[str, Any] = {k: data[k] for k in data.files if k in _RUN_ARRAYS}
                 for k in _NAME_LISTS:
                     arrays[k] = data[k].tolist() if k in data.files else []
@@ -169,3 +207,83 @@ class PartStore:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------
+# The lock: one batch at a time per work folder
+# --------------------------------------------------------------------------------------
+def _process_start(pid: int) -> str | None:
+    """The start time of process ``pid`` in clock ticks since boot (Linux), else None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def _alive(holder: dict[str, Any]) -> bool:
+    """Whether the process that wrote a lock still runs (a lock of another machine is
+    taken to be held)."""
+    pid = holder.get("pid")
+    if holder.get("host") != socket.gethostname():
+        return True
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    started = holder.get("process_start")
+    return started is None or started == _process_start(pid)
+
+
+def _holder(lock: Path) -> dict[str, Any] | None:
+    try:
+        holder = json.loads(lock.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
+
+
+def _refuse_if_locked(lock: Path) -> None:
+    holder = _holder(lock)
+    if holder == {}:  # unreadable: being written now, or left half-written by a killed process
+        try:
+            young = time.time() - lock.stat().st_mtime < 10
+        except OSError:
+            young = False
+        holder = {"host": "?"} if young else None
+    if holder is not None and _alive(holder):
+        raise ConfigError(
+            f"{lock.parent}: in use by another balanskonto batch (process "
+            f"{holder.get('pid', '?')} on {holder.get('host', '?')}, started "
+            f"{holder.get('started', '?')}); wait for it to finish, or stop it and run again "
+            "with --resume"
+        )
+
+
+def _lock(lock: Path) -> None:
+    """Take the work folder's lock (a file created with O_EXCL holding the pid, the host and
+    the start time); a lock left by a process that no longer runs is taken over."""
+    me = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "process_start": _process_start(os.getpid()),
+    }
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            _refuse_if_locked(lock)
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(me, f)
+        return
+    _refuse_if_locked(lock)
+    raise ConfigError(f"{lock.parent}: cannot take the work folder's lock; try again")

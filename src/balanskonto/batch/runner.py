@@ -12,10 +12,12 @@ from tqdm.auto import tqdm
 from .._format import pct, table, tkr
 from ..config.errors import ConfigError
 from ..engines.individual import ENGINES
+from ..model.compiled import compile_model
 from ..results.files import check_output, write_output
 from ..results.metadata import annotate
-from ..simulation.run import DEFAULT_CHUNK_RUNS, dataset_from_runs
+from ..simulation.run import DEFAULT_CHUNK_RUNS, check_size, dataset_from_runs
 from .cluster import (
+    DEFAULT_WORKER_TIMEOUT,
     Chunk,
     check_cluster_options,
     dask_client,
@@ -43,6 +45,7 @@ def run_batch(
     client: Any = None,
     store: PartStore | None = None,
     on_chunk: Callable[[Chunk], None] | None = None,
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT,
 ) -> xr.Dataset:
     """Simulate every scenario with the same seed (common random numbers) and compare.
 
@@ -63,6 +66,8 @@ def run_batch(
         simulated again, and every newly simulated chunk is saved there (resume).
     on_chunk : called with each :class:`~balanskonto.batch.cluster.Chunk` after it has been
         simulated (and saved).
+    worker_timeout : seconds to wait with no Dask worker before giving up
+        (:class:`~balanskonto.batch.cluster.WorkersLost`).
 
     Returns
     -------
@@ -104,6 +109,7 @@ def run_batch(
             engine=engine,
             on_result=finished,
             client=client,
+            worker_timeout=worker_timeout,
         )
     ds = combine_scenarios(batch.names, scenario_runs.datasets(), batch.reference)
     ds.attrs = batch_attrs(batch, runs=runs, seed=seed, engine=engine)
@@ -118,6 +124,8 @@ def _settings(
     chunk_runs = whole_number("chunk_runs", chunk_runs, 1, MAX_RUNS)
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
+    # every scenario's results are held together: refuse what would not fit, before a run
+    check_size([compile_model(s.config) for s in batch.scenarios], runs, "--runs / runs")
     return runs, seed, chunk_runs
 
 
@@ -182,6 +190,7 @@ def write_batch(
     resume: bool = False,
     on_chunk: Callable[[Chunk], None] | None = None,
     log: Callable[[str], None] | None = None,
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT,
 ) -> xr.Dataset:
     """Run a batch and write it to ``out`` (``.nc`` or ``.zarr``): what ``balanskonto
     batch`` does.
@@ -209,6 +218,10 @@ def write_batch(
     out = check_output(out)
     runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs)
     check_cluster_options(workers, scheduler)
+    if not (isinstance(worker_timeout, int | float) and 0 < worker_timeout < float("inf")):
+        raise ConfigError(
+            f"--worker-timeout: must be a positive number of seconds (got {worker_timeout!r})"
+        )
     if client is not None and (workers is not None or scheduler is not None):
         raise ConfigError("client: give a client, or workers / scheduler, not both")
     note = log or (lambda line: None)
@@ -239,11 +252,13 @@ def write_batch(
                 client=use,
                 store=store,
                 on_chunk=on_chunk,
+                worker_timeout=worker_timeout,
             )
         write_output(ds, out)
     except BaseException:
         done = len(list(folder.glob("*.npz")))
         if done:
+            store.release()
             note(
                 f"{done} of {total} chunks are kept in {folder}; run the same command with "
                 "--resume to continue"

@@ -14,6 +14,8 @@ from .run import ENGINES
 
 #: Runs of one scenario per unit of work (simulation.run.DEFAULT_CHUNK_RUNS; a test checks).
 DEFAULT_CHUNK_RUNS = 256
+#: Seconds with no Dask worker before a batch gives up (batch.cluster.DEFAULT_WORKER_TIMEOUT).
+DEFAULT_WORKER_TIMEOUT = 120.0
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
@@ -39,6 +41,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         resume=args.resume,
         log=log,
+        worker_timeout=args.worker_timeout,
     )
     print(summary(ds))
     say("wrote {path}", path=out)
@@ -83,6 +86,14 @@ def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue an interrupted batch from the chunks kept in <out>.parts/",
+    )
+    p.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=DEFAULT_WORKER_TIMEOUT,
+        metavar="SECONDS",
+        help="give up after this many seconds with no Dask worker (default 120); the "
+        "finished chunks are kept for --resume",
     )
     p.add_argument(
         "--report",

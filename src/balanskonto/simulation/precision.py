@@ -14,7 +14,15 @@ from ..engines.individual import ENGINES
 from ..model.compiled import compile_model
 from ..results.convergence import quantile_interval, runs_needed
 from ..results.dataset import simulation_dataset
-from .run import DEFAULT_CHUNK_RUNS, as_config, check_whole, simulate_arrays
+from .run import (
+    DEFAULT_CHUNK_RUNS,
+    MAX_RUNS,
+    RUNS_NAME,
+    as_config,
+    check_size,
+    check_whole,
+    simulate_arrays,
+)
 
 
 def simulate_to_precision(
@@ -45,12 +53,16 @@ def simulate_to_precision(
         )
     if not 0.0 < quantile < 1.0:
         raise ConfigError(f"--target-quantile: must lie in (0, 1) (got {quantile!r})")
-    runs = check_whole("runs", config.simulation.runs if runs is None else runs)
-    max_runs = check_whole("max_runs", max(max_runs, runs))
+    runs = check_whole(
+        RUNS_NAME, config.simulation.runs if runs is None else runs, maximum=MAX_RUNS
+    )
+    max_runs = check_whole("--max-runs", max(max_runs, runs), maximum=MAX_RUNS)
     seed = check_whole("seed", config.simulation.seed if seed is None else seed, minimum=0)
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
     model = compile_model(config)
+    check_size(model, max_runs, "--max-runs", warn=False)  # the most it may reach: memory
+    check_size(model, runs, RUNS_NAME)  # the first runs: memory and time
     arrays = simulate_arrays(model, runs, seed, ENGINES[engine], chunk_runs, progress)
     while True:
         net = arrays["revenue"].sum(-1) - arrays["cost"].sum(-1)  # [run, year]

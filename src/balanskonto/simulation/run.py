@@ -22,6 +22,14 @@ from ..results.dataset import expected_dataset, simulation_dataset
 
 #: Runs per chunk: the unit of work for memory, progress and (later) Dask.
 DEFAULT_CHUNK_RUNS = 256
+#: The most runs of one simulation: ``simulation.runs``' bound, and ``--runs``'.
+MAX_RUNS = 10_000_000
+#: Person-months simulated per second assumed by the time estimate (a slow machine's rate).
+PERSON_MONTHS_PER_SECOND = 5e7
+#: The estimated time above which a run is announced with a warning (seconds).
+WARN_SECONDS = 180.0
+#: The share of the machine's available memory the results may take.
+MEMORY_SHARE = 0.5
 
 
 def load_config(path: str | Path) -> Config:
@@ -44,6 +52,10 @@ def as_config(config: Config | str | Path) -> Config:
     return config if isinstance(config, Config) else load_config(config)
 
 
+#: How the number of runs is named in messages: the option and the config's key.
+RUNS_NAME = "--runs / simulation.runs"
+
+
 def check_whole(name: str, value: int, minimum: int = 1, maximum: int = 2**63 - 1) -> int:
     if (
         isinstance(value, bool)
@@ -54,6 +66,75 @@ def check_whole(name: str, value: int, minimum: int = 1, maximum: int = 2**63 - 
             f"{name}: must be a whole number from {minimum} to {maximum} (got {value!r})"
         )
     return int(value)
+
+
+def result_bytes(model: CompiledModel, runs: int) -> int:
+    """The memory of ``runs`` runs' run-level arrays (revenue, cost, person_months, persons,
+    arrivals, factors and, with monthly resolution, the monthly variables), in bytes."""
+    Y, G, C, S = model.years, len(model.groups), len(model.components), model.stay.shape[1]
+    T = model.months
+    factors = 2 + len(model.levels) + len(model.shares) + len(model.policies)
+    per_run = 2 * Y * C + 2 * Y * G * S + Y * G + factors * (1 + Y)
+    if model.monthly:
+        per_run += 2 * T * C + T * G * S
+    return 8 * per_run * runs
+
+
+def run_seconds(model: CompiledModel, runs: int) -> float:
+    """A conservative estimate of the time to simulate ``runs`` runs (persons × months ×
+    runs ÷ :data:`PERSON_MONTHS_PER_SECOND`)."""
+    persons = float(np.sum(model.per_year)) + float(np.sum(model.population[:, 4]))
+    return persons * model.months * runs / PERSON_MONTHS_PER_SECOND
+
+
+def available_memory() -> int:
+    """The machine's available memory in bytes (psutil if installed, else ``os.sysconf``)."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        import os
+
+        try:
+            return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            return 2**62  # unknown: no bound
+
+
+def check_size(
+    model: CompiledModel | list[CompiledModel], runs: int, what: str = "runs", warn: bool = True
+) -> None:
+    """Refuse, before anything is simulated, ``runs`` runs (of every model in a list: the
+    scenarios of a batch) whose results would not fit in :data:`MEMORY_SHARE` of the
+    machine's available memory; warn (one line) when they would take more than
+    :data:`WARN_SECONDS` (unless ``warn`` is false: a cap that may not be reached).
+
+    Raises
+    ------
+    ConfigError
+        Naming ``what`` (``--runs`` / ``simulation.runs``), the estimate and the memory.
+    """
+    import warnings
+
+    models = model if isinstance(model, list) else [model]
+    need = sum(result_bytes(m, runs) for m in models)
+    have = available_memory()
+    if need > MEMORY_SHARE * have:
+        raise ConfigError(
+            f"{what}: {runs} runs need about {_gib(need)} of memory for the results, more than "
+            f"half of the {_gib(have)} available on this machine; lower {what}"
+        )
+    seconds = sum(run_seconds(m, runs) for m in models)
+    if warn and seconds > WARN_SECONDS:
+        warnings.warn(
+            f"{runs} runs may take up to about {seconds / 60:.0f} minutes on this machine",
+            stacklevel=2,
+        )
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
 def simulate(
@@ -89,12 +170,15 @@ def simulate(
         quantiles, ``p_deficit``, ``expected_balance``, ``mc_standard_error`` and provenance.
     """
     config = as_config(config)
-    runs = check_whole("runs", config.simulation.runs if runs is None else runs)
+    runs = check_whole(
+        RUNS_NAME, config.simulation.runs if runs is None else runs, maximum=MAX_RUNS
+    )
     seed = check_whole("seed", config.simulation.seed if seed is None else seed, minimum=0)
     chunk_runs = check_whole("chunk_runs", chunk_runs)
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
     model = compile_model(config)
+    check_size(model, runs, RUNS_NAME)
     arrays = simulate_arrays(
         model, runs, seed, ENGINES[engine], chunk_runs, progress, factors_at, planned_arrivals
     )
