@@ -277,7 +277,8 @@ def nearby(value: Any) -> st.SearchStrategy:
         return st.one_of(
             st.integers(0, 3000),
             st.floats(0.0, 1.0),
-            st.floats(0.0, 2.0 * abs(value) + 1.0),
+            # an earlier change may have set a NaN or an infinity: then around 1
+            st.floats(0.0, 2.0 * abs(value) + 1.0 if math.isfinite(2.0 * value) else 1.0),
             st.sampled_from(NUMBERS),
         )
     if isinstance(value, str):

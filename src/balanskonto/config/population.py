@@ -73,7 +73,7 @@ def row_location(population: Population, i: int) -> str:
     if population.source_file:
         lines = population.source_lines
         line = lines[i] if lines is not None and i < len(lines) else i + 2  # 1: the header
-        return f"{population.source_file}, row {line}"
+        return f"population.rows[{i}] ({population.source_file}, row {line})"
     return f"population.rows[{i}]"
 
 

@@ -24,8 +24,10 @@ from ..results.dataset import expected_dataset, simulation_dataset
 DEFAULT_CHUNK_RUNS = 256
 #: The most runs of one simulation: ``simulation.runs``' bound, and ``--runs``'.
 MAX_RUNS = 10_000_000
-#: Person-months simulated per second assumed by the time estimate (a slow machine's rate).
-PERSON_MONTHS_PER_SECOND = 5e7
+#: Person-months simulated per second assumed by the time estimate: a busy 2-core machine's
+#: rate with the stepping engine and every uncertainty on (docs/performance.md: about 0.9 G/s
+#: on an idle one, 0.37–0.46 G/s with four other test runs beside it), halved for margin.
+PERSON_MONTHS_PER_SECOND = 2e8
 #: The estimated time above which a run is announced with a warning (seconds).
 WARN_SECONDS = 180.0
 #: The share of the machine's available memory the results may take.
