@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from .care import LeavesCare, PerDay
 from .errors import shown
 from .types import (
     SUM_TOLERANCE,
@@ -149,9 +150,14 @@ class ScheduledCost(_Schedule):
     the rent gap of transitional housing): ``amount`` each month for the first ``months``
     months (the arrival month is the first), or ``amount`` in the parts of a payment
     (``by_calendar_year``, ``installments``). A part due from the month a person has moved
-    away on is not paid."""
+    away on is not paid. ``from_month`` delays the monthly form (tillfälligt boende after 24
+    months of genomgångsbostad: ``from_month = 24``); ``share_of_persons`` is the expected
+    share of persons who bear it (Nacka: 20 % without their own housing), applied to the
+    amount, not drawn per person (see docs/model.md)."""
 
     months: Months | None = None
+    from_month: Annotated[int, Field(ge=0, le=1200)] | None = None
+    share_of_persons: Probability | None = None
 
     @model_validator(mode="after")
     def _forms(self) -> ScheduledCost:
@@ -163,6 +169,8 @@ class ScheduledCost(_Schedule):
                 "give exactly one of months (amount each month), by_calendar_year or "
                 "installments (parts of amount)"
             )
+        if self.from_month is not None and self.months is None:
+            raise ValueError("from_month goes with months (amount each month from then on)")
         return self
 
 
@@ -230,6 +238,10 @@ class Group(StrictModel):
     revenue: Flows = Field(default_factory=dict)
     payments: dict[Name, Payment] = Field(default_factory=dict)
     scheduled_costs: dict[Name, ScheduledCost] = Field(default_factory=dict)
+    #: The same forms as revenue while resident (an occupant's rent of a contracted flat).
+    scheduled_revenue: dict[Name, ScheduledCost] | None = None
+    per_day: PerDay | None = None
+    leaves_care: LeavesCare | None = None
 
     @field_validator("start")
     @classmethod

@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from .care import Contracted, RefusedClaim
 from .groups import Group
 from .population import Population
 from .types import Name, Persons, Probability, StrictModel, Text, YearlyAmount
@@ -64,6 +65,8 @@ class Arrivals(StrictModel):
 class Fixed(StrictModel):
     revenue: dict[Name, YearlyAmount] = Field(default_factory=dict)
     costs: dict[Name, YearlyAmount] = Field(default_factory=dict)
+    #: Places paid whether occupied or not, a cost by component (DESIGN §15).
+    contracted: dict[Name, Contracted] | None = None
 
 
 class Indexation(StrictModel):
@@ -99,6 +102,8 @@ class Config(StrictModel):
     population: Population | None = None
     #: Display texts of groups, states and components by their (ASCII) names (DESIGN §15).
     labels: dict[Name, Label] = Field(default_factory=dict)
+    #: Claims to Migrationsverket that may be refused, by the cost component of the loss.
+    refused_claims: dict[Name, RefusedClaim] | None = None
 
     _source_text: str | None = PrivateAttr(default=None)
 

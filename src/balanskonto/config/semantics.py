@@ -23,9 +23,59 @@ def component_names(config: Config) -> set[str]:
                 names.update(amounts)
         names.update(group.payments)
         names.update(group.scheduled_costs)
+        names.update(group.scheduled_revenue or {})
+        if group.per_day is not None:
+            for flows in (group.per_day.costs, group.per_day.revenue):
+                for amounts in flows.values():
+                    names.update(amounts)
     names.update(config.fixed.revenue)
     names.update(config.fixed.costs)
+    names.update(config.fixed.contracted or {})
+    names.update(config.refused_claims or {})
     return names
+
+
+def revenue_names(config: Config) -> set[str]:
+    """The components that carry revenue (what a refused claim's ``of`` may name)."""
+    names: set[str] = set(config.fixed.revenue)
+    for group in config.groups.values():
+        for amounts in group.revenue.values():
+            names.update(amounts)
+        names.update(group.payments)
+        names.update(group.scheduled_revenue or {})
+        if group.per_day is not None:
+            for amounts in group.per_day.revenue.values():
+                names.update(amounts)
+    return names
+
+
+def check_care(config: Config) -> None:
+    """Rules of contracted places and refused claims that span the config (DESIGN §15)."""
+    years = config.simulation.years
+    for name, place in (config.fixed.contracted or {}).items():
+        if isinstance(place.places, list) and len(place.places) > years:
+            raise config_error(
+                f"fixed.contracted.{name}.places",
+                place.places,
+                f"has more entries than simulation.years = {years}",
+            )
+    revenue = revenue_names(config)
+    for name, claim in (config.refused_claims or {}).items():
+        path = f"refused_claims.{name}"
+        if isinstance(claim.amount, list) and len(claim.amount) > years:
+            raise config_error(
+                f"{path}.amount", claim.amount, f"has more entries than simulation.years = {years}"
+            )
+        if claim.of is not None and claim.of not in revenue:
+            raise config_error(
+                f"{path}.of",
+                claim.of,
+                f"names no revenue component of the config (revenue: {sorted(revenue)})",
+            )
+        if claim.of == name:
+            raise config_error(
+                path, name, "the loss is booked as a cost under its own name, not under 'of'"
+            )
 
 
 _SHARE_PATH = re.compile(
@@ -118,6 +168,7 @@ def check_semantics(config: Config) -> None:
     groups = config.groups
     mix = config.arrivals.mix
     check_labels(config)
+    check_care(config)
 
     for name in mix:
         if name not in groups:
@@ -220,6 +271,9 @@ def check_semantics(config: Config) -> None:
                             )
         schedules = [("payments", c, p) for c, p in group.payments.items()]
         schedules += [("scheduled_costs", c, p) for c, p in group.scheduled_costs.items()]
+        schedules += [
+            ("scheduled_revenue", c, p) for c, p in (group.scheduled_revenue or {}).items()
+        ]
         for table, comp, pay in schedules:
             ppath = f"{base}.{table}.{comp}"
             if pay.amount_by_arrival_year is not None:
