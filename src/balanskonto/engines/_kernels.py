@@ -151,7 +151,7 @@ def _simulate_person(
     seg = t0  # first month of the current stay in state s counted here
     drawn = 0
     while True:
-        if d >= absorbing_from[g, s] and not (care[g, s] and t <= leave_at < T - 1):
+        if d >= absorbing_from[g, s] and not (t <= leave_at < T - 1 and care[g, s]):
             _add_months(pm, g, s, seg, T)
             if s == _RELOCATED:
                 _count_relocated_dues(
@@ -366,7 +366,7 @@ def _person_events(
     seg = t0
     counter = 0
     while True:
-        in_care = care[g, s] and t <= leave_at < T - 1
+        in_care = t <= leave_at < T - 1 and care[g, s]  # integers first: no load
         if d >= absorbing_from[g, s] and not in_care:
             _add_months(pm, g, s, seg, T)
             if s == _RELOCATED:
