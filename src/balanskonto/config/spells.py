@@ -113,6 +113,7 @@ class Spells:
     source: str
     as_of: int  # the last month the extract covers
     spells: tuple[Spell, ...]
+    states: tuple[str, ...] = STATES  # the config's states the spells were checked against
 
     @property
     def persons(self) -> int:
@@ -358,7 +359,7 @@ def parse_spells(
             f"{source}: {len(problems)} problems in the spells:\n  " + "\n  ".join(shown) + tail
         )
     ordered = tuple(sp for person in sorted(by_person) for sp in by_person[person])
-    return Spells(source, as_of, ordered)
+    return Spells(source, as_of, ordered, states)
 
 
 def read_spells(
