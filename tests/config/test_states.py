@@ -88,7 +88,9 @@ BAD = [
         ["'familjehem'", OWN],
         id="revenue-state",
     ),
-    pytest.param("labels.intro", "Etablering", "labels.intro", ["names no group, state"], id="label"),
+    pytest.param(
+        "labels.intro", "Etablering", "labels.intro", ["names no group, state"], id="label"
+    ),
     pytest.param("states.resident", {}, "states.resident", ["'resident'"], id="resident"),
     pytest.param(
         "states",
@@ -134,8 +136,17 @@ BAD = [
     ),
     pytest.param(
         "population",
-        {"rows": [{"arrival": "2025-03", "group": "ensam", "state": "intro",
-                   "months_in_state": 2, "count": 3}]},  # fmt: skip
+        {
+            "rows": [
+                {
+                    "arrival": "2025-03",
+                    "group": "ensam",
+                    "state": "intro",
+                    "months_in_state": 2,
+                    "count": 3,
+                }
+            ]
+        },
         "population.rows[0]: state",
         [OWN, "'intro'"],
         id="population-row",

@@ -87,7 +87,9 @@ def test_thread_count_does_not_change_results(engine):
         for threads in (1, 2):
             numba.set_num_threads(threads)
             ds = bk.simulate(config, runs=64, seed=3, engine=engine)
-            results.append(np.stack([ds["balance"].values, ds["person_years"].sum("group")[..., 0]]))
+            results.append(
+                np.stack([ds["balance"].values, ds["person_years"].sum("group")[..., 0]])
+            )
     finally:
         numba.set_num_threads(previous)
     np.testing.assert_array_equal(results[0], results[1])
@@ -130,7 +132,9 @@ def test_the_labour_market_shifts_the_work_marked_share_of_the_expiry_split():
     row = weak.move[0, 0, 0, hvb, at]
     left = 1.0 - model.q[0, hvb, at].sum()  # the stayers split at expiry
     work = 1 - 0.7 ** np.exp(-0.7)
-    assert row[S("eget_boende")] == pytest.approx(model.q[0, hvb, at, S("eget_boende")] + left * work)
+    assert row[S("eget_boende")] == pytest.approx(
+        model.q[0, hvb, at, S("eget_boende")] + left * work
+    )
     expected_rest = model.q[0, hvb, at, S("stodboende")] + left * (1 - work)
     assert row[S("stodboende")] == pytest.approx(expected_rest)
 
@@ -138,9 +142,7 @@ def test_the_labour_market_shifts_the_work_marked_share_of_the_expiry_split():
 def test_an_unmarked_exit_to_a_work_like_state_is_not_shifted():
     """Without the marking (labour_market = "none"), stödboende → arbete stays put: only the
     declared work exits move (an own state named like a job is not work by its name)."""
-    config = care_chain(
-        WEAK, **{"groups.ensam.states.stodboende.exits[1].labour_market": "none"}
-    )
+    config = care_chain(WEAK, **{"groups.ensam.states.stodboende.exits[1].labour_market": "none"})
     model, weak = _weak_tables(config)
     stod = model.states.index("stodboende")
     assert model.work_to[0, stod] == -1

@@ -15,7 +15,9 @@ from balanskonto.model.tables import chunk_tables, chunk_tables_numpy
 from own_states import care_chain
 
 FIELDS = ("stay", "cum", "absorbing_from", "move")
-STRONG = {"labour_market": {"sd": 2.5, "autocorrelation": 0.3, "effect": 3.0, "relapse_effect": 1.0}}
+STRONG = {
+    "labour_market": {"sd": 2.5, "autocorrelation": 0.3, "effect": 3.0, "relapse_effect": 1.0}
+}
 SHARES = {
     "groups.ensam.states.stodboende.exits[1].share": {"min": 0.1, "max": 0.9},
     "groups.ensam.states.hvb.exits[0].share": {"mean": 0.5, "sd": 0.2},
