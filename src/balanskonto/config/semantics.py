@@ -7,7 +7,8 @@ import re
 
 from .errors import config_error
 from .schema import Config
-from .types import RESIDENT, STATES, SUM_TOLERANCE
+from .states import check_states
+from .types import RELOCATED_STATE, RESIDENT, SUM_TOLERANCE
 
 
 # --------------------------------------------------------------------------------------
@@ -29,7 +30,7 @@ def component_names(config: Config) -> set[str]:
 
 
 _SHARE_PATH = re.compile(
-    r"^groups\.(?P<group>[a-z][a-z0-9_]*)\.(?:states\.(?P<state>[a-z_]+)\.exits\[(?P<exit>\d+)\]"
+    r"^groups\.(?P<group>[a-z][a-z0-9_]*)\.(?:states\.(?P<state>[a-z][a-z0-9_]*)\.exits\[(?P<exit>\d+)\]"
     r"\.(?P<field>share|monthly_shares|annual_probability)|relocation\.annual_probability)$"
 )
 
@@ -100,14 +101,14 @@ def check_uncertainty(config: Config) -> None:
 
 def check_labels(config: Config) -> None:
     """Every ``[labels]`` key names a group, state or component of the config."""
-    known = set(config.groups) | set(STATES) | component_names(config)
+    known = set(config.groups) | set(config.state_names) | component_names(config)
     for key, text in config.labels.items():
         if key not in known:
             raise config_error(
                 f"labels.{key}",
                 text,
                 "names no group, state or component of the config (groups: "
-                f"{sorted(config.groups)}; states: {list(STATES)}; components: "
+                f"{sorted(config.groups)}; states: {list(config.state_names)}; components: "
                 f"{sorted(component_names(config))})",
             )
 
@@ -117,6 +118,7 @@ def check_semantics(config: Config) -> None:
     start = config.simulation.start_year
     groups = config.groups
     mix = config.arrivals.mix
+    check_states(config)
     check_labels(config)
 
     for name in mix:
@@ -209,7 +211,7 @@ def check_semantics(config: Config) -> None:
             flows = getattr(group, side)
             if RESIDENT in flows:
                 for state in flows:
-                    if state != RESIDENT and state != "relocated":
+                    if state != RESIDENT and state != RELOCATED_STATE:
                         clash = set(flows[state]) & set(flows[RESIDENT])
                         if clash:
                             raise config_error(

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.schema import Config
-from ..config.types import STATES
 from .codes import PART_MONTHS_AFTER
 from .factors import (
     ArrivalFactor,
@@ -28,11 +27,13 @@ from .transitions import compile_transitions
 class CompiledModel:
     """Everything the engines and the money assembly need, as arrays.
 
-    Shapes use ``G`` groups, ``S = 5`` states, ``D`` duration rows, ``Y`` years,
+    Shapes use ``G`` groups, ``S`` states (``states``: the config's, ``relocated`` last;
+    five by default), ``D`` duration rows, ``Y`` years,
     ``T = 12·Y`` months, ``C`` components and ``P`` payment parts.
     """
 
     groups: tuple[str, ...]
+    states: tuple[str, ...]  # the state axis: the config's states, relocated last
     components: tuple[str, ...]
     start_year: int
     years: int
@@ -52,6 +53,9 @@ class CompiledModel:
     cum: np.ndarray  # [G, S, D, S] stay + cumulative move, last reachable entry 1.0
     absorbing_from: np.ndarray  # [G, S] int64 duration from which the state is never left
     exits: dict  # (g, s) -> float64 [k, 4] exit rows (to, kind, months, value)
+    # the destination each state's moves shifted by the labour-market factor (−1: none)
+    work_to: np.ndarray  # [G, S] int64: as finding work (effect · z)
+    relapse_to: np.ndarray  # [G, S] int64: the other way (−relapse_effect · z)
     # --- arrivals ------------------------------------------------------------------------
     distribution: str
     cv: float
@@ -93,6 +97,11 @@ class CompiledModel:
         return bool(
             self.labour or self.arrival_factor or self.levels or self.shares or self.policies
         )
+
+    @property
+    def relocated(self) -> int:
+        """The code of ``relocated``: the last state."""
+        return len(self.states) - 1
 
     @property
     def months(self) -> int:
@@ -137,10 +146,12 @@ def compile_model(config: Config) -> CompiledModel:
     )
     cost_index = index_table(sim.years, config.indexation.costs)
     revenue_index = index_table(sim.years, config.indexation.revenue)
-    start_state = np.array([STATES.index(g.start) for g in config.groups.values()], dtype=np.int64)
+    states = config.state_names
+    start_state = np.array([states.index(g.start) for g in config.groups.values()], dtype=np.int64)
     pre, pop = pre_years(config), compile_population(config)
     model = CompiledModel(
         groups=tuple(config.groups),
+        states=states,
         components=components,
         start_year=sim.start_year,
         years=sim.years,

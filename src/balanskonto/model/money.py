@@ -8,8 +8,8 @@ import numpy as np
 from ..config.groups import Payment, ScheduledCost
 from ..config.schema import Config
 from ..config.semantics import component_names
-from ..config.types import RESIDENT, STATES
-from .codes import N_STATES, PART_CALENDAR_YEAR, PART_MONTHS_AFTER, RELOCATED
+from ..config.types import RESIDENT
+from .codes import PART_CALENDAR_YEAR, PART_MONTHS_AFTER
 
 
 # --------------------------------------------------------------------------------------
@@ -26,14 +26,14 @@ def index_table(years: int, rate: float) -> np.ndarray:
 def rate_table(
     config: Config, side: str, components: tuple[str, ...], index: np.ndarray
 ) -> np.ndarray:
-    G, C = len(config.groups), len(components)
-    monthly = np.zeros((G, N_STATES, C))
+    G, C, states = len(config.groups), len(components), config.state_names
+    monthly = np.zeros((G, len(states), C))
     for g, group in enumerate(config.groups.values()):
         for state, amounts in getattr(group, side).items():
-            states = STATES[:RELOCATED] if state == RESIDENT else (state,)
+            named = states[:-1] if state == RESIDENT else (state,)  # relocated is last
             for comp, amount in amounts.items():
-                for st in states:
-                    monthly[g, STATES.index(st), components.index(comp)] += amount
+                for st in named:
+                    monthly[g, states.index(st), components.index(comp)] += amount
     return index[:, None, None, None] * monthly[None]
 
 

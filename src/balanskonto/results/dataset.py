@@ -10,7 +10,6 @@ import xarray as xr
 
 from ..config.errors import ConfigError
 from ..config.schema import Config
-from ..config.types import STATES
 from ..model.compiled import CompiledModel
 from .convergence import proportion_standard_error, quantile_standard_error
 from .metadata import annotate, version_stamp
@@ -68,7 +67,7 @@ def _coords(model: CompiledModel) -> dict[str, Any]:
         "year": model.year_labels,
         "component": list(model.components),
         "group": list(model.groups),
-        "state": list(STATES),
+        "state": list(model.states),
     }
 
 
