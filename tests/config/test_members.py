@@ -4,11 +4,10 @@ with the dotted path, the value and the rule."""
 from __future__ import annotations
 
 import pytest
+from test_config import DELETE, apply, assert_names_path, write
 
 from balanskonto import ConfigError, load_config
 from balanskonto.model import compile_model
-
-from test_config import DELETE, apply, assert_names_path, write
 
 FAMILY = "groups.adult"
 

@@ -37,7 +37,7 @@ def household_years_on_support(ds, config) -> np.ndarray:
 
 
 def test_ekonomiskt_bistand_is_about_70_000_kr_per_household_and_year(nacka):
-    """"Ett nyanlänt hushåll behövde … i genomsnitt cirka 70 000 kronor per år i ekonomiskt
+    """ "Ett nyanlänt hushåll behövde … i genomsnitt cirka 70 000 kronor per år i ekonomiskt
     bistånd": the cost line divided by the household-years on bistånd, every year, whatever
     the household's size (per household, not per person: per person it would be 2.3 times
     as much on average)."""
@@ -64,7 +64,7 @@ def test_ekonomiskt_bistand_per_household_holds_in_every_simulated_run(nacka):
 
 @pytest.mark.parametrize("group", ["familj", "ensamstaende"])
 def test_22_percent_on_bistand_after_etablering(nacka, group):
-    """"Utfallet var 22 procent vid årets utgång", read as: of the households that end their
+    """ "Utfallet var 22 procent vid årets utgång", read as: of the households that end their
     etablering while living in Nacka, 22 % go on to ekonomiskt bistånd. The cumulative
     exits from etablering after its 24 months: to bistånd / (to bistånd + to work)."""
     model = compile_model(nacka)
@@ -88,7 +88,7 @@ def cohort_2016(nacka: bk.Config) -> bk.Config:
 
 
 def test_36_percent_of_the_2016_arrivals_still_live_in_nacka_at_the_end_of_2018(nacka):
-    """"Endast 36 procent av de nyanlända som anvisades till Nacka under 2016 bodde kvar i
+    """ "Endast 36 procent av de nyanlända som anvisades till Nacka under 2016 bodde kvar i
     kommunen vid slutet av 2018": persons (not households) of the 2016 cohort in December
     2018, not relocated, over the persons who arrived in 2016."""
     ds = bk.expected(cohort_2016(nacka))

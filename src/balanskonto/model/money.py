@@ -56,8 +56,9 @@ def payment_parts(
 ) -> dict[str, np.ndarray]:
     """Scheduled payments and costs as parts (group, component, kind, k, share, relocated
     share) with their amounts by arrival year, per unit (a household's members times the
-    amount per person, unless the component is ``per_household``): ``part_amount [P, Y]`` for the horizon and
-    ``pop_part_amount [P, pre_years]`` for the years before it (the population, §11);
+    amount per person, unless the component is ``per_household``): ``part_amount [P, Y]``
+    for the horizon and ``pop_part_amount [P, pre_years]`` for the years before it (the
+    population, §11);
     ``part_cost [P]`` marks the parts of scheduled costs (DESIGN §15), which a person who has
     moved away no longer causes (relocated share 0). A cost of ``amount`` each month for
     ``months`` months is ``months`` parts of share 1, due 0, 1, … months after arrival."""

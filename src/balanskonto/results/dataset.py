@@ -121,11 +121,11 @@ def simulation_dataset(
 
     ``revenue``/``cost``: [run, year, component] SEK; ``person_months``, ``persons``: [run,
     year, group, state]; ``arrivals``: [run, year, group]; counts in units (a household of
-    a household group, whose members they are multiplied by here; DESIGN §15); with monthly resolution
-    ``revenue_month``/``cost_month`` [run, month, component] and ``persons_month`` [run,
-    month, group, state] (DESIGN §12); ``share_pulled_back``: [run, uncertain share] bool,
-    summarised in the attrs ``shares_pulled_back`` (the share of runs with a drawn share pulled
-    back) and ``shares_pulled_back_by_factor``.
+    a household group, whose members they are multiplied by here; DESIGN §15); with monthly
+    resolution ``revenue_month``/``cost_month`` [run, month, component] and
+    ``persons_month`` [run, month, group, state] (DESIGN §12); ``share_pulled_back``: [run,
+    uncertain share] bool, summarised in the attrs ``shares_pulled_back`` (the share of runs
+    with a drawn share pulled back) and ``shares_pulled_back_by_factor``.
     """
     runs = revenue.shape[0]
     net = revenue.sum(axis=-1) - cost.sum(axis=-1)
@@ -269,7 +269,10 @@ def expected_dataset(
             "net": (("year",), net),
             "revenue": (("year", "component"), revenue),
             "cost": (("year", "component"), cost),
-            "person_years": (("year", "group", "state"), _as_persons(model, person_months, 1) / 12.0),
+            "person_years": (
+                ("year", "group", "state"),
+                _as_persons(model, person_months, 1) / 12.0,
+            ),
             "arrivals": (("year", "group"), _as_persons(model, arrivals, 1)),
             "persons": (("year", "group", "state"), _as_persons(model, persons, 1)),
             **_households(model, persons, ("year", "group", "state")),
