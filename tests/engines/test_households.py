@@ -17,6 +17,7 @@ from balanskonto.engines.arrivals import draw_arrivals
 from balanskonto.model import compile_model
 
 from conftest import make_config
+from reference import simulate_run
 from test_engines import N_SE, assert_within_standard_errors
 
 MEMBERS = {"adult": 2, "child": 1}  # m = 3 persons per household
@@ -190,6 +191,23 @@ def test_expected_counts_persons_as_members_and_households_as_units():
     np.testing.assert_allclose(ds["cost"].sel(component="hyresgap").sum(), 50 * 900 * 24)
 
 
+def test_household_persons_are_the_naive_reference_units_times_the_members():
+    """Same uniforms, independent stepping code: the reference's unit-months of each run,
+    times the members, are the Dataset's person-years exactly; its December units are the
+    households."""
+    config = household_config(**{"population": {"rows": []}})
+    model = compile_model(config)
+    ds = bk.simulate(config, runs=3, seed=3)
+    assert float(ds["person_years"].sum()) > 0
+    for run in range(3):
+        arrivals = draw_arrivals(model, 3, np.array([run]))[0]
+        pm, _ = simulate_run(model, 3, run, arrivals)
+        persons = pm * model.members[None, :, None] / 12.0
+        np.testing.assert_array_equal(ds["person_years"].isel(run=run).values, persons)
+        per_year = arrivals.reshape(4, 12, -1).sum(axis=1) * model.members
+        np.testing.assert_array_equal(ds["arrivals"].isel(run=run).values, per_year)
+
+
 def test_poisson_households_keep_the_persons_expectation_exact():
     """Poisson households with mean per_year · mix / (12 m) a month: the expected persons
     are per_year · mix exactly, though each draw is a multiple of m."""
@@ -220,6 +238,9 @@ def test_fixed_households_round_the_persons_so_far():
     assert by_year[:, 0].tolist() == [2, 3, 2, 0]
     arrivals = draw_arrivals(model, 1, np.arange(2))
     assert (arrivals.reshape(2, 4, 12, 2).sum(axis=2)[:, :, 0] == [2, 3, 2, 0]).all()
+    # an arrivals factor of 1 (uncertainty.arrivals) splits the same way
+    same = draw_arrivals(model, 1, np.arange(2), np.ones((2, 4)), planned=True)
+    np.testing.assert_array_equal(same, arrivals)
 
 
 @pytest.mark.parametrize("engine", ["numba", "event", "numpy"])
