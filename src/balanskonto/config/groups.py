@@ -238,7 +238,12 @@ class Group(StrictModel):
     #: is a household (transitions drawn per household), its amounts are per person times the
     #: members, except the components named in ``per_household`` (once per household).
     members: dict[Name, MemberCount] | None = None
-    per_household: list[Name] = Field(default_factory=list)
+    per_household: list[Name] | None = None  # None, not []: a config's dump stays as it was
+
+    @property
+    def household_components(self) -> tuple[str, ...]:
+        """The components paid once per household (``per_household``; none if not given)."""
+        return tuple(self.per_household or ())
 
     @property
     def size(self) -> int:

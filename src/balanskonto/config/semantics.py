@@ -116,7 +116,8 @@ def check_households(config: Config) -> None:
     """``per_household`` names components of its own group, and only a household group's."""
     for gname, group in config.groups.items():
         path = f"groups.{gname}.per_household"
-        if group.per_household and group.members is None:
+        named = group.household_components
+        if named and group.members is None:
             raise config_error(
                 path,
                 group.per_household,
@@ -125,14 +126,14 @@ def check_households(config: Config) -> None:
             )
         own = {c for flows in (group.costs, group.revenue) for a in flows.values() for c in a}
         own |= set(group.payments) | set(group.scheduled_costs)
-        for i, name in enumerate(group.per_household):
+        for i, name in enumerate(named):
             if name not in own:
                 raise config_error(
                     f"{path}[{i}]",
                     name,
                     f"names no component of group {gname!r} (its components: {sorted(own)})",
                 )
-            if name in group.per_household[:i]:
+            if name in named[:i]:
                 raise config_error(f"{path}[{i}]", name, "is named twice")
 
 

@@ -108,7 +108,7 @@ def _per_unit(group: Group, component: str) -> int:
     """Persons an amount of ``component`` is paid for in one unit of ``group``: the members
     of a household (amounts are per person), 1 for a ``per_household`` component or a
     group of single persons (DESIGN §15)."""
-    return 1 if component in group.per_household else group.size
+    return 1 if component in group.household_components else group.size
 
 
 def _amount(pay: Payment | ScheduledCost, year: int) -> float:
