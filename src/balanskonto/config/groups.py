@@ -251,6 +251,10 @@ class Payment(_Schedule):
 
 
 Flows = dict[AmountState, dict[Name, Amount]]
+#: Members of one kind in a household (DESIGN §15): a whole number of persons.
+MemberCount = Annotated[int, Field(ge=1, le=50)]
+#: The most persons of one household (all kinds together).
+MAX_MEMBERS = 50
 
 
 class Group(StrictModel):
@@ -261,6 +265,37 @@ class Group(StrictModel):
     revenue: Flows = Field(default_factory=dict)
     payments: dict[Name, Payment] = Field(default_factory=dict)
     scheduled_costs: dict[Name, ScheduledCost] = Field(default_factory=dict)
+    #: A household group (DESIGN §15): members by kind, ``{ adult = 2, child = 3 }``; its unit
+    #: is a household (transitions drawn per household), its amounts are per person times the
+    #: members, except the components named in ``per_household`` (once per household).
+    members: dict[Name, MemberCount] | None = None
+    per_household: list[Name] | None = None  # None, not []: a config's dump stays as it was
+
+    @property
+    def household_components(self) -> tuple[str, ...]:
+        """The components paid once per household (``per_household``; none if not given)."""
+        return tuple(self.per_household or ())
+
+    @property
+    def size(self) -> int:
+        """Persons in one unit of the group: the members of a household, else 1."""
+        return 1 if self.members is None else sum(self.members.values())
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is not None:
+            if not value:
+                raise ValueError(
+                    "a household has at least one member: give members by kind, e.g. "
+                    "{ adult = 2, child = 3 }, or leave members out for single persons"
+                )
+            if sum(value.values()) > MAX_MEMBERS:
+                raise ValueError(
+                    f"a household has at most {MAX_MEMBERS} members "
+                    f"(these sum to {sum(value.values())})"
+                )
+        return value
 
     @field_validator("start")
     @classmethod

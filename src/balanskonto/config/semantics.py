@@ -113,6 +113,31 @@ def check_labels(config: Config) -> None:
             )
 
 
+def check_households(config: Config) -> None:
+    """``per_household`` names components of its own group, and only a household group's."""
+    for gname, group in config.groups.items():
+        path = f"groups.{gname}.per_household"
+        named = group.household_components
+        if named and group.members is None:
+            raise config_error(
+                path,
+                group.per_household,
+                "is for household groups: give the group members (e.g. members = "
+                "{ adult = 2, child = 3 }), or leave per_household out for single persons",
+            )
+        own = {c for flows in (group.costs, group.revenue) for a in flows.values() for c in a}
+        own |= set(group.payments) | set(group.scheduled_costs)
+        for i, name in enumerate(named):
+            if name not in own:
+                raise config_error(
+                    f"{path}[{i}]",
+                    name,
+                    f"names no component of group {gname!r} (its components: {sorted(own)})",
+                )
+            if name in named[:i]:
+                raise config_error(f"{path}[{i}]", name, "is named twice")
+
+
 def check_semantics(config: Config) -> None:
     years = config.simulation.years
     start = config.simulation.start_year
@@ -120,6 +145,7 @@ def check_semantics(config: Config) -> None:
     mix = config.arrivals.mix
     check_states(config)
     check_labels(config)
+    check_households(config)
 
     for name in mix:
         if name not in groups:

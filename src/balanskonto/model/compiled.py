@@ -30,6 +30,10 @@ class CompiledModel:
     Shapes use ``G`` groups, ``S`` states (``states``: the config's, ``relocated`` last;
     five by default), ``D`` duration rows, ``Y`` years,
     ``T = 12·Y`` months, ``C`` components and ``P`` payment parts.
+
+    The engines and ``expected`` count *units*: a person, or a household of a household
+    group (DESIGN §15), whose amounts are compiled per household (per-person amounts times
+    ``members``); :mod:`balanskonto.results` turns units into persons.
     """
 
     groups: tuple[str, ...]
@@ -60,7 +64,9 @@ class CompiledModel:
     distribution: str
     cv: float
     per_year: np.ndarray  # [Y] planned (mean) arrivals per year
-    mix: np.ndarray  # [G]
+    mix: np.ndarray  # [G] share of the persons (not units) in each group
+    members: np.ndarray  # [G] int64 persons per unit: a household's members, 1 for persons
+    household: np.ndarray  # [G] bool: a household group (DESIGN §15; its unit a household)
     fixed_arrivals: np.ndarray  # [T, G] int64 deterministic split (fixed distribution only)
     # --- the population already received (DESIGN §11) -------------------------------------
     pre_years: int  # calendar years before start_year in which the population arrived
@@ -139,8 +145,9 @@ def compile_model(config: Config) -> CompiledModel:
     components = component_axis(config)
     per_year = planned_per_year(config)
     mix = np.array([config.arrivals.mix[g] for g in config.groups])
+    members = np.array([g.size for g in config.groups.values()], dtype=np.int64)
     fixed_arrivals = (
-        fixed_split(per_year, mix)
+        fixed_split(per_year, mix, members)
         if config.arrivals.distribution == "fixed"
         else np.zeros((12 * sim.years, len(mix)), dtype=np.int64)
     )
@@ -167,6 +174,8 @@ def compile_model(config: Config) -> CompiledModel:
         cv=config.arrivals.cv or 0.0,
         per_year=per_year,
         mix=mix,
+        members=members,
+        household=np.array([g.members is not None for g in config.groups.values()]),
         fixed_arrivals=fixed_arrivals,
         pre_years=pre,
         population=np.stack(
