@@ -12,7 +12,6 @@ import numpy as np
 
 from balanskonto.engines import _kernels
 from balanskonto.model import CompiledModel
-from balanskonto.model.codes import RELOCATED
 
 
 def outcome_probabilities(model: CompiledModel, g: int, s: int, d: int) -> np.ndarray:
@@ -27,7 +26,7 @@ def outcome_probabilities(model: CompiledModel, g: int, s: int, d: int) -> np.nd
 def simulate_run(model: CompiledModel, seed: int, run: int, arrivals: np.ndarray):
     """Person-months ``[Y, G, S]`` and relocated dues ``[Y, Y, P]`` of one run."""
     T, G = arrivals.shape
-    pm = np.zeros((model.years, G, 5), dtype=np.int64)
+    pm = np.zeros((model.years, G, len(model.states)), dtype=np.int64)
     reloc = np.zeros((model.years, model.years, len(model.part_group)), dtype=np.int64)
     for a in range(T):
         for g in range(G):
@@ -37,7 +36,7 @@ def simulate_run(model: CompiledModel, seed: int, run: int, arrivals: np.ndarray
                 relocated_at = T
                 for t in range(a, T):
                     pm[t // 12, g, s] += 1
-                    if s == RELOCATED:
+                    if s == model.relocated:
                         relocated_at = min(relocated_at, t)
                         continue
                     p = outcome_probabilities(model, g, s, d)

@@ -56,7 +56,7 @@ def _row(**change):
 
 BAD_ROWS = {
     "unknown group": (_row(group="child"), "group", "names no group"),
-    "unknown state": (_row(state="hvb"), "state", "Input should be"),
+    "unknown state": (_row(state="hvb"), "state", "not a state of the config"),
     "state never reached": (_row(state="prolonged"), "state", "never reaches"),
     "at max_months": (_row(months_in_state=24, arrival="2023-01"), "months_in_state", "max_mo"),
     "longer than since arrival": (_row(months_in_state=11), "months_in_state", "impossible"),

@@ -126,7 +126,7 @@ def test_leaving_care_from_a_state_with_exits_and_a_split(engine, runs):
             "state": "prolonged",
             "months_in_state": 2,
             "count": 9,
-        }  # fmt: skip
+        }
     ]
     config = _config({"minor": minor}, per_year=(60, 24, 12), population={"rows": rows})
     assert_mean_agrees_with_expected(config, runs, 11, engine)

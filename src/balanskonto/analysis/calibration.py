@@ -48,6 +48,7 @@ class Entries:
     months: np.ndarray  # int64 [n]: months in the state (0 for one entered after as-of)
     to: np.ndarray  # int64 [n]: state code of the exit, CENSORED for an open spell
     persons: int  # distinct persons among the entries
+    n_states: int = N_STATES  # the config's states (codes 0 … n_states − 1)
 
     @property
     def entered(self) -> int:
@@ -58,11 +59,14 @@ class Entries:
             np.concatenate([self.months, other.months]),
             np.concatenate([self.to, other.to]),
             self.persons + other.persons,
+            self.n_states,
         )
 
 
 def entries(spells: Spells) -> dict[tuple[str, str], Entries]:
-    """The entries of every (group, state) of the extract but ``relocated``."""
+    """The entries of every (group, state) of the extract but ``relocated``, state codes in
+    the order of the extract's states (``spells.states``)."""
+    states = spells.states
     cells: dict[tuple[str, str], tuple[list[int], list[int], set[str]]] = {}
     seq = spells.spells
     for i, sp in enumerate(seq):
@@ -71,13 +75,15 @@ def entries(spells: Spells) -> dict[tuple[str, str], Entries]:
         if sp.end is None:
             months, to = spells.as_of - sp.start + 1, CENSORED
         else:  # validated: the next row is the same person's next spell
-            months, to = sp.end - sp.start + 1, STATES.index(seq[i + 1].state)
+            months, to = sp.end - sp.start + 1, states.index(seq[i + 1].state)
         m, t, who = cells.setdefault((sp.group, sp.state), ([], [], set()))
         m.append(months)
         t.append(to)
         who.add(sp.person)
     return {
-        key: Entries(np.array(m, dtype=np.int64), np.array(t, dtype=np.int64), len(who))
+        key: Entries(
+            np.array(m, dtype=np.int64), np.array(t, dtype=np.int64), len(who), len(states)
+        )
         for key, (m, t, who) in cells.items()
     }
 
@@ -86,7 +92,7 @@ def entries(spells: Spells) -> dict[tuple[str, str], Entries]:
 class Incidence:
     """The Aalen–Johansen estimate of one state's exits, by month in the state.
 
-    Arrays run over months ``k = 1 … K`` (row k − 1) and destination states (``S`` = 5).
+    Arrays run over months ``k = 1 … K`` (row k − 1) and destination states (``S``: the config's).
     """
 
     at_risk: np.ndarray  # int64 [K]: n_k, in the state at the start of month k
@@ -133,7 +139,7 @@ def aalen_johansen(cell: Entries, months: int | None = None, level: float = 0.95
     K = int(months if months is not None else max(int(cell.months.max(initial=0)), 1))
     k = np.arange(1, K + 1)
     at_risk = (cell.months[None, :] >= k[:, None]).sum(axis=1)
-    events = np.zeros((K, N_STATES), dtype=np.int64)
+    events = np.zeros((K, cell.n_states), dtype=np.int64)
     exited = (cell.to != CENSORED) & (cell.months >= 1) & (cell.months <= K)
     np.add.at(events, (cell.months[exited] - 1, cell.to[exited]), 1)
     n = at_risk.astype(float)

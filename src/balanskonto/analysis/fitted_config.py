@@ -50,8 +50,20 @@ def _number(x: float) -> str:
     return text + "0" if text.endswith(".") else text
 
 
-def _exit_text(path: str, ex: FittedExit) -> str:
+def _marks(base: Config, fs: FittedState) -> dict[str, str]:
+    """The base config's ``labour_market`` markings of the state's moves, by destination
+    (kept by the fitted exits and split: which moves are work is not in the extract)."""
+    spec = base.groups[fs.group].states.get(fs.state)
+    if spec is None:
+        return {}
+    marks = {e.to: e.labour_market for e in spec.exits if e.labour_market is not None}
+    return {**marks, **spec.expiry_marks}
+
+
+def _exit_text(path: str, ex: FittedExit, mark: str | None = None) -> str:
     lines = [f"# → {ex.to}: {ex.note}", f"[[{path}.exits]]", f'to = "{ex.to}"']
+    if mark is not None:
+        lines.append(f'labour_market = "{mark}"')
     for key, value in ex.fields.items():
         if key == "monthly_shares":
             lines.append("monthly_shares = [")
@@ -67,7 +79,7 @@ def _exit_text(path: str, ex: FittedExit) -> str:
     return "\n".join(lines)
 
 
-def _state_text(fs: FittedState, persons_note: str) -> str:
+def _state_text(fs: FittedState, persons_note: str, marks: dict[str, str] | None = None) -> str:
     path = f"groups.{fs.group}.states.{fs.state}"
     inc = fs.incidence
     assert inc is not None
@@ -80,11 +92,19 @@ def _state_text(fs: FittedState, persons_note: str) -> str:
     head += [f"# NB: {note}" for note in fs.notes]
     if fs.max_months is not None:
         head.append(f"max_months = {fs.max_months}")
-        split = ", ".join(f"{k} = {_number(v)}" for k, v in (fs.on_expiry or {}).items())
+        marks = marks or {}
+
+        def target(k: str, v: float) -> str:
+            if marks.get(k) in ("work", "none"):
+                return f'{k} = {{ share = {_number(v)}, labour_market = "{marks[k]}" }}'
+            return f"{k} = {_number(v)}"
+
+        split = ", ".join(target(k, v) for k, v in (fs.on_expiry or {}).items())
         head.append(f"on_expiry = {{ {split} }}")
     if not fs.exits:
         head.append("exits = []  # no exit in the extract's months covered")
-    return "\n".join(head) + "\n\n" + "\n\n".join(_exit_text(path, e) for e in fs.exits) + "\n"
+    exits = "\n\n".join(_exit_text(path, e, (marks or {}).get(e.to)) for e in fs.exits)
+    return "\n".join(head) + "\n\n" + exits + "\n"
 
 
 def _table_at(doc: Any, *keys: str) -> Any:
@@ -142,7 +162,7 @@ def fitted_toml(
                 )
     for fs in fitted:
         note = "" if fs.status == "fitted" else f" (all groups: {fs.group} had too few)"
-        fragment = tomlkit.parse(_state_text(fs, note))
+        fragment = tomlkit.parse(_state_text(fs, note, _marks(base, fs)))
         _table_at(doc, "groups", fs.group, "states")[fs.state] = fragment["groups"][fs.group][
             "states"
         ][fs.state]

@@ -38,7 +38,6 @@ from ..config.types import STATES
 from ..model.transitions import EXIT_AT, EXIT_HAZARD, EXIT_WITHIN, state_q
 from .calibration import Entries, Incidence, aalen_johansen
 
-N_STATES = len(STATES)
 DIGITS = 9  # decimals of a written mass (rounded down, so a month never takes too much)
 
 
@@ -80,11 +79,12 @@ def implied(rows: np.ndarray, max_months: int, expiry: np.ndarray, months: int) 
     ``[to, kind, months, value]``), as the model compiles and propagates it. Raises
     ConfigError where the exits need more than is left."""
     n_rows = max(months, max_months, int(rows[:, 2].max(initial=0))) + 1
-    q = state_q(rows, max_months, n_rows, "?", "?")
+    q = state_q(rows, max_months, n_rows, "?", "?", len(expiry))
     if max_months:
         q[max_months - 1] += max(1.0 - q[max_months - 1].sum(), 0.0) * expiry
-    out = np.zeros((months, N_STATES))
-    left, alive = np.zeros(N_STATES), 1.0
+    S = len(expiry)  # the config's states
+    out = np.zeros((months, S))
+    left, alive = np.zeros(S), 1.0
     for d in range(months):
         row = q[min(d, n_rows - 1)]
         left = left + alive * row
@@ -140,12 +140,17 @@ def _beta(mean: float, sd: float) -> tuple[float, float] | None:
 
 
 def fit_state(
-    inc: Incidence, covered: int, max_months: int, expiry: np.ndarray, refit_expiry: bool = True
+    inc: Incidence,
+    covered: int,
+    max_months: int,
+    expiry: np.ndarray,
+    refit_expiry: bool = True,
+    states: tuple[str, ...] = STATES,
 ) -> tuple[list[FittedExit], int, float]:
     """The exits of one state (the module's rules), the last month checked (the expiry
     month ``max_months`` too where ``on_expiry`` was refitted) and the pointwise level of
     the simultaneous band they were checked against."""
-    dests = [j for j in range(N_STATES) if inc.events[:covered, j].sum() > 0]
+    dests = [j for j in range(len(states)) if inc.events[:covered, j].sum() > 0]
     dests.sort(key=lambda j: -inc.cumulative[covered - 1, j])
     checked = list(range(1, covered + 1)) + ([max_months] if max_months and refit_expiry else [])
     checked = [m for m in checked if m <= inc.months and inc.at_risk[m - 1] > 0]
@@ -213,7 +218,7 @@ def fit_state(
             unc = _beta(float(r[0, 3]), sd_total)
         field_name = "share" if chosen[j] == "within_months" else chosen[j]
         exits.append(
-            FittedExit(STATES[j], chosen[j], fields, (field_name, *unc) if unc else None, notes[j])
+            FittedExit(states[j], chosen[j], fields, (field_name, *unc) if unc else None, notes[j])
         )
     return exits, max(checked, default=0), joint
 
@@ -233,11 +238,12 @@ def fit_states(
 ) -> list[FittedState]:
     """Every group and state (but relocated) of ``base``, fitted, pooled or kept."""
     out = []
+    states = base.state_names
     for gname, group in base.groups.items():
-        for sname in STATES[:-1]:
+        for sname in states[:-1]:
             spec = group.states.get(sname)
             base_mm = spec.max_months if spec is not None else None
-            base_expiry = dict(spec.on_expiry) if spec is not None and spec.on_expiry else None
+            base_expiry = spec.expiry_shares if spec is not None and spec.on_expiry else None
             own = cells.get((gname, sname))
             pooled = [c for (g, s), c in cells.items() if s == sname]
             fs = FittedState(gname, sname, "kept", None, 0, base_mm, base_expiry)
@@ -276,7 +282,7 @@ def fit_states(
                 reached = int(inc.at_risk[mm - 1]) if mm <= inc.months else 0
                 if reached >= min_at_risk:
                     d = inc.events[mm - 1]
-                    fs.on_expiry = {STATES[t]: round(d[t] / d.sum(), 6) for t in np.flatnonzero(d)}
+                    fs.on_expiry = {states[t]: round(d[t] / d.sum(), 6) for t in np.flatnonzero(d)}
                     _close_to_one(fs.on_expiry)
                     refit = True
                 else:
@@ -295,10 +301,12 @@ def fit_states(
                 fs.notes.append(
                     f"estimated through month {covered}: fewer than {min_at_risk} at risk after it"
                 )
-            expiry = np.zeros(N_STATES)
+            expiry = np.zeros(len(states))
             for t, x in (fs.on_expiry or {}).items():
-                expiry[STATES.index(t)] = x
-            fs.exits, fs.checked, fs.joint_level = fit_state(inc, covered, mm, expiry, refit)
+                expiry[states.index(t)] = x
+            fs.exits, fs.checked, fs.joint_level = fit_state(
+                inc, covered, mm, expiry, refit, states
+            )
     return out
 
 

@@ -9,7 +9,6 @@ import numpy as np
 
 from ..config.schema import Config
 from ..config.spells import COLUMNS, format_month, parse_month
-from ..config.types import STATES
 from ..model.compiled import compile_model
 
 
@@ -59,7 +58,7 @@ def synthetic_spells(
         pid, gname, arr = f"syn{i + 1:0{width}d}", model.groups[group[i]], format_month(arrival[i])
         for s, start, end in [*spells[i], (int(state[i]), int(since[i]), None)]:
             stop = "" if end is None else format_month(end)
-            rows.append((pid, gname, arr, STATES[s], format_month(start), stop))
+            rows.append((pid, gname, arr, model.states[s], format_month(start), stop))
     return rows
 
 
@@ -83,5 +82,7 @@ def synthetic_population(
 
     rows = synthetic_spells(config, persons, first_arrival, as_of, seed)
     starts = {name: group.start for name, group in config.groups.items()}
-    spells = parse_spells(spells_csv(rows), parse_month(as_of), starts, source="synthetic")
+    spells = parse_spells(
+        spells_csv(rows), parse_month(as_of), starts, source="synthetic", states=config.state_names
+    )
     return population_rows(spells)

@@ -34,8 +34,9 @@ def _share(fs: FittedState, j: int, month: int) -> str:
     return cell + ("" if fs.fitted_at(month) else "†")
 
 
-def shares_table(states: list[FittedState]) -> str:
-    """Cumulative share of each exit after 6 … 36 months with its band, in %."""
+def shares_table(states: list[FittedState], names: tuple[str, ...] = STATES) -> str:
+    """Cumulative share of each exit after 6 … 36 months with its band, in %; ``names``: the
+    config's states, in the order of the incidence's columns."""
     rows = []
     for fs in states:
         inc = fs.incidence
@@ -45,7 +46,7 @@ def shares_table(states: list[FittedState]) -> str:
         at_risk = [str(int(inc.at_risk[m - 1])) if m <= inc.months else "0" for m in REPORT_MONTHS]
         rows.append([f"{fs.group}/{fs.state}{mark}", "at risk", *at_risk, "", ""])
         for ex in fs.exits:
-            j = STATES.index(ex.to)
+            j = names.index(ex.to)
             form = {"monthly_shares": "curve", "within_months": "share"}.get(ex.form, "hazard")
             rows.append(["", f"→{ex.to}", *[_share(fs, j, m) for m in REPORT_MONTHS], form,
                          f"{inc.entered}"])  # fmt: skip
@@ -83,10 +84,17 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     base_path = Path(args.config) if args.config else _example_path()
     base = load_config(base_path)
     base_text = read_text_file(base_path)
+    households = [name for name, group in base.groups.items() if group.members is not None]
+    if households:  # spells are a person's; a household group's population counts households
+        raise ConfigError(
+            f"--config: calibration from case spells takes groups of single persons; "
+            f"{households[0]!r} is a household group (members), whose population rows would "
+            f"count households (got {base_path.name})"
+        )
     if args.min_persons < 1:
         raise ConfigError(f"--min-persons: at least 1 (got {args.min_persons})")
     starts = {name: group.start for name, group in base.groups.items()}
-    spells = read_spells(args.spells, as_of, starts)
+    spells = read_spells(args.spells, as_of, starts, base.state_names)
     states = fit_states(
         entries(spells), base, min_persons=args.min_persons, min_at_risk=args.min_persons
     )
@@ -112,7 +120,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         f"{format_month(as_of)}; base {base_path.name}"
     )
     print("\nCumulative share of those entering each state, % (95 % band), by months in it")
-    print(shares_table(states))
+    print(shares_table(states, base.state_names))
     print("* pooled over groups (too few persons of its own)   † fewer than 10 at risk: not fitted")
     notes = [f"{fs.group}/{fs.state}: {n}" for fs in states for n in fs.notes] + assumptions
     if notes:

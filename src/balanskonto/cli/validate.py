@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from ..config.schema import Config
     from ..model.compiled import CompiledModel
 
-#: The states in the kernels' order (config.types.STATES; a test checks they agree).
+#: The default states in the kernels' order (config.types.STATES; a test checks they agree);
+#: a config's own are ``model.states``.
 STATES = ("intro", "prolonged", "self_sufficient", "income_support", "relocated")
 
 
@@ -39,13 +40,14 @@ def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | 
 
     if (model.stay[g, s] == 1.0).all():
         return None
-    months = _key_months(config, model.groups[g], STATES[s])
+    names = model.states
+    months = _key_months(config, model.groups[g], names[s])
     cumulative, still = cumulative_exits(model, g, s, max(months))
     shown = [(d, cumulative[d - 1], still[d - 1]) for d in months]
-    reached = [t for t in range(len(STATES)) if t != s and any(x[1][t] > 0 for x in shown)]
+    reached = [t for t in range(len(names)) if t != s and any(x[1][t] > 0 for x in shown)]
     labels = labels_of(config)
-    header = [tr("month"), *[f"→{state(STATES[t], labels)}" for t in reached]]
-    header.append(tr("still {state}", state=state(STATES[s], labels)))
+    header = [tr("month"), *[f"→{state(names[t], labels)}" for t in reached]]
+    header.append(tr("still {state}", state=state(names[s], labels)))
     rows = [[str(d), *[_pct(cum[t]) for t in reached], _pct(a)] for d, cum, a in shown]
     return _table(header, rows)
 
@@ -60,7 +62,7 @@ def _reachable(model: CompiledModel, g: int) -> list[int]:
         if s not in seen:
             seen.add(s)
             todo += [int(t) for t in np.flatnonzero(model.move[g, s].sum(axis=0) > 0)]
-    return sorted(s for s in seen if s != len(STATES) - 1)
+    return sorted(s for s in seen if s != model.relocated)
 
 
 def _cohort_table(model: CompiledModel, g: int, labels=None) -> str:
@@ -68,8 +70,8 @@ def _cohort_table(model: CompiledModel, g: int, labels=None) -> str:
 
     occ = occupancy(model, g)
     months = [k for k in (3, 6, 12, 18, 24, 36, 60, 120) if k < occ.shape[0]]
-    rows = [[str(k), *[_pct(occ[k, s]) for s in range(len(STATES))]] for k in months]
-    return _table([tr("month"), *(state(s, labels) for s in STATES)], rows)
+    rows = [[str(k), *[_pct(occ[k, s]) for s in range(len(model.states))]] for k in months]
+    return _table([tr("month"), *(state(s, labels) for s in model.states)], rows)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -98,7 +100,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                     "{group} / {state}: cumulative share of those entering it, by months since "
                     "entering",
                     group=group(gname, labels),
-                    state=state(STATES[s], labels),
+                    state=state(model.states[s], labels),
                 )
                 print(table)
         print()

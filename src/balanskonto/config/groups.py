@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -19,6 +19,7 @@ from .types import (
     SUM_TOLERANCE,
     Amount,
     AmountState,
+    LabourMarket,
     Months,
     Name,
     Probability,
@@ -42,6 +43,10 @@ class Exit(StrictModel):
     within_months: Months | None = None
     monthly_shares: Annotated[list[Probability], Field(min_length=1, max_length=1200)] | None = None
     annual_probability: Probability | None = None
+    #: "work": the labour-market factor shifts this exit like finding work; "relapse": the
+    #: other way (``relapse_effect``); "none": not at all. Default: work for an exit to
+    #: ``self_sufficient``, relapse for one from it to ``income_support`` (config/states.py).
+    labour_market: LabourMarket | None = None
 
     @field_validator("monthly_shares")
     @classmethod
@@ -86,19 +91,45 @@ class Exit(StrictModel):
         return len(self.monthly_shares) if self.monthly_shares is not None else 1
 
 
+class ExpiryTarget(StrictModel):
+    """A destination of an ``on_expiry`` split with its marking for the labour-market factor:
+    ``eget_boende = { share = 0.6, labour_market = "work" }`` (a bare share is unmarked)."""
+
+    share: Probability
+    labour_market: Literal["work", "none"] | None = None
+
+
+def _share(target: float | ExpiryTarget) -> float:
+    return target.share if isinstance(target, ExpiryTarget) else target
+
+
 class StateSpec(StrictModel):
     exits: list[Exit] = Field(default_factory=list)
     max_months: Months | None = None
-    on_expiry: dict[StateName, Probability] | None = None
+    on_expiry: dict[StateName, Probability | ExpiryTarget] | None = None
 
     @field_validator("on_expiry")
     @classmethod
-    def _expiry_sum(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+    def _expiry_sum(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None:
-            total = sum(value.values())
+            total = sum(_share(v) for v in value.values())
             if abs(total - 1.0) > SUM_TOLERANCE:
                 raise ValueError(f"on_expiry shares must sum to 1 (they sum to {total:g})")
         return value
+
+    @property
+    def expiry_shares(self) -> dict[str, float]:
+        """The on_expiry split as destination → share (empty without one)."""
+        return {to: _share(v) for to, v in (self.on_expiry or {}).items()}
+
+    @property
+    def expiry_marks(self) -> dict[str, str]:
+        """The on_expiry destinations given a ``labour_market`` marking, with it."""
+        return {
+            to: v.labour_market
+            for to, v in (self.on_expiry or {}).items()
+            if isinstance(v, ExpiryTarget) and v.labour_market is not None
+        }
 
     @model_validator(mode="after")
     def _expiry(self) -> StateSpec:
@@ -228,6 +259,10 @@ class Payment(_Schedule):
 
 
 Flows = dict[AmountState, dict[Name, Amount]]
+#: Members of one kind in a household (DESIGN §15): a whole number of persons.
+MemberCount = Annotated[int, Field(ge=1, le=50)]
+#: The most persons of one household (all kinds together).
+MAX_MEMBERS = 50
 
 
 class Group(StrictModel):
@@ -242,6 +277,37 @@ class Group(StrictModel):
     scheduled_revenue: dict[Name, ScheduledCost] | None = None
     per_day: PerDay | None = None
     leaves_care: LeavesCare | None = None
+    #: A household group (DESIGN §15): members by kind, ``{ adult = 2, child = 3 }``; its unit
+    #: is a household (transitions drawn per household), its amounts are per person times the
+    #: members, except the components named in ``per_household`` (once per household).
+    members: dict[Name, MemberCount] | None = None
+    per_household: list[Name] | None = None  # None, not []: a config's dump stays as it was
+
+    @property
+    def household_components(self) -> tuple[str, ...]:
+        """The components paid once per household (``per_household``; none if not given)."""
+        return tuple(self.per_household or ())
+
+    @property
+    def size(self) -> int:
+        """Persons in one unit of the group: the members of a household, else 1."""
+        return 1 if self.members is None else sum(self.members.values())
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is not None:
+            if not value:
+                raise ValueError(
+                    "a household has at least one member: give members by kind, e.g. "
+                    "{ adult = 2, child = 3 }, or leave members out for single persons"
+                )
+            if sum(value.values()) > MAX_MEMBERS:
+                raise ValueError(
+                    f"a household has at most {MAX_MEMBERS} members "
+                    f"(these sum to {sum(value.values())})"
+                )
+        return value
 
     @field_validator("start")
     @classmethod

@@ -216,6 +216,13 @@ def check_population(config: Any) -> None:
             raise config_error(
                 f"{where}: group", row.group, f"names no group (groups: {sorted(config.groups)})"
             )
+        if row.state not in config.state_names:
+            raise config_error(
+                f"{where}: state",
+                row.state,
+                "not a state of the config (states: "
+                f"{', '.join(repr(s) for s in config.state_names)})",
+            )
         before = -row.month_index(start)  # completed months since arrival at the start
         if before < 1:
             raise config_error(

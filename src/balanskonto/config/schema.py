@@ -19,7 +19,16 @@ from pydantic import (
 from .care import Contracted, RefusedClaim
 from .groups import Group
 from .population import Population
-from .types import Name, Persons, Probability, StrictModel, Text, YearlyAmount
+from .types import (
+    RELOCATED_STATE,
+    STATES,
+    Name,
+    Persons,
+    Probability,
+    StrictModel,
+    Text,
+    YearlyAmount,
+)
 from .uncertainty import Policy, Uncertainty
 
 
@@ -87,6 +96,16 @@ def _label_text(value: str) -> str:
 Label = Annotated[str, Field(max_length=80), AfterValidator(_label_text)]
 
 
+#: The most states a config may declare (the kernels sum a row of states as numpy does up
+#: to 128 numbers).
+MAX_STATES = 100
+
+
+class StateDecl(StrictModel):
+    """A state a config declares in ``[states]`` (``hvb = {}``); it has no keys yet: its exits,
+    expiry and amounts are given per group, its display text in ``[labels]``."""
+
+
 class Config(StrictModel):
     """A validated model configuration (immutable). See docs/config.md."""
 
@@ -104,8 +123,19 @@ class Config(StrictModel):
     labels: dict[Name, Label] = Field(default_factory=dict)
     #: Claims to Migrationsverket that may be refused, by the cost component of the loss.
     refused_claims: dict[Name, RefusedClaim] | None = None
+    #: The config's own states in order (DESIGN §15); they replace the default states, and
+    #: ``relocated`` is always added last. None: the default states (``STATES``).
+    states: Annotated[dict[Name, StateDecl], Field(max_length=MAX_STATES)] | None = None
 
     _source_text: str | None = PrivateAttr(default=None)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """The config's states in the order of their codes: ``[states]`` (or the defaults)
+        with ``relocated`` last."""
+        if self.states is None:
+            return STATES
+        return (*(s for s in self.states if s != RELOCATED_STATE), RELOCATED_STATE)
 
     @property
     def toml(self) -> str:

@@ -7,7 +7,8 @@ import re
 
 from .errors import config_error
 from .schema import Config
-from .types import RESIDENT, STATES, SUM_TOLERANCE
+from .states import check_states
+from .types import RELOCATED_STATE, RESIDENT, SUM_TOLERANCE
 
 
 # --------------------------------------------------------------------------------------
@@ -50,8 +51,27 @@ def revenue_names(config: Config) -> set[str]:
 
 
 def check_care(config: Config) -> None:
-    """Rules of contracted places and refused claims that span the config (DESIGN §15)."""
+    """Rules of care that span the config (DESIGN §15): the states named by leaving care and
+    by per-day amounts are the config's, contracted places and refused claims fit the
+    horizon, and a share of revenue names a revenue component."""
     years = config.simulation.years
+    states = config.state_names
+    for gname, group in config.groups.items():
+        care = group.leaves_care
+        named = []
+        if care is not None:
+            base = f"groups.{gname}.leaves_care"
+            named += [(f"{base}.states[{i}]", s, states[:-1]) for i, s in enumerate(care.states)]
+            named += [(f"{base}.to.{s}", s, states) for s in care.to]
+        for side in ("costs", "revenue"):
+            for state in getattr(group.per_day, side, {}) if group.per_day else {}:
+                if state != RESIDENT:
+                    named.append((f"groups.{gname}.per_day.{side}.{state}", state, states))
+        for path, state, allowed in named:
+            if state not in allowed:
+                raise config_error(
+                    path, state, f"not a state of the config (states: {', '.join(allowed)})"
+                )
     for name, place in (config.fixed.contracted or {}).items():
         if isinstance(place.places, list) and len(place.places) > years:
             raise config_error(
@@ -79,7 +99,7 @@ def check_care(config: Config) -> None:
 
 
 _SHARE_PATH = re.compile(
-    r"^groups\.(?P<group>[a-z][a-z0-9_]*)\.(?:states\.(?P<state>[a-z_]+)\.exits\[(?P<exit>\d+)\]"
+    r"^groups\.(?P<group>[a-z][a-z0-9_]*)\.(?:states\.(?P<state>[a-z][a-z0-9_]*)\.exits\[(?P<exit>\d+)\]"
     r"\.(?P<field>share|monthly_shares|annual_probability)|relocation\.annual_probability)$"
 )
 
@@ -150,16 +170,41 @@ def check_uncertainty(config: Config) -> None:
 
 def check_labels(config: Config) -> None:
     """Every ``[labels]`` key names a group, state or component of the config."""
-    known = set(config.groups) | set(STATES) | component_names(config)
+    known = set(config.groups) | set(config.state_names) | component_names(config)
     for key, text in config.labels.items():
         if key not in known:
             raise config_error(
                 f"labels.{key}",
                 text,
                 "names no group, state or component of the config (groups: "
-                f"{sorted(config.groups)}; states: {list(STATES)}; components: "
+                f"{sorted(config.groups)}; states: {list(config.state_names)}; components: "
                 f"{sorted(component_names(config))})",
             )
+
+
+def check_households(config: Config) -> None:
+    """``per_household`` names components of its own group, and only a household group's."""
+    for gname, group in config.groups.items():
+        path = f"groups.{gname}.per_household"
+        named = group.household_components
+        if named and group.members is None:
+            raise config_error(
+                path,
+                group.per_household,
+                "is for household groups: give the group members (e.g. members = "
+                "{ adult = 2, child = 3 }), or leave per_household out for single persons",
+            )
+        own = {c for flows in (group.costs, group.revenue) for a in flows.values() for c in a}
+        own |= set(group.payments) | set(group.scheduled_costs)
+        for i, name in enumerate(named):
+            if name not in own:
+                raise config_error(
+                    f"{path}[{i}]",
+                    name,
+                    f"names no component of group {gname!r} (its components: {sorted(own)})",
+                )
+            if name in named[:i]:
+                raise config_error(f"{path}[{i}]", name, "is named twice")
 
 
 def check_semantics(config: Config) -> None:
@@ -167,8 +212,10 @@ def check_semantics(config: Config) -> None:
     start = config.simulation.start_year
     groups = config.groups
     mix = config.arrivals.mix
+    check_states(config)
     check_labels(config)
     check_care(config)
+    check_households(config)
 
     for name in mix:
         if name not in groups:
@@ -260,7 +307,7 @@ def check_semantics(config: Config) -> None:
             flows = getattr(group, side)
             if RESIDENT in flows:
                 for state in flows:
-                    if state != RESIDENT and state != "relocated":
+                    if state != RESIDENT and state != RELOCATED_STATE:
                         clash = set(flows[state]) & set(flows[RESIDENT])
                         if clash:
                             raise config_error(

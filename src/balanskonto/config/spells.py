@@ -113,6 +113,7 @@ class Spells:
     source: str
     as_of: int  # the last month the extract covers
     spells: tuple[Spell, ...]
+    states: tuple[str, ...] = STATES  # the config's states the spells were checked against
 
     @property
     def persons(self) -> int:
@@ -172,14 +173,16 @@ def _rows(text: str, where: str) -> tuple[list[tuple[int, dict[str, str]]], list
     return rows, problems
 
 
-def _row_problems(n: int, raw: Mapping[str, str], err: ValidationError) -> list[str]:
+def _row_problems(
+    n: int, raw: Mapping[str, str], err: ValidationError, states: tuple[str, ...]
+) -> list[str]:
     person = raw.get("person", "").strip() or "?"
     out = []
     for e in err.errors(include_url=False):
         column = str(e["loc"][0]) if e["loc"] else "(row)"
         msg = e["msg"].removeprefix("Value error, ")
         if column == "state":
-            msg = f"not a state (states: {', '.join(STATES)})"
+            msg = f"not a state (states: {', '.join(states)})"
         out.append(f"row {n} ({person}): {column}: {msg} (got {shown(raw.get(column, ''))})")
     return out
 
@@ -293,7 +296,11 @@ def _person_problems(spells: list[Spell], starts: Mapping[str, str]) -> list[str
 
 
 def parse_spells(
-    text: str, as_of: int, starts: Mapping[str, str], source: str = "(spells)"
+    text: str,
+    as_of: int,
+    starts: Mapping[str, str],
+    source: str = "(spells)",
+    states: tuple[str, ...] = STATES,
 ) -> Spells:
     """Validate the text of a spells extract.
 
@@ -303,6 +310,7 @@ def parse_spells(
     as_of : the extract's last month (:func:`parse_month`)
     starts : group → start state, from the config: the groups a row may name
     source : the file's name, for the messages
+    states : the config's states (``Config.state_names``; default: the default states)
 
     Raises
     ------
@@ -317,7 +325,14 @@ def parse_spells(
         try:
             r = SpellRow.model_validate(raw)
         except ValidationError as err:
-            problems += _row_problems(n, raw, err)
+            problems += _row_problems(n, raw, err, states)
+            bad_rows.add(n)
+            continue
+        if r.state not in states:
+            problems.append(
+                f"row {n} ({r.person}): state: not a state (states: {', '.join(states)}) "
+                f"(got {r.state!r})"
+            )
             bad_rows.add(n)
             continue
         spells.append(Spell(n, r.person, r.group, r.arrival, r.state, r.start, r.end))
@@ -344,12 +359,14 @@ def parse_spells(
             f"{source}: {len(problems)} problems in the spells:\n  " + "\n  ".join(shown) + tail
         )
     ordered = tuple(sp for person in sorted(by_person) for sp in by_person[person])
-    return Spells(source, as_of, ordered)
+    return Spells(source, as_of, ordered, states)
 
 
-def read_spells(path: str | Path, as_of: int, starts: Mapping[str, str]) -> Spells:
+def read_spells(
+    path: str | Path, as_of: int, starts: Mapping[str, str], states: tuple[str, ...] = STATES
+) -> Spells:
     """Read and validate a spells file (UTF-8, a byte-order mark allowed): see
     :func:`parse_spells`."""
     path = Path(path)
     text = read_text_file(path, kind="spells", limit=MAX_BYTES)
-    return parse_spells(text, as_of, starts, source=str(path))
+    return parse_spells(text, as_of, starts, source=str(path), states=states)

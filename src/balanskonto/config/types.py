@@ -13,8 +13,11 @@ from pydantic import (
     Field,
 )
 
-#: The fixed states, in the order of their integer codes inside the kernels.
+#: The default states, in the order of their integer codes inside the kernels; a config's own
+#: ``[states]`` replace all but ``relocated``, which is always the last state (DESIGN §15).
 STATES: tuple[str, ...] = ("intro", "prolonged", "self_sufficient", "income_support", "relocated")
+#: The absorbing state every config has, last in every config's states.
+RELOCATED_STATE = "relocated"
 #: Pseudo-state for per-month amounts: every state but ``relocated``.
 RESIDENT = "resident"
 _NAME = r"^[a-z][a-z0-9_]*$"
@@ -30,10 +33,12 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Amount = Annotated[float, Field(ge=0.0, le=1e10)]  # SEK; 10 000 Mkr bounds any real line
 Persons = Annotated[float, Field(ge=0.0, le=1e6)]  # arrivals a year
 Months = Annotated[int, Field(ge=1, le=1200)]
-StateName = Literal["intro", "prolonged", "self_sufficient", "income_support", "relocated"]
-AmountState = Literal[
-    "intro", "prolonged", "self_sufficient", "income_support", "relocated", "resident"
-]
+#: A state's name: one of the config's states (checked against them in config/states.py).
+StateName = Name
+#: A state's name, or ``resident`` (every state but relocated), for per-month amounts.
+AmountState = Name
+#: How an exit counts for the labour-market factor (DESIGN §15, docs/uncertainty.md).
+LabourMarket = Literal["work", "relapse", "none"]
 
 
 YearlyAmount = Amount | list[Amount]

@@ -7,8 +7,9 @@ identified by its arrival month, group and number within that month and group, s
 scenario with other arrivals in one month leaves every other person's draws unchanged
 (common random numbers).
 
-Codes that must match :mod:`balanskonto.model`: states ``intro=0 … relocated=4``
-(``RELOCATED``) and payment part kinds ``PART_CALENDAR_YEAR=0``, ``PART_MONTHS_AFTER=1``.
+Codes that must match :mod:`balanskonto.model`: the states are the model's, their number
+taken from the tables' shapes and ``relocated`` the last; payment part kinds
+``PART_CALENDAR_YEAR=0``, ``PART_MONTHS_AFTER=1``.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ import numpy as np
 from numba import njit, prange
 
 from ..model._jit import JIT as _JIT  # all numba options live there (STYLE: one place)
-from ..model.codes import PART_MONTHS_AFTER, RELOCATED
+from ..model.codes import PART_MONTHS_AFTER
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
-_RELOCATED = RELOCATED
 _MONTHS_AFTER = PART_MONTHS_AFTER
 
 
@@ -145,6 +145,7 @@ def _simulate_person(
     split ``care_cum [G, S]`` instead of its exits (leaving care by age, DESIGN §15).
     """
     D = stay.shape[3]
+    relocated = stay.shape[2] - 1  # the last state
     by_year = stay.shape[0] > 1
     d = d0  # the current month is the d-th in state s (saturates at D, reusing the last row)
     t = t0
@@ -153,7 +154,7 @@ def _simulate_person(
     while True:
         if d >= absorbing_from[g, s] and not (t <= leave_at < T - 1 and care[g, s]):
             _add_months(pm, g, s, seg, T)
-            if s == _RELOCATED:
+            if s == relocated:
                 _count_relocated_dues(
                     reloc, g, arrival, entered, T, group_parts, part_kind, part_k, part_window,
                     offset,
@@ -360,6 +361,7 @@ def _person_events(
     by the care split, drawn from a uniform of its own.
     """
     D = stay.shape[3]
+    relocated = stay.shape[2] - 1  # the last state
     by_year = stay.shape[0] > 1
     d = d0
     t = t0
@@ -369,7 +371,7 @@ def _person_events(
         in_care = t <= leave_at < T - 1 and care[g, s]  # integers first: no load
         if d >= absorbing_from[g, s] and not in_care:
             _add_months(pm, g, s, seg, T)
-            if s == _RELOCATED:
+            if s == relocated:
                 _count_relocated_dues(
                     reloc, g, arrival, entered, T, group_parts, part_kind, part_k, part_window,
                     offset,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.codes import N_STATES, RELOCATED
 from ..model.compiled import CompiledModel
 from ..model.factors import Draws
 from ..model.plan import monthly_means
@@ -36,7 +35,7 @@ def occupancy(
         ``occupancy[k, s]``: probability of being in state s during month ``k`` from then
         (``horizon`` months, default the model's).
     """
-    T, S = (model.months if horizon is None else horizon), N_STATES
+    T, S = (model.months if horizon is None else horizon), len(model.states)
     if tables is None:
         stay, move = model.stay[group], model.move[group]  # [S, D], [S, D, S]
     else:  # a plan's tables are the same every year (the factors at their means)
@@ -86,9 +85,9 @@ def cumulative_exits(
     """
     move, stay = model.move[group, state], model.stay[group, state]
     D = stay.shape[0]
-    cumulative = np.zeros((months, N_STATES))
+    cumulative = np.zeros((months, len(model.states)))
     still = np.zeros(months)
-    left = np.zeros(N_STATES)
+    left = np.zeros(len(model.states))
     alive = 1.0
     for d in range(1, months + 1):
         row = min(d, D) - 1
@@ -103,21 +102,22 @@ def expected_counts(model: CompiledModel, draws: Draws | None = None) -> dict[st
     every factor at its mean, :func:`balanskonto.engines.draws.central`): ``arrivals [T, G]``,
     ``person_months [Y, G, S]``, ``persons [Y, G, S]`` (December), ``relocated_dues
     [Y, Y, P]`` and ``population_dues [Y, Y_pre, P]``."""
-    T, Y, G = model.months, model.years, len(model.groups)
+    T, Y, G, S = model.months, model.years, len(model.groups), len(model.states)
+    away = model.relocated  # the code of relocated, the last state
     draws = central(model) if draws is None else draws
     tables = chunk_tables(model, draws)
     arrivals = monthly_means(model)
     if draws.arrivals is not None:
         arrivals = arrivals * np.repeat(draws.arrivals[0], 12)[:, None]
     P = len(model.part_group)
-    by_month = np.zeros((T, G, N_STATES))  # expected persons in each month
+    by_month = np.zeros((T, G, S))  # expected persons in each month
     reloc = np.zeros((Y, Y, P))
     pop_reloc = np.zeros((Y, model.pre_years, P))
     for g in range(G):
         occ = occupancy(model, g, tables)
         for a in np.flatnonzero(arrivals[:, g]):
             by_month[a:, g] += arrivals[a, g] * occ[: T - a]
-        moved_in = np.diff(occ[:, RELOCATED], prepend=0.0)  # [m]: first month away is a + m
+        moved_in = np.diff(occ[:, away], prepend=0.0)  # [m]: first month away is a + m
         for p in np.flatnonzero(model.part_group == g):
             arrived = np.flatnonzero(arrivals[:, g])
             due = model.due_month(p, arrived)
@@ -136,7 +136,7 @@ def expected_counts(model: CompiledModel, draws: Draws | None = None) -> dict[st
             np.add.at(
                 reloc[:, :, p],
                 (due // 12, arrived // 12),
-                arrivals[arrived, g] * occ[due - arrived, RELOCATED],
+                arrivals[arrived, g] * occ[due - arrived, away],
             )
     for arrival, g, s, months, count in model.population:
         leave = arrival + model.care_months[g] - 1  # end of the month care ends (absolute)
@@ -144,22 +144,22 @@ def expected_counts(model: CompiledModel, draws: Draws | None = None) -> dict[st
         by_month[:, g] += count * occ
         year = arrival // 12 + model.pre_years
         # the first month away, from the start on; a move before the start was month -months
-        moved_in = np.diff(occ[:, RELOCATED], prepend=float(s == RELOCATED))
+        moved_in = np.diff(occ[:, away], prepend=float(s == away))
         for p in np.flatnonzero(model.part_group == g):
             due = int(model.due_month(p, np.array([arrival]))[0])
             window = int(model.part_window[p])
             if window > 0:  # the whole-amount rule, as for arrivals
-                if s == RELOCATED and -months - arrival <= window and 0 <= due < T:
+                if s == away and -months - arrival <= window and 0 <= due < T:
                     pop_reloc[due // 12, year, p] += count
                 for m in range(1, T):
                     booked = max(due, m)
                     if m - arrival <= window and booked < T and moved_in[m]:
                         pop_reloc[booked // 12, year, p] += count * moved_in[m]
             elif 0 <= due < T:
-                pop_reloc[due // 12, year, p] += count * occ[due, RELOCATED]
+                pop_reloc[due // 12, year, p] += count * occ[due, away]
     return dict(
         arrivals=arrivals,
-        person_months=by_month.reshape(Y, 12, G, N_STATES).sum(axis=1),
+        person_months=by_month.reshape(Y, 12, G, S).sum(axis=1),
         persons=by_month[11::12],
         by_month=by_month,
         relocated_dues=reloc,

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.codes import N_STATES, RELOCATED
 from ..model.compiled import CompiledModel
 from ..model.tables import Tables
 from . import _kernels
@@ -26,14 +25,14 @@ class Counts:
 
 
 def _empty(model: CompiledModel, n: int) -> dict[str, np.ndarray]:
-    Y, G, P = model.years, len(model.groups), len(model.part_group)
+    Y, G, P, S = model.years, len(model.groups), len(model.part_group), len(model.states)
     periods = model.months if model.counts_by_month else Y
     # by month (and no window), the month and the part give the year of arrival: one column
     one = model.dues_by_month_only
     years, pre = (1, min(model.pre_years, 1)) if one else (Y, model.pre_years)
     return dict(
-        person_months=np.zeros((n, periods, G, N_STATES), dtype=np.int64),
-        persons=np.zeros((n, Y, G, N_STATES), dtype=np.int64),
+        person_months=np.zeros((n, periods, G, S), dtype=np.int64),
+        persons=np.zeros((n, Y, G, S), dtype=np.int64),
         relocated_dues=np.zeros((n, periods, years, P), dtype=np.int64),
         population_dues=np.zeros((n, periods, pre, P), dtype=np.int64),
     )
@@ -108,7 +107,7 @@ def numpy_engine(
     of arrival month and group; all persons of a run share one generator (its own stream), so
     this engine agrees with the others in distribution, not person by person.
     """
-    T, G, S = model.months, len(model.groups), N_STATES
+    T, G, S, relocated = model.months, len(model.groups), len(model.states), model.relocated
     D = tables.stay.shape[-1]
     per_run, by_year = tables.stay.shape[0] > 1, tables.stay.shape[1] > 1
     out = _empty(model, len(run_ids))
@@ -142,7 +141,7 @@ def numpy_engine(
         months_done = np.concatenate(
             [np.repeat(pop[:, 3], pop_n), np.zeros(len(group) - pop_n.sum(), np.int64)]
         )
-        relocated_from = np.where(state == RELOCATED, -months_done, T)
+        relocated_from = np.where(state == relocated, -months_done, T)
         active = np.searchsorted(np.maximum(arrived, 0), np.arange(T), side="right")
         for t in range(T):
             n = active[t]
@@ -173,7 +172,7 @@ def numpy_engine(
             dur[:n] = np.minimum(d + 1, D)
             dur[:n][moves] = 1
             state[:n][moves] = new
-            newly = np.flatnonzero(moves)[new == RELOCATED]
+            newly = np.flatnonzero(moves)[new == relocated]
             relocated_from[newly] = t + 1
         for p in range(len(model.part_group)):
             mine = group == model.part_group[p]

@@ -4,8 +4,9 @@ They compute, for a chunk of runs at once and one table row at a time, exactly w
 reference computes array by array — :func:`~balanskonto.model.transitions.state_q_runs` (drawn
 shares), ``_shock`` and ``_shift_expiry`` (the labour-market shift) in
 :mod:`~balanskonto.model.tables` and :func:`~balanskonto.model.transitions.fold_tables` —
-bit for bit (tested): the same operations in the same order (numpy sums five numbers from
-the first to the last, and so do these loops).
+bit for bit (tested): the same operations in the same order (numpy sums a row of S numbers
+from the first to the last, and so do these loops). S, the config's states with relocated
+last, comes from the arrays' shapes.
 
 No transcendental function is evaluated here: numpy's ``exp`` and ``**`` (SIMD, SVML) and
 libm's, which numba calls, differ in the last bit for a few per cent of arguments, so the
@@ -19,22 +20,41 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..config.types import STATES
 from ._jit import JIT
-from .codes import NEVER, RELOCATED
+from .codes import NEVER
 
-_SELF, _SUPPORT = STATES.index("self_sufficient"), STATES.index("income_support")
-_RELOCATED, _NEVER = RELOCATED, NEVER
+_NEVER = NEVER
 _EXIT_AT, _EXIT_HAZARD = 0, 2  # as in transitions.py (EXIT_WITHIN otherwise)
 _TOLERANCE = 1e-12  # transitions._SUM_TOLERANCE
 
 
 @njit(inline="always", **JIT)
 def _sum(row):
-    """``row.sum()`` as numpy does it for five numbers: first to last."""
-    total = row[0]
-    for k in range(1, row.shape[0]):
-        total += row[k]
+    """``row.sum()`` as numpy does it for a row of at most 128 numbers: first to last below
+    8, else numpy's pairwise scheme (eight running sums, combined pairwise, then the rest)."""
+    n = row.shape[0]
+    if n < 8:
+        total = row[0]
+        for k in range(1, n):
+            total += row[k]
+        return total
+    r0, r1, r2, r3 = row[0], row[1], row[2], row[3]
+    r4, r5, r6, r7 = row[4], row[5], row[6], row[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += row[i]
+        r1 += row[i + 1]
+        r2 += row[i + 2]
+        r3 += row[i + 3]
+        r4 += row[i + 4]
+        r5 += row[i + 5]
+        r6 += row[i + 6]
+        r7 += row[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += row[i]
+        i += 1
     return total
 
 
@@ -75,8 +95,9 @@ def state_q_runs(kind, to, months, values, hazard_of, max_months, q, feasible):
 
 @njit(parallel=True, **JIT)
 def fold_runs(
-    q, shock, bz, slot_self, pw_self, relapse, br, slot_relapse, pw_relapse, expiry,
-    slot_expiry, pw_expiry, max_months, stay, cum, with_move, move, absorbing_from,
+    q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
+    pw_relapse, expiry, slot_expiry, pw_expiry, max_months, stay, cum, with_move, move,
+    absorbing_from,
 ):  # fmt: skip
     """Fill the kernel's tables ``stay [n, Y, G, S, D]``, ``cum [n, Y, G, S, D, S]``, ``move``
     (like cum; with ``with_move``) and ``absorbing_from [n, G, S]`` of a chunk of n runs (one
@@ -84,11 +105,12 @@ def fold_runs(
     for all runs).
 
     With ``shock`` the labour-market shift of run r and year y, ``bz[r, y] = effect · z``:
-    every exit to self_sufficient becomes ``1 − pw_self[r, y, slot_self[·, g, s, d]]`` (the
-    power ``(1 − p)^exp(bz)``), the relapse from self_sufficient to income_support (with
-    ``relapse``, ``br = −relapse_effect · z``) ``1 − pw_relapse[r, y, slot_relapse[·, g, d]]``,
-    a row asking for more than is left gives up the excess (the shifted exit first), and
-    the work share x of an on_expiry split becomes ``1 − pw_expiry[r, y, slot_expiry[g, s]]``,
+    the move of state s to its work destination ``w = work_to[g, s]`` (−1: none) becomes
+    ``1 − pw_self[r, y, slot_self[·, g, s, d]]`` (the power ``(1 − p)^exp(bz)``), the move to
+    its relapse destination ``relapse_to[g, s]`` (with ``relapse``, ``br = −relapse_effect ·
+    z``) ``1 − pw_relapse[r, y, slot_relapse[·, g, s, d]]``, a row asking for more than is
+    left gives up the excess (the work move first, then the relapse), and the work share x
+    of an on_expiry split becomes ``1 − pw_expiry[r, y, slot_expiry[g, s]]``,
     the other destinations sharing the rest in their proportions. Then the stayers at
     ``max_months`` are split by on_expiry (``expiry [G, S, S]``) and the tables folded as
     :func:`~balanskonto.model.transitions.fold_tables` does.
@@ -105,34 +127,36 @@ def fold_runs(
             shifted_relapse = shock and relapse and br[r, y] != 0.0
             for g in range(G):
                 for s in range(S):
+                    w, back = work_to[g, s], relapse_to[g, s]
                     mm = max_months[g, s]
                     if mm > 0:  # the on_expiry split of this run and year
                         for k in range(S):
                             split[k] = expiry[g, s, k]
-                        if shock:
-                            x = expiry[g, s, _SELF]
+                        if shock and w >= 0:
+                            x = expiry[g, s, w]
                             work = x
                             if shifted and slot_expiry[g, s] >= 0:
                                 work = 1.0 - pw_expiry[r, y, slot_expiry[g, s]]
                             rest = (1.0 - work) / (1.0 - x) if x < 1.0 else 1.0
                             for k in range(S):
                                 split[k] *= rest
-                            split[_SELF] = work
+                            split[w] = work
                     for d in range(D):
                         for k in range(S):
                             row[k] = q[rr, g, s, d, k]
                         if shock:
-                            if shifted and slot_self[rr, g, s, d] >= 0:
-                                row[_SELF] = 1.0 - pw_self[r, y, slot_self[rr, g, s, d]]
-                            if s == _SELF and shifted_relapse and slot_relapse[rr, g, d] >= 0:
-                                row[_SUPPORT] = 1.0 - pw_relapse[r, y, slot_relapse[rr, g, d]]
+                            if w >= 0 and shifted and slot_self[rr, g, s, d] >= 0:
+                                row[w] = 1.0 - pw_self[r, y, slot_self[rr, g, s, d]]
+                            if back >= 0 and shifted_relapse and slot_relapse[rr, g, s, d] >= 0:
+                                row[back] = 1.0 - pw_relapse[r, y, slot_relapse[rr, g, s, d]]
                             # a strong year may ask for more than is left
                             excess = max(_sum(row) - 1.0, 0.0)
                             if excess > 0.0:
-                                row[_SELF] -= min(excess, row[_SELF])
-                                if s == _SELF:
+                                if w >= 0:
+                                    row[w] -= min(excess, row[w])
+                                if back >= 0:
                                     excess = max(_sum(row) - 1.0, 0.0)
-                                    row[_SUPPORT] -= min(excess, row[_SUPPORT])
+                                    row[back] -= min(excess, row[back])
                         if mm > 0 and d == mm - 1:
                             left = max(1.0 - _sum(row), 0.0)
                             for k in range(S):
@@ -158,4 +182,4 @@ def fold_runs(
                 while first > 0 and still[g, s, first - 1]:
                     first -= 1
                 absorbing_from[r, g, s] = first + 1 if first < D else _NEVER
-            absorbing_from[r, g, _RELOCATED] = 1
+            absorbing_from[r, g, S - 1] = 1  # relocated, the last state

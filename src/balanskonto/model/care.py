@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.schema import Config
-from ..config.types import RESIDENT, STATES
-from .codes import N_STATES, RELOCATED
+from ..config.types import RESIDENT
+from .money import per_unit
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,20 @@ def month_days(start_year: int, years: int) -> np.ndarray:
 
 
 def _day_rates(config: Config, side: str, components: tuple[str, ...]) -> np.ndarray:
-    """``[G, S, C]`` SEK per person-day of the groups' ``per_day`` amounts (not indexed)."""
-    out = np.zeros((len(config.groups), N_STATES, len(components)))
+    """``[G, S, C]`` SEK per unit-day of the groups' ``per_day`` amounts (not indexed): per
+    person, times a household's members unless ``per_household``."""
+    states = config.state_names
+    out = np.zeros((len(config.groups), len(states), len(components)))
     for g, group in enumerate(config.groups.values()):
         if group.per_day is None:
             continue
         for state, amounts in getattr(group.per_day, side).items():
-            states = STATES[:RELOCATED] if state == RESIDENT else (state,)
+            named = states[:-1] if state == RESIDENT else (state,)  # relocated is last
             for comp, amount in amounts.items():
-                for st in states:
-                    out[g, STATES.index(st), components.index(comp)] += amount
+                for st in named:
+                    out[g, states.index(st), components.index(comp)] += amount * per_unit(
+                        group, comp
+                    )
     return out
 
 
@@ -73,19 +77,21 @@ def compile_care(
             fixed_day_cost[:, components.index(name)] += places * place.per_day
         else:
             fixed_month_cost[:, components.index(name)] += places * place.per_month
+    states = config.state_names
+    S = len(states)
     care_months = np.zeros(G, dtype=np.int64)
-    care_state = np.zeros((G, N_STATES), dtype=np.bool_)
-    care_cum = np.ones((G, N_STATES))
+    care_state = np.zeros((G, S), dtype=np.bool_)
+    care_cum = np.ones((G, S))
     for g, group in enumerate(config.groups.values()):
         care = group.leaves_care
         if care is None:
             continue
         care_months[g] = care.months
         for s in care.states:
-            care_state[g, STATES.index(s)] = True
-        split = np.zeros(N_STATES)
+            care_state[g, states.index(s)] = True
+        split = np.zeros(S)
         for s, share in care.to.items():
-            split[STATES.index(s)] = share
+            split[states.index(s)] = share
         cum = np.cumsum(split)
         cum[np.flatnonzero(split)[-1] :] = 1.0  # the last destination takes any rounding
         care_cum[g] = cum

@@ -1,7 +1,8 @@
 """Integer codes of the kernels: the one boundary where state labels become numbers.
 
-What must match the kernels: the order of :data:`~balanskonto.config.types.STATES` is the
-order of the state axis of every table, and the payment part kinds are read by
+What must match the kernels: a model's ``states`` (the config's, ``relocated`` last) are the
+order of the state axis of every table, the kernels taking the number of states from the
+arrays' shapes and ``relocated`` as the last; the payment part kinds are read by
 ``engines/_kernels.py``.
 """
 
@@ -11,6 +12,8 @@ import numpy as np
 
 from ..config.types import STATES
 
+#: The default states' count and the code of relocated among them (tests; a model's own are
+#: ``len(model.states)`` and ``model.relocated``).
 N_STATES = len(STATES)
 RELOCATED = STATES.index("relocated")
 #: Payment part kinds, shared with the kernels.

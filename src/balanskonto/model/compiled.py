@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.schema import Config
-from ..config.types import STATES
 from .care import ClaimRisk, compile_care
 from .codes import PART_MONTHS_AFTER
 from .factors import (
@@ -29,11 +28,17 @@ from .transitions import compile_transitions
 class CompiledModel:
     """Everything the engines and the money assembly need, as arrays.
 
-    Shapes use ``G`` groups, ``S = 5`` states, ``D`` duration rows, ``Y`` years,
+    Shapes use ``G`` groups, ``S`` states (``states``: the config's, ``relocated`` last;
+    five by default), ``D`` duration rows, ``Y`` years,
     ``T = 12·Y`` months, ``C`` components and ``P`` payment parts.
+
+    The engines and ``expected`` count *units*: a person, or a household of a household
+    group (DESIGN §15), whose amounts are compiled per household (per-person amounts times
+    ``members``); :mod:`balanskonto.results` turns units into persons.
     """
 
     groups: tuple[str, ...]
+    states: tuple[str, ...]  # the state axis: the config's states, relocated last
     components: tuple[str, ...]
     start_year: int
     years: int
@@ -53,11 +58,16 @@ class CompiledModel:
     cum: np.ndarray  # [G, S, D, S] stay + cumulative move, last reachable entry 1.0
     absorbing_from: np.ndarray  # [G, S] int64 duration from which the state is never left
     exits: dict  # (g, s) -> float64 [k, 4] exit rows (to, kind, months, value)
+    # the destination each state's moves shifted by the labour-market factor (−1: none)
+    work_to: np.ndarray  # [G, S] int64: as finding work (effect · z)
+    relapse_to: np.ndarray  # [G, S] int64: the other way (−relapse_effect · z)
     # --- arrivals ------------------------------------------------------------------------
     distribution: str
     cv: float
     per_year: np.ndarray  # [Y] planned (mean) arrivals per year
-    mix: np.ndarray  # [G]
+    mix: np.ndarray  # [G] share of the persons (not units) in each group
+    members: np.ndarray  # [G] int64 persons per unit: a household's members, 1 for persons
+    household: np.ndarray  # [G] bool: a household group (DESIGN §15; its unit a household)
     fixed_arrivals: np.ndarray  # [T, G] int64 deterministic split (fixed distribution only)
     # --- the population already received (DESIGN §11) -------------------------------------
     pre_years: int  # calendar years before start_year in which the population arrived
@@ -116,6 +126,11 @@ class CompiledModel:
         )
 
     @property
+    def relocated(self) -> int:
+        """The code of ``relocated``: the last state."""
+        return len(self.states) - 1
+
+    @property
     def months(self) -> int:
         return 12 * self.years
 
@@ -151,19 +166,22 @@ def compile_model(config: Config) -> CompiledModel:
     components = component_axis(config)
     per_year = planned_per_year(config)
     mix = np.array([config.arrivals.mix[g] for g in config.groups])
+    members = np.array([g.size for g in config.groups.values()], dtype=np.int64)
     fixed_arrivals = (
-        fixed_split(per_year, mix)
+        fixed_split(per_year, mix, members)
         if config.arrivals.distribution == "fixed"
         else np.zeros((12 * sim.years, len(mix)), dtype=np.int64)
     )
     cost_index = index_table(sim.years, config.indexation.costs)
     revenue_index = index_table(sim.years, config.indexation.revenue)
-    start_state = np.array([STATES.index(g.start) for g in config.groups.values()], dtype=np.int64)
+    states = config.state_names
+    start_state = np.array([states.index(g.start) for g in config.groups.values()], dtype=np.int64)
     pre, pop = pre_years(config), compile_population(config)
     care = compile_care(config, components, cost_index, revenue_index)
     contracted_per_month = 12.0 * care.pop("fixed_month_cost")  # a year of monthly places
     model = CompiledModel(
         groups=tuple(config.groups),
+        states=states,
         components=components,
         start_year=sim.start_year,
         years=sim.years,
@@ -179,6 +197,8 @@ def compile_model(config: Config) -> CompiledModel:
         cv=config.arrivals.cv or 0.0,
         per_year=per_year,
         mix=mix,
+        members=members,
+        household=np.array([g.members is not None for g in config.groups.values()]),
         fixed_arrivals=fixed_arrivals,
         pre_years=pre,
         population=np.stack(

@@ -9,7 +9,6 @@ import numpy as np
 
 from ..config.schema import Config
 from ..config.semantics import share_target
-from ..config.types import STATES
 from .transitions import exit_row
 
 if TYPE_CHECKING:
@@ -111,7 +110,7 @@ def compile_factors(config: Config, components: tuple[str, ...]) -> dict:
         else:
             exits = group.states[state].exits
             base = getattr(exits[i], field)
-            s_idx, e_idx = STATES.index(state), exit_row(exits, i)
+            s_idx, e_idx = config.state_names.index(state), exit_row(exits, i)
             if field == "monthly_shares":
                 base = sum(exits[i].monthly_shares)
                 weights = tuple(m / base for m in exits[i].monthly_shares)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config.groups import Payment, ScheduledCost
+from ..config.groups import Group, Payment, ScheduledCost
 from ..config.schema import Config
 from ..config.semantics import component_names
-from ..config.types import RESIDENT, STATES
-from .codes import N_STATES, PART_CALENDAR_YEAR, PART_MONTHS_AFTER, RELOCATED
+from ..config.types import RESIDENT
+from .codes import PART_CALENDAR_YEAR, PART_MONTHS_AFTER
 
 
 # --------------------------------------------------------------------------------------
@@ -26,14 +26,15 @@ def index_table(years: int, rate: float) -> np.ndarray:
 def rate_table(
     config: Config, side: str, components: tuple[str, ...], index: np.ndarray
 ) -> np.ndarray:
-    G, C = len(config.groups), len(components)
-    monthly = np.zeros((G, N_STATES, C))
+    G, C, states = len(config.groups), len(components), config.state_names
+    monthly = np.zeros((G, len(states), C))
     for g, group in enumerate(config.groups.values()):
         for state, amounts in getattr(group, side).items():
-            states = STATES[:RELOCATED] if state == RESIDENT else (state,)
+            named = states[:-1] if state == RESIDENT else (state,)  # relocated is last
             for comp, amount in amounts.items():
-                for st in states:
-                    monthly[g, STATES.index(st), components.index(comp)] += amount
+                amount = amount * per_unit(group, comp)
+                for st in named:
+                    monthly[g, states.index(st), components.index(comp)] += amount
     return index[:, None, None, None] * monthly[None]
 
 
@@ -54,8 +55,10 @@ def payment_parts(
     config: Config, components: tuple[str, ...], pre_years: int = 0
 ) -> dict[str, np.ndarray]:
     """Scheduled payments and costs as parts (group, component, kind, k, share, relocated
-    share) with their amounts by arrival year: ``part_amount [P, Y]`` for the horizon and
-    ``pop_part_amount [P, pre_years]`` for the years before it (the population, §11);
+    share) with their amounts by arrival year, per unit (a household's members times the
+    amount per person, unless the component is ``per_household``): ``part_amount [P, Y]``
+    for the horizon and ``pop_part_amount [P, pre_years]`` for the years before it (the
+    population, §11);
     ``part_cost [P]`` marks the parts of scheduled costs (DESIGN §15), which a person who has
     moved away no longer causes (relocated share 0). A cost of ``amount`` each month for
     ``months`` months is ``months`` parts of share 1, due 0, 1, … months after arrival."""
@@ -70,6 +73,7 @@ def payment_parts(
         ]
         for comp, pay, is_cost in schedules:
             amount = np.array([_amount(pay, first + y) for y in range(pre_years + years)])
+            amount = amount * per_unit(group, comp)
             c = components.index(comp)
             if isinstance(pay, Payment):
                 moved, window = pay.relocated_factor, pay.relocated_within_months or 0
@@ -102,6 +106,13 @@ def payment_parts(
         part_cost=np.array([r[8] for r in rows], dtype=bool),
         group_parts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
     )
+
+
+def per_unit(group: Group, component: str) -> int:
+    """Persons an amount of ``component`` is paid for in one unit of ``group``: the members
+    of a household (amounts are per person), 1 for a ``per_household`` component or a
+    group of single persons (DESIGN §15)."""
+    return 1 if component in group.household_components else group.size
 
 
 def _amount(pay: Payment | ScheduledCost, year: int) -> float:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..config.schema import Config
-from ..config.types import STATES
 
 _POPULATION_BIT = np.uint64(1) << np.uint64(63)
 
@@ -38,7 +37,7 @@ def compile_population(config: Config) -> dict[str, np.ndarray]:
         key = (
             row.month_index(start),
             groups.index(row.group),
-            STATES.index(row.state),
+            config.state_names.index(row.state),
             row.months_in_state,
         )
         merged[key] = merged.get(key, 0) + row.count

@@ -11,25 +11,28 @@ import numpy as np
 from ..config.errors import ConfigError, config_error
 from ..config.types import STATES
 from . import _table_kernels
-from .codes import N_STATES
 from .factors import Draws, ShareFactor
 from .transitions import EXIT_HAZARD, fold_tables, state_q, state_q_runs
 
 if TYPE_CHECKING:
     from .compiled import CompiledModel
 
+#: The default states' work and relapse destinations (``_shock`` without markings).
 SELF, SUPPORT = STATES.index("self_sufficient"), STATES.index("income_support")
 
 
 # --------------------------------------------------------------------------------------
 # Effects on the transition tables and on money
 # --------------------------------------------------------------------------------------
-def share_states(shares: tuple[ShareFactor, ...]) -> dict[tuple[int, int], list[int]]:
+def share_states(
+    shares: tuple[ShareFactor, ...], n_states: int
+) -> dict[tuple[int, int], list[int]]:
     """The states each uncertain share acts on, ``{(group, state): [factor indices]}``: an
-    exit's share acts on its state, a group's relocation hazard on every state but relocated."""
+    exit's share acts on its state, a group's relocation hazard on every state but relocated
+    (the last of ``n_states``)."""
     states: dict[tuple[int, int], list[int]] = {}
     for k, f in enumerate(shares):
-        for s in range(N_STATES - 1) if f.state < 0 else [f.state]:
+        for s in range(n_states - 1) if f.state < 0 else [f.state]:
             states.setdefault((f.group, s), []).append(k)
     return states
 
@@ -37,7 +40,7 @@ def share_states(shares: tuple[ShareFactor, ...]) -> dict[tuple[int, int], list[
 def share_rows(model: CompiledModel, g: int, s: int, values: np.ndarray) -> np.ndarray:
     """The exit rows of state s of group g with every uncertain share on it at ``values[k]``."""
     rows = model.exits[g, s].copy()
-    for k in share_states(model.shares).get((g, s), []):
+    for k in share_states(model.shares, len(model.states)).get((g, s), []):
         f = model.shares[k]
         rows[f.columns(len(rows)), 3] = values[k] * np.asarray(f.weights)
     return rows
@@ -56,7 +59,7 @@ def check_share_ranges(model: CompiledModel) -> None:
             return False
         return True
 
-    for (g, s), ks in share_states(model.shares).items():
+    for (g, s), ks in share_states(model.shares, len(model.states)).items():
         if fits(g, s, lowest):
             continue
         k = next((k for k in ks if lowest[k] > model.shares[k].base), ks[0])
@@ -64,7 +67,7 @@ def check_share_ranges(model: CompiledModel) -> None:
         rule = (
             f"no run can draw a value that fits: even the range's lowest value {lowest[k]:g} "
             "(with every other uncertain share at its lowest) makes the exits of group "
-            f"{model.groups[g]!r}, state {STATES[s]!r} need more than is still in the state "
+            f"{model.groups[g]!r}, state {model.states[s]!r} need more than is still in the state "
             "in some month"
         )
         values = lowest.copy()
@@ -91,7 +94,7 @@ def _q_with_shares(model: CompiledModel, values: np.ndarray) -> tuple[np.ndarray
     states (a group's relocation hazard) ends with one value, used in all of them: the states
     are gone through until no draw changes, then every table is built from the final values."""
     used = values.copy()
-    states = share_states(model.shares)
+    states = share_states(model.shares, len(model.states))
     base = np.array([f.base for f in model.shares])
 
     def fits(g: int, s: int, vals: np.ndarray) -> bool:
@@ -131,10 +134,7 @@ def _q_with_shares_runs(
     writes the values used into ``values``)."""
     n = values.shape[0]
     q = np.broadcast_to(model.q, (n, *model.q.shape)).copy()
-    states: dict[tuple[int, int], list[int]] = {}
-    for k, f in enumerate(model.shares):
-        for s in range(N_STATES - 1) if f.state < 0 else [f.state]:
-            states.setdefault((f.group, s), []).append(k)
+    states = share_states(model.shares, len(model.states))
     infeasible = np.zeros(n, dtype=bool)
     for (g, s), ks in states.items():
         rows = model.exits[g, s]
@@ -143,7 +143,9 @@ def _q_with_shares_runs(
             f = model.shares[k]
             per_run[:, f.columns(len(rows))] = values[:, k, None] * np.asarray(f.weights)
         runs_q = _state_q_runs if compiled else state_q_runs
-        q_gs, ok = runs_q(rows, per_run, int(model.max_months[g, s]), model.q.shape[2])
+        q_gs, ok = runs_q(
+            rows, per_run, int(model.max_months[g, s]), model.q.shape[2], len(model.states)
+        )
         q[:, g, s] = q_gs
         infeasible |= ~ok
     for r in np.flatnonzero(infeasible):
@@ -152,14 +154,14 @@ def _q_with_shares_runs(
 
 
 def _state_q_runs(
-    exits: np.ndarray, values: np.ndarray, max_months: int, n_rows: int
+    exits: np.ndarray, values: np.ndarray, max_months: int, n_rows: int, n_states: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~.transitions.state_q_runs` by the kernel (the hazards' powers by numpy)."""
     kind = exits[:, 1].astype(np.int64)
     hazard_of = np.zeros_like(values)
     hazard = kind == EXIT_HAZARD
     hazard_of[:, hazard] = 1.0 - (1.0 - values[:, hazard]) ** (1.0 / 12.0)
-    q = np.empty((values.shape[0], n_rows, N_STATES))
+    q = np.empty((values.shape[0], n_rows, n_states))
     feasible = np.ones(values.shape[0], dtype=bool)
     _table_kernels.state_q_runs(
         kind, exits[:, 0].astype(np.int64), exits[:, 2].astype(np.int64),
@@ -169,47 +171,77 @@ def _state_q_runs(
 
 
 def _state_q(model: CompiledModel, g: int, s: int, rows: np.ndarray) -> np.ndarray:
-    return state_q(rows, int(model.max_months[g, s]), model.q.shape[2], model.groups[g], STATES[s])
+    return state_q(
+        rows, int(model.max_months[g, s]), model.q.shape[2], model.groups[g], model.states[s],
+        len(model.states),
+    )  # fmt: skip
 
 
-def _shock(q: np.ndarray, z: np.ndarray, effect: float, relapse: float) -> np.ndarray:
-    """Tables by run and year: ``q [R, G, S, D, S]``, ``z [n, Y]`` → ``[n, Y, G, S, D, S]``."""
+def _destinations(
+    to: np.ndarray | None, G: int, S: int, default: tuple[int | None, int]
+) -> np.ndarray:
+    """``[G, S, S]`` true at each state's destination code ``to [G, S]`` (−1: none); without
+    ``to``, the default states' ``(from, to)`` (from None: every state)."""
+    if to is None:
+        out = np.zeros((G, S, S), dtype=bool)
+        out[:, slice(None) if default[0] is None else default[0], default[1]] = True
+        return out
+    return (to[:, :, None] == np.arange(S)) & (to[:, :, None] >= 0)
+
+
+def _shock(
+    q: np.ndarray,
+    z: np.ndarray,
+    effect: float,
+    relapse: float,
+    work_to: np.ndarray | None = None,
+    relapse_to: np.ndarray | None = None,
+) -> np.ndarray:
+    """Tables by run and year: ``q [R, G, S, D, S]``, ``z [n, Y]`` → ``[n, Y, G, S, D, S]``.
+    Each state's move to its work destination ``work_to [G, S]`` shifts with ``effect · z``,
+    the one to its relapse destination ``relapse_to`` with ``−relapse · z`` (default: the
+    default states' moves to self_sufficient, and from it to income_support)."""
     n, Y = z.shape
+    G, S = q.shape[1], q.shape[2]
+    work = _destinations(work_to, G, S, (None, SELF))[:, :, None, :]  # [G, S, 1, S]
+    back = _destinations(relapse_to, G, S, (SELF, SUPPORT))[:, :, None, :]
     out = np.broadcast_to(q[:, None], (n, Y, *q.shape[1:])).copy()
-    z6 = z[:, :, None, None, None]
+    z6 = z[:, :, None, None, None, None]
 
     def cloglog(p: np.ndarray, beta_z: np.ndarray) -> np.ndarray:
         return np.where(beta_z == 0.0, p, 1.0 - (1.0 - p) ** np.exp(beta_z))
 
-    out[..., SELF] = cloglog(out[..., SELF], effect * z6)
+    out = np.where(work, cloglog(out, effect * z6), out)
     if relapse:
-        zr = z[:, :, None, None]
-        out[..., SELF, :, SUPPORT] = cloglog(out[..., SELF, :, SUPPORT], -relapse * zr)
+        out = np.where(back, cloglog(out, -relapse * z6), out)
     # a strong year may ask for more than is left: the shifted exit gets at most the rest
     total = out.sum(axis=-1)
     excess = np.clip(total - 1.0, 0.0, None)
     if excess.any():
-        out[..., SELF] -= np.minimum(excess, out[..., SELF])
+        out -= np.where(work, np.minimum(excess[..., None], out), 0.0)
         excess = np.clip(out.sum(axis=-1) - 1.0, 0.0, None)
-        out[..., SELF, :, SUPPORT] -= np.minimum(excess[..., SELF, :], out[..., SELF, :, SUPPORT])
+        out -= np.where(back, np.minimum(excess[..., None], out), 0.0)
     return out
 
 
-def _shift_expiry(expiry: np.ndarray, z: np.ndarray, effect: float) -> np.ndarray:
+def _shift_expiry(
+    expiry: np.ndarray, z: np.ndarray, effect: float, work_to: np.ndarray | None = None
+) -> np.ndarray:
     """On-expiry splits by run and year: ``expiry [G, S, S]``, ``z [n, Y]`` → ``[n, Y, G, S,
-    S]``. The share to ``self_sufficient`` (work) moves on the scale of the exits,
-    ``x' = 1 − (1 − x)^exp(effect · z)``, and the other destinations share the rest in their
-    config proportions."""
+    S]``. The share x to a state's work destination (``work_to [G, S]``; default
+    ``self_sufficient``) moves on the scale of the exits, ``x' = 1 − (1 − x)^exp(effect · z)``,
+    and the other destinations share the rest in their config proportions."""
     n, Y = z.shape
+    G, S = expiry.shape[0], expiry.shape[1]
+    work = _destinations(work_to, G, S, (None, SELF))
     out = np.broadcast_to(expiry, (n, Y, *expiry.shape)).copy()
     beta_z = effect * z[:, :, None, None]
-    x = out[..., SELF]
+    x = np.where(work, out, 0.0).sum(axis=-1)  # [n, Y, G, S]: the one work share (or 0)
     shifted = np.where(beta_z == 0.0, x, 1.0 - (1.0 - x) ** np.exp(beta_z))
     with np.errstate(divide="ignore", invalid="ignore"):
         rest = np.where(x < 1.0, (1.0 - shifted) / (1.0 - x), 1.0)
     out *= rest[..., None]
-    out[..., SELF] = shifted
-    return out
+    return np.where(work, shifted[..., None], out)
 
 
 @dataclass
@@ -248,24 +280,34 @@ def chunk_tables(model: CompiledModel, draws: Draws, move: bool = True) -> Table
     moves = np.empty((n, Y, G, S, D, S) if move else (1,) * 6)
     bz = br = np.zeros((n, 1))
     one = np.ones((n, 1, 1))  # no powers: slots of the kernel's ndim, all −1
-    powers = [(np.full((1,) * k, -1, dtype=np.int64), one) for k in (4, 3, 3)]
+    powers = [(np.full((1,) * k, -1, dtype=np.int64), one) for k in (4, 4, 3)]
     relapse = False
     if shock:
         z, effect = draws.labour, model.labour.effect
         relapse = bool(model.labour.relapse_effect)
         bz, br = effect * z, -model.labour.relapse_effect * z
         powers = [
-            _powers(q[..., SELF], np.exp(bz)),
-            _powers(q[:, :, SELF, :, SUPPORT], np.exp(br)),
-            _powers(model.expiry[None, :, :, SELF], np.exp(bz)),
+            _powers(_gather(q, model.work_to), np.exp(bz)),
+            _powers(_gather(q, model.relapse_to), np.exp(br)),
+            _powers(_gather(model.expiry[None], model.work_to), np.exp(bz)),
         ]
     (slot_self, pw_self), (slot_relapse, pw_relapse), (slot_expiry, pw_expiry) = powers
     _table_kernels.fold_runs(
-        np.ascontiguousarray(q), shock, bz, slot_self, pw_self, relapse, br, slot_relapse,
-        pw_relapse, model.expiry, slot_expiry[0], pw_expiry, model.max_months, stay, cum,
-        move, moves, absorbing_from,
+        np.ascontiguousarray(q), shock, bz, model.work_to, slot_self, pw_self, relapse, br,
+        model.relapse_to, slot_relapse, pw_relapse, model.expiry, slot_expiry[0], pw_expiry,
+        model.max_months, stay, cum, move, moves, absorbing_from,
     )  # fmt: skip
     return Tables(stay, cum, absorbing_from, moves if move else None)
+
+
+def _gather(q: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """``q[r, g, s, ..., to[g, s]]`` of tables ``q [R, G, S, ..., S]`` (0 where ``to`` is −1):
+    each state's probabilities of the move to its destination ``to [G, S]``."""
+    idx = np.maximum(to, 0).reshape(1, *to.shape, *(1,) * (q.ndim - 4), 1)
+    idx = np.broadcast_to(idx, (*q.shape[:-1], 1))
+    out = np.take_along_axis(q, idx, axis=-1)[..., 0]
+    none = (to < 0).reshape(1, *to.shape, *(1,) * (q.ndim - 4))
+    return np.where(none, 0.0, out)
 
 
 def _powers(p: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -289,8 +331,11 @@ def chunk_tables_numpy(model: CompiledModel, draws: Draws) -> Tables:
     q = _q_with_shares_runs(model, draws.shares) if model.shares else model.q[None]
     expiry = model.expiry
     if draws.labour is not None and model.labour is not None:
-        q = _shock(q, draws.labour, model.labour.effect, model.labour.relapse_effect)
-        expiry = _shift_expiry(expiry, draws.labour, model.labour.effect)
+        labour = model.labour
+        q = _shock(
+            q, draws.labour, labour.effect, labour.relapse_effect, model.work_to, model.relapse_to
+        )
+        expiry = _shift_expiry(expiry, draws.labour, labour.effect, model.work_to)
     else:
         q = q[:, None]
     t = fold_tables(q, model.max_months, expiry)

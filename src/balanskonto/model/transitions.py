@@ -7,8 +7,8 @@ import numpy as np
 from ..config.errors import ConfigError
 from ..config.groups import Exit, Group
 from ..config.schema import Config
-from ..config.types import STATES
-from .codes import N_STATES, NEVER, RELOCATED
+from ..config.states import labour_destinations
+from .codes import NEVER
 
 _SUM_TOLERANCE = 1e-12
 #: Exit kinds in the primitive exit arrays (columns: to, kind, months, value).
@@ -29,7 +29,7 @@ def exit_row(exits: list[Exit], i: int) -> int:
     return sum(e.rows for e in exits[:i])
 
 
-def _exit_rows(group: Group, state: str) -> np.ndarray:
+def _exit_rows(group: Group, state: str, states: tuple[str, ...]) -> np.ndarray:
     """The exits of one state as rows ``[to, kind, months, value]``; a ``monthly_shares``
     curve is one ``at_month`` row per month (mass mk after k months), in order; the group's
     relocation hazard, if any, is the last row."""
@@ -39,7 +39,7 @@ def _exit_rows(group: Group, state: str) -> np.ndarray:
         exits.append(group.relocation)
     rows = []
     for e in exits:
-        to = STATES.index(e.to)
+        to = states.index(e.to)
         if e.annual_probability is not None:
             rows.append((to, EXIT_HAZARD, 0, e.annual_probability))
         elif e.monthly_shares is not None:
@@ -51,16 +51,19 @@ def _exit_rows(group: Group, state: str) -> np.ndarray:
     return np.array(rows, dtype=np.float64).reshape(len(rows), 4)
 
 
-def state_q(exits: np.ndarray, max_months: int, n_rows: int, gname: str, state: str) -> np.ndarray:
-    """Conditional table ``q[d − 1, to]`` of one state from its exit rows (DESIGN §3.3).
+def state_q(
+    exits: np.ndarray, max_months: int, n_rows: int, gname: str, state: str, n_states: int
+) -> np.ndarray:
+    """Conditional table ``q[d − 1, to]`` of one state from its exit rows (DESIGN §3.3), for
+    a config of ``n_states`` states.
 
     Raises
     ------
     ConfigError
         If in some month the exits need more than is still in the state.
     """
-    mass = np.zeros((n_rows, N_STATES))
-    hazard = np.zeros(N_STATES)
+    mass = np.zeros((n_rows, n_states))
+    hazard = np.zeros(n_states)
     for to, kind, months, value in exits:
         to, months = int(to), int(months)
         if kind == EXIT_HAZARD:
@@ -69,7 +72,7 @@ def state_q(exits: np.ndarray, max_months: int, n_rows: int, gname: str, state: 
             mass[months - 1, to] += value
         else:
             mass[:months, to] += value / months
-    q = np.zeros((n_rows, N_STATES))
+    q = np.zeros((n_rows, n_states))
     alive = 1.0
     for row in range(n_rows):
         month = row + 1
@@ -92,7 +95,7 @@ def state_q(exits: np.ndarray, max_months: int, n_rows: int, gname: str, state: 
 
 
 def state_q_runs(
-    exits: np.ndarray, values: np.ndarray, max_months: int, n_rows: int
+    exits: np.ndarray, values: np.ndarray, max_months: int, n_rows: int, n_states: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`state_q` for many runs at once: ``exits`` gives each exit's kind and timing,
     ``values [n, k]`` each run's share or annual probability of every exit.
@@ -105,8 +108,8 @@ def state_q_runs(
         to be used).
     """
     n = values.shape[0]
-    mass = np.zeros((n, n_rows, N_STATES))
-    hazard = np.zeros((n, N_STATES))
+    mass = np.zeros((n, n_rows, n_states))
+    hazard = np.zeros((n, n_states))
     for e, (to, kind, months, _) in enumerate(exits):
         to, months, v = int(to), int(months), values[:, e]
         if kind == EXIT_HAZARD:
@@ -115,7 +118,7 @@ def state_q_runs(
             mass[:, months - 1, to] += v
         else:
             mass[:, :months, to] += (v / months)[:, None]
-    q = np.zeros((n, n_rows, N_STATES))
+    q = np.zeros((n, n_rows, n_states))
     alive = np.ones(n)
     feasible = np.ones(n, dtype=bool)
     hazard_total = hazard.sum(axis=1)
@@ -168,30 +171,47 @@ def fold_tables(q: np.ndarray, max_months: np.ndarray, expiry: np.ndarray) -> di
     # first index from which every later row is still; D if none
     first = np.where(suffix.any(axis=-1), np.argmax(suffix, axis=-1), D)
     absorbing_from = np.where(suffix[..., -1], first + 1, NEVER).astype(np.int64)
-    absorbing_from[..., RELOCATED] = 1
+    absorbing_from[..., S - 1] = 1  # relocated, the last state
     return dict(move=move, stay=stay, cum=cum, absorbing_from=absorbing_from)
 
 
 def compile_transitions(config: Config) -> dict:
+    """The transition arrays of :class:`~.compiled.CompiledModel` over the config's states
+    (``relocated`` last), with ``work_to`` and ``relapse_to [G, S]``: the destination code of
+    each state's moves that the labour-market factor shifts (−1: none)."""
     groups = list(config.groups.items())
-    G, S = len(groups), N_STATES
+    states = config.state_names
+    G, S = len(groups), len(states)
     exits = {}
     max_months = np.zeros((G, S), dtype=np.int64)
     expiry = np.zeros((G, S, S))
+    work_to = np.full((G, S), -1, dtype=np.int64)
+    relapse_to = np.full((G, S), -1, dtype=np.int64)
     n_rows = 1
-    for g, (_, group) in enumerate(groups):
-        for s, state in enumerate(STATES[:RELOCATED]):
-            exits[g, s] = _exit_rows(group, state)
+    for g, (gname, group) in enumerate(groups):
+        for s, state in enumerate(states[:-1]):
+            exits[g, s] = _exit_rows(group, state, states)
             spec = group.states.get(state)
             if spec is not None and spec.max_months:
                 max_months[g, s] = spec.max_months
-                for to, share in (spec.on_expiry or {}).items():
-                    expiry[g, s, STATES.index(to)] = share
+                for to, share in spec.expiry_shares.items():
+                    expiry[g, s, states.index(to)] = share
+            work, relapse = labour_destinations(config, gname, state)
+            work_to[g, s] = -1 if work is None else states.index(work)
+            relapse_to[g, s] = -1 if relapse is None else states.index(relapse)
             longest = max([int(m) for m in exits[g, s][:, 2]] + [int(max_months[g, s])])
             n_rows = max(n_rows, longest + 1)
     q = np.zeros((G, S, n_rows, S))
     for g, (gname, _) in enumerate(groups):
-        for s, state in enumerate(STATES[:RELOCATED]):
-            q[g, s] = state_q(exits[g, s], int(max_months[g, s]), n_rows, gname, state)
+        for s, state in enumerate(states[:-1]):
+            q[g, s] = state_q(exits[g, s], int(max_months[g, s]), n_rows, gname, state, S)
     tables = fold_tables(q, max_months, expiry)
-    return dict(q=q, max_months=max_months, expiry=expiry, exits=exits, **tables)
+    return dict(
+        q=q,
+        max_months=max_months,
+        expiry=expiry,
+        exits=exits,
+        work_to=work_to,
+        relapse_to=relapse_to,
+        **tables,
+    )

@@ -8,10 +8,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..analysis.fitting import FittedState
-from ..config.types import STATES
 from ..engines.expected import cumulative_exits
 from ..model.compiled import CompiledModel
-from .figures import DPI, STATE_COLOURS, STYLE, _new, _title, png_bytes
+from .figures import DPI, STYLE, _new, _title, png_bytes, state_colour
 
 
 def state_chart(fs: FittedState, model: CompiledModel) -> Figure:
@@ -22,19 +21,19 @@ def state_chart(fs: FittedState, model: CompiledModel) -> Figure:
     assert inc is not None
     K = inc.months
     fig, ax = _new((7.0, 4.2))
-    g, s = model.groups.index(fs.group), STATES.index(fs.state)
+    g, s = model.groups.index(fs.group), model.states.index(fs.state)
     implied, _ = cumulative_exits(model, g, s, K)
     months = np.arange(0, K + 1)
-    for j in range(len(STATES)):
+    for j, name in enumerate(model.states):
         if inc.events[:, j].sum() == 0 and implied[:, j].max() == 0:
             continue
-        colour = STATE_COLOURS.get(STATES[j], "#444444")
+        colour = state_colour(name, j)
         est = np.r_[0.0, inc.cumulative[:, j]]
         ax.fill_between(
             months, np.r_[0.0, inc.lower[:, j]], np.r_[0.0, inc.upper[:, j]],
             step="post", color=colour, alpha=0.18, linewidth=0,
         )  # fmt: skip
-        ax.step(months, est, where="post", color=colour, linewidth=1.4, label=f"→ {STATES[j]}")
+        ax.step(months, est, where="post", color=colour, linewidth=1.4, label=f"→ {name}")
         ax.step(months, np.r_[0.0, implied[:, j]], where="post", color=colour, linestyle="--",
                 linewidth=1.1)  # fmt: skip
         if fs.joint_level and fs.checked:

@@ -61,6 +61,17 @@ STATE_COLOURS = {
     "income_support": "#d95f02",
     "relocated": "#999999",
 }
+#: Colours of a config's own states (DESIGN §15), in the order of its states.
+OWN_STATE_COLOURS = ("#1f77b4", "#8c6bb1", "#2e8b57", "#d95f02", "#17becf", "#bcbd22", "#e377c2")
+
+
+def state_colour(state: str, index: int) -> str:
+    """A state's colour: the default states' own, a config's states' by their position."""
+    if state in STATE_COLOURS:
+        return STATE_COLOURS[state]
+    return OWN_STATE_COLOURS[index % len(OWN_STATE_COLOURS)]
+
+
 REVENUE_COLOURS = ("#1f4e79", "#4a7fb0", "#7fa8cf", "#a9c6e3", "#2e8b57", "#7cc196")
 COST_COLOURS = ("#b8322a", "#e0772f", "#f2a65a", "#c97b63", "#8c564b", "#f6c89f", "#d9a5a0")
 
@@ -235,11 +246,11 @@ def persons_chart(ds: xr.Dataset, lang: str = "sv", labels=None) -> Figure:
         years = ds["year"].values
         persons = persons_by_state(ds)
         qs = persons.quantile([0.05, 0.5, 0.95], dim="run")
-        for state in persons["state"].values:
+        for k, state in enumerate(persons["state"].values):
             if state == "relocated" or float(persons.sel(state=state).max()) == 0:
                 continue
             lo, mid, hi = qs.sel(state=state).transpose("quantile", "year").values
-            colour = STATE_COLOURS.get(str(state), GREY)
+            colour = state_colour(str(state), k)
             ax.fill_between(years, lo, hi, color=colour, alpha=0.18, lw=0)
             label = i18n.capital(i18n.state_label(str(state), lang, labels))
             ax.plot(years, mid, color=colour, lw=2, label=label)

@@ -27,6 +27,12 @@ METADATA: dict[str, tuple[str | None, str, str]] = {
         "head count in the last month of the year (a move at the end of December counts from "
         "January)",
     ),
+    "households": (
+        "1",
+        "households in each state in December",
+        "head count of the households of each household group (hushåll) in the last month of "
+        "the year; 0 for a group of single persons, whose persons are in persons",
+    ),
     "revenue_month": ("SEK", "revenue by component in the month", "simulation.resolution = month"),
     "cost_month": ("SEK", "cost by component in the month", "simulation.resolution = month"),
     "net_month": ("SEK", "net result of the month", "revenue minus cost, all components"),

@@ -72,11 +72,12 @@ def check_whole(name: str, value: int, minimum: int = 1, maximum: int = 2**63 - 
 
 def result_bytes(model: CompiledModel, runs: int) -> int:
     """The memory of ``runs`` runs' run-level arrays (revenue, cost, person_months, persons,
-    arrivals, factors and, with monthly resolution, the monthly variables), in bytes."""
+    households, arrivals, factors and, with monthly resolution, the monthly variables), in bytes."""
     Y, G, C, S = model.years, len(model.groups), len(model.components), model.stay.shape[1]
     T = model.months
     factors = 2 + len(model.levels) + len(model.shares) + len(model.policies)
-    per_run = 2 * Y * C + 2 * Y * G * S + Y * G + factors * (1 + Y)
+    per_run = 2 * Y * C + (3 if model.household.any() else 2) * Y * G * S + Y * G
+    per_run += factors * (1 + Y)
     if model.monthly:
         per_run += 2 * T * C + T * G * S
     return 8 * per_run * runs
