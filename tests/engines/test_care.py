@@ -240,8 +240,11 @@ def test_temporary_housing_follows_transitional_housing_for_a_share():
             "tillfalligt": {"amount": 5000, "months": 12, "from_month": 24, "share_of_persons": 0.2}
         },
     }
-    config = _config({"adult": adult}, per_year=(1, 0, 0))
+    flats = {"lagenheter": {"places": 2, "per_month": 4000}}  # two flats, one occupant
+    config = _config({"adult": adult}, per_year=(1, 0, 0), fixed={"contracted": flats})
     for ds in [bk.expected(config)] + [bk.simulate(config, runs=2, engine=e) for e in ENGINES]:
+        vacancy = ds["cost"].sel(component="lagenheter") - ds["revenue"].sel(component="hyra")
+        np.testing.assert_allclose(vacancy.values.reshape(-1, 3)[0], [48_000, 48_000, 96_000])
         np.testing.assert_allclose(
             ds["revenue"].sel(component="hyra").values.reshape(-1, 3)[0], [48_000, 48_000, 0]
         )
