@@ -13,8 +13,13 @@ import pytest
 
 import balanskonto as bk
 from balanskonto.config import ConfigError
+from balanskonto.engines.arrivals import draw_arrivals
+from balanskonto.engines.individual import numba_engine
+from balanskonto.model import compile_model
+from balanskonto.model.tables import base_tables
 
 from conftest import make_config
+from reference import simulate_run
 from test_engines import assert_mean_agrees_with_expected
 
 ENGINES = ["numba", "event", "numpy"]
@@ -130,6 +135,30 @@ def test_leaving_care_from_a_state_with_exits_and_a_split(engine, runs):
     ]
     config = _config({"minor": minor}, per_year=(60, 24, 12), population={"rows": rows})
     assert_mean_agrees_with_expected(config, runs, 11, engine)
+
+
+def test_leaving_care_bit_for_bit_as_the_naive_reference():
+    """The stepping kernel and the slow reference (tests/reference.py) draw the same uniforms
+    and leave care in the same month to the same destination."""
+    minor = _leaving(
+        16.75,
+        to={"income_support": 0.5, "relocated": 0.5},
+        exits=[
+            {"to": "prolonged", "share": 0.4, "within_months": 4},
+            {"to": "relocated", "annual_probability": 0.3},
+        ],
+    )
+    minor["payments"] = {"schablon": {"amount": 1000, "by_calendar_year": [0.5, 0.5]}}
+    model = compile_model(_config({"minor": minor}, per_year=(30, 20, 10)))
+    run_ids = np.array([0, 5])
+    arrivals = draw_arrivals(model, 4, run_ids)
+    counts = numba_engine(model, 4, run_ids, arrivals, base_tables(model))
+    for i, run in enumerate(run_ids):
+        pm, reloc = simulate_run(model, 4, int(run), arrivals[i])
+        np.testing.assert_array_equal(counts.person_months[i], pm)
+        np.testing.assert_array_equal(counts.relocated_dues[i], reloc)
+    left = counts.person_months[..., model.states.index("income_support")].sum()
+    assert left > 0  # some left care for the split's first state
 
 
 def test_a_population_row_still_in_care_after_leaving_age_is_refused():
