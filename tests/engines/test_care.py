@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 
+import numba
 import numpy as np
 import pytest
 
@@ -235,15 +236,38 @@ def test_refused_claims_monte_carlo_agrees_with_expected(engine):
     np.testing.assert_array_equal(loss[:, 1:], 1_000_000 * refused[:, :2] * [1, 2])
 
 
-def test_refused_claims_are_deterministic_whatever_the_chunking():
-    config = _claims_config()
-    a = bk.simulate(config, runs=300, seed=9)
-    b = bk.simulate(config, runs=300, seed=9, chunk_runs=7)
-    c = bk.simulate(config, runs=500, seed=9)
-    np.testing.assert_array_equal(a["cost"].values, b["cost"].values)
-    np.testing.assert_array_equal(a["cost"].values, c["cost"].values[:300])
-    other = bk.simulate(config, runs=300, seed=10)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_claims_and_leaving_care_are_deterministic_whatever_the_chunking(engine):
+    """Same seed, same results for chunks of 7 runs, and for the first 60 of 100 runs; another
+    seed, other results (the claims' draws and the care paths)."""
+    minor = _leaving(exits=[{"to": "relocated", "annual_probability": 0.2}]) | HVB
+    config = _config({"minor": minor}, refused_claims=CLAIMS)
+    a = bk.simulate(config, runs=60, seed=9, engine=engine)
+    b = bk.simulate(config, runs=60, seed=9, engine=engine, chunk_runs=7)
+    c = bk.simulate(config, runs=100, seed=9, engine=engine, chunk_runs=33)
+    for var in ("cost", "revenue", "person_years", "yearly_factor"):
+        np.testing.assert_array_equal(a[var].values, b[var].values)
+        np.testing.assert_array_equal(a[var].values, c[var].values[:60])
+    other = bk.simulate(config, runs=60, seed=10, engine=engine)
     assert not np.array_equal(a["cost"].values, other["cost"].values)
+
+
+@pytest.mark.parametrize("engine", ["numba", "event"])
+def test_thread_count_does_not_change_the_care_results(engine):
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 numba threads")
+    minor = _leaving(exits=[{"to": "relocated", "annual_probability": 0.2}]) | HVB
+    config = _config({"minor": minor}, refused_claims=CLAIMS)
+    previous = numba.get_num_threads()
+    try:
+        results = []
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            ds = bk.simulate(config, runs=64, seed=3, engine=engine)
+            results.append(np.stack([ds["cost"].values, ds["revenue"].values]))
+    finally:
+        numba.set_num_threads(previous)
+    np.testing.assert_array_equal(results[0], results[1])
 
 
 def test_a_refused_claim_in_its_month():
