@@ -100,3 +100,30 @@ def test_factors_and_config_keys_take_the_labels():
     words = i18n.factor_label(share, "en", {share[6:]: "relocated"}, labels)
     assert "Vuxna" in words and "Etableringen" in words
     assert "Sfi-kurser" in i18n.key_label("fixed.costs.sfi", "sv", labels)
+
+
+def test_the_followup_prints_the_labels(tmp_path, capsys):
+    """The follow-up's table (command line) and section (appendix) name the budget lines as
+    the config's [labels] do, not by their keys."""
+    result = tmp_path / "v.nc"
+    assert main(["run", str(VINGAKER), "--runs", "40", "--quiet", "--out", str(result)]) == 0
+    actuals = tmp_path / "utfall.csv"
+    actuals.write_text(
+        "period,variable,group,state,component,value\n"
+        "2018,cost,,,forsorjningsstod,3600000\n"
+        "2018,cost,,,loner_lotsar,1050000\n"
+        "2018,cost,,,glappersattning,250000\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    folder = tmp_path / "rapport"
+    argv = ["uppfoljning", str(result), str(actuals), "--report", str(folder), "--format", "md"]
+    assert main([*argv, "--lang", "sv"]) == 0
+    out = capsys.readouterr().out
+    md = next(folder.glob("*.md")).read_text(encoding="utf-8")
+    section = md.split("Uppföljning mot utfall", 1)[1].split("Vad utfallet säger", 1)[0]
+    for line in SEED_LINES:
+        assert line in out, line
+        assert line in section, line
+    for text in (out, section):
+        assert not re.search(r"(?<![.\w])(forsorjningsstod|loner_lotsar)\b", text)
