@@ -182,6 +182,36 @@ def _component_rows(data: ReportData, lang: str) -> list[tuple]:
     return rows
 
 
+def shown_sums(rows: list[tuple]) -> list[tuple]:
+    """The rows of :func:`_component_rows` (SEK) rounded to whole tkr so that they add up as
+    shown: each total rounded, its items rounded by largest remainders to that total, and the
+    net the shown revenue total minus the shown cost total (each off by less than 1 tkr)."""
+    body = np.array([r[2:] for r in rows], dtype=float) / 1000.0
+    out = np.empty_like(body)
+    start = 0
+    for end in (i for i, r in enumerate(rows[:-1]) if rows[i + 1][0] != r[0]):  # the totals
+        out[end] = np.round(body[end])
+        for j in range(body.shape[1]):
+            out[start:end, j] = _largest_remainders(body[start:end, j], out[end, j])
+        start = end + 1
+    totals = [i for i in range(len(rows) - 1) if rows[i + 1][0] != rows[i][0]]
+    out[-1] = out[totals[0]] - out[totals[1]]
+    return [(*r[:2], *(out[i] * 1000.0)) for i, r in enumerate(rows)]
+
+
+def _largest_remainders(x: np.ndarray, total: float) -> np.ndarray:
+    """Whole numbers near ``x`` (non-negative) that sum to ``total``: rounded down, then one
+    more for the largest remainders."""
+    down = np.floor(x + 1e-9)
+    k = int(round(total - down.sum()))
+    order = np.argsort(-(x - down), kind="stable")
+    if k >= 0:
+        down[order[:k]] += 1
+    else:
+        down[order[::-1][: -k]] -= 1
+    return down
+
+
 def component_sheet(data: ReportData, lang: str) -> Table:
     """The component table with a row per year (years as numbers, a column per component):
     the workbook's version."""
@@ -202,10 +232,11 @@ def component_sheet(data: ReportData, lang: str) -> Table:
 
 def component_table(data: ReportData, lang: str) -> Table:
     """Mean revenue and cost per component and year, the totals and the net (means add up;
-    medians per row would not)."""
+    medians per row would not), rounded to whole tkr so that the rows as shown add up
+    (:func:`shown_sums`)."""
     cols = [Column(text("c_side", lang)), Column(text("c_component", lang))]
     cols += [Column(str(y), "tkr") for y in _years(data)]
-    rows = _component_rows(data, lang)
+    rows = shown_sums(_component_rows(data, lang))
     return Table(
         "components",
         text("t_components", lang),
