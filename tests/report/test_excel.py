@@ -11,15 +11,14 @@ import openpyxl
 import pytest
 
 import balanskonto as bk
-from balanskonto.report import build, report
-from balanskonto.report import tables
+from balanskonto.report import build, report, tables
 from balanskonto.report.data import collect
 from balanskonto.report.document import Table, cell_text
 
+from conftest import CONFIGS
+
 #: The total rows of the components table.
 SUMS = ("Summa intäkter", "Summa kostnader", "Netto (intäkter − kostnader)")
-
-from conftest import CONFIGS
 
 
 @pytest.fixture(scope="module")

@@ -157,8 +157,9 @@ def followup(ds: xr.Dataset, actuals: Actuals, *, bandwidth: float | None = None
     -------
     xarray.Dataset
         Over ``actual`` (coordinates ``period``, ``variable``, ``group``, ``state``,
-        ``component``, ``line``, ``unit``, ``quantity``): ``actual_value``, ``forecast_quantile(actual,
-        quantile)``, ``forecast_mean``, ``deviation`` (actual − median), ``percentile_rank``,
+        ``component``, ``line``, ``unit``, ``quantity``): ``actual_value``,
+        ``forecast_quantile(actual, quantile)``, ``forecast_mean``, ``deviation`` (actual −
+        median), ``percentile_rank``,
         ``inside_band(actual, band)``, ``crps``; ``crps_mean(scored_variable)``; ``weight(run)``,
         ``effective_sample_size``; the factors before and after (:func:`.factor_update`);
         ``coverage*(band)`` and ``coverage_by_period(period_label, band)``. Values in the

@@ -203,12 +203,12 @@ def _largest_remainders(x: np.ndarray, total: float) -> np.ndarray:
     """Whole numbers near ``x`` (non-negative) that sum to ``total``: rounded down, then one
     more for the largest remainders."""
     down = np.floor(x + 1e-9)
-    k = int(round(total - down.sum()))
+    k = round(float(total - down.sum()))
     order = np.argsort(-(x - down), kind="stable")
     if k >= 0:
         down[order[:k]] += 1
     else:
-        down[order[::-1][: -k]] -= 1
+        down[order[::-1][:-k]] -= 1
     return down
 
 
@@ -249,7 +249,7 @@ def component_table(data: ReportData, lang: str) -> Table:
 def tail_table(data: ReportData, lang: str) -> Table:
     """The tail attribution per component, most harmful first, and the total gap."""
     tail = data.tail
-    order = np.argsort(tail.values)
+    order = [i for i in np.argsort(tail.values) if i in set(moving_components(tail))]
     rows = [
         (
             i18n.capital(i18n.component_label(str(tail["component"].values[i]), lang, data.labels)),
@@ -257,12 +257,23 @@ def tail_table(data: ReportData, lang: str) -> Table:
         )
         for i in order
     ]
+    if len(order) < tail.sizes["component"]:
+        rest = text("tail_rest", lang).format(n=tail.sizes["component"] - len(order))
+        rows.append((rest, 0.0))
     rows.append((text("total_gap", lang), float(tail.attrs["balance_gap"])))
     caption = text("t_tail", lang).format(
         tail=i18n.level(tail.attrs["tail"], lang), year=tail.attrs["year"]
     )
     cols = (Column(text("c_component", lang)), Column(text("c_contribution", lang), "tkr"))
     return Table("tail", caption, cols, tuple(rows), sheet=text("s_tail", lang))
+
+
+def moving_components(tail) -> list[int]:
+    """Indices of the components whose tail contribution is not 0 (to the krona): a fixed
+    item, the same in every run, cannot tell the worst runs apart and is not listed; all of
+    them where every contribution is 0."""
+    moving = [i for i, v in enumerate(tail.values) if abs(v) >= 0.5]
+    return moving or list(range(tail.sizes["component"]))
 
 
 def tornado_table(data: ReportData, lang: str) -> Table | None:
