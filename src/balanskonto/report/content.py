@@ -296,7 +296,10 @@ def _assumptions(data: ReportData, w: Writer) -> list[Block]:
 
 
 def _annex(data: ReportData, w: Writer) -> list[Block]:
-    blocks: list[Block] = [Heading(text("h_annex", w.lang)), Paragraph((w("assumptions"),))]
+    blocks: list[Block] = [
+        Heading(text("h_annex", w.lang), new_page=True),
+        Paragraph((w("assumptions"),)),
+    ]
     if data.opening_comment:
         note = w("assumptions_header", text=Label(data.opening_comment))
         blocks.append(Paragraph((note,), "note"))
