@@ -535,4 +535,7 @@ def test_a_factor_fixed_in_every_run_gives_no_warning(tmp_path, capsys):
         "policy.toml",
     )
     assert main(["sensitivity", str(config), "--runs", "20"]) == 0
+    err = capsys.readouterr().err  # the progress lines, and no warning among them
+    assert "sensitivity:" in err and "warning" not in err.lower()
+    assert main(["sensitivity", str(config), "--runs", "20", "--quiet"]) == 0
     assert capsys.readouterr().err == ""

@@ -14,8 +14,9 @@ from ..results.metadata import version_stamp
 from .grid import format_overrides
 from .spec import Batch, Scenario
 
-#: Variables whose missing labels (a component or group absent from one scenario) are 0.
-_ZERO_FILL_UNITS = ("SEK", "persons", "person-years")
+#: Variables whose missing labels (a component or group absent from one scenario) are 0:
+#: money (``currency``) and counts (``quantity``, results.metadata.QUANTITY).
+_ZERO_FILL_ATTRS = ("currency", "quantity")
 
 
 def with_scenario_provenance(ds: xr.Dataset, scenario: Scenario) -> xr.Dataset:
@@ -37,7 +38,7 @@ def _fill_values(parts: Sequence[xr.Dataset]) -> dict[str, Any]:
         name: 0
         for ds in parts
         for name, var in ds.data_vars.items()
-        if var.attrs.get("units") in _ZERO_FILL_UNITS
+        if any(var.attrs.get(attr) for attr in _ZERO_FILL_ATTRS)
     }
 
 

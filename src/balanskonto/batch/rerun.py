@@ -81,6 +81,7 @@ def reproduce(
     *,
     progress: bool = False,
     warn: Callable[[str], None] | None = None,
+    starting: Callable[[str], None] | None = None,
 ) -> Reproduction:
     """Run a result file's configs again, with its seed, runs and engine, and compare.
 
@@ -89,6 +90,8 @@ def reproduce(
     path : a result of ``balanskonto run``, ``batch`` or ``sensitivity --out``.
     progress : show a progress bar.
     warn : called with each warning line as it arises (a version mismatch).
+    starting : called with the engine just before the simulation starts (the command line's
+        "compiling (first run)…").
 
     Raises
     ------
@@ -128,6 +131,8 @@ def reproduce(
         raise ConfigError(
             f"{path}: attribute engine: must be one of {sorted(ENGINES)} (got {shown(engine)})"
         )
+    if starting is not None:
+        starting(engine)
     if kind == "batch":
         rerun = _rerun_batch(path, original, configs, runs, seed, engine, progress)
     elif kind == "sensitivity":

@@ -10,6 +10,7 @@ from typing import Any
 
 from .command import run_command
 from .language import choose, say, speaking
+from .progress import announce_compile, plain_when_piped
 from .run import ENGINES
 
 #: Runs of one scenario per unit of work (simulation.run.DEFAULT_CHUNK_RUNS; a test checks).
@@ -29,20 +30,23 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"balanskonto: {line}", file=sys.stderr)
 
-    ds = write_batch(
-        batch,
-        out,
-        args.engine,
-        not args.quiet,
-        runs=args.runs,
-        seed=args.seed,
-        chunk_runs=args.chunk_runs,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        log=log,
-        worker_timeout=args.worker_timeout,
-    )
+    if args.scheduler is None:  # a remote cluster's workers compile (or not) out of sight
+        announce_compile(args.engine, args.quiet)
+    with plain_when_piped():
+        ds = write_batch(
+            batch,
+            out,
+            args.engine,
+            not args.quiet,
+            runs=args.runs,
+            seed=args.seed,
+            chunk_runs=args.chunk_runs,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            log=log,
+            worker_timeout=args.worker_timeout,
+        )
     print(summary(ds))
     say("wrote {path}", path=out)
     if args.report:
