@@ -32,7 +32,7 @@ def rate_table(
         for state, amounts in getattr(group, side).items():
             named = states[:-1] if state == RESIDENT else (state,)  # relocated is last
             for comp, amount in amounts.items():
-                amount = amount * _per_unit(group, comp)
+                amount = amount * per_unit(group, comp)
                 for st in named:
                     monthly[g, states.index(st), components.index(comp)] += amount
     return index[:, None, None, None] * monthly[None]
@@ -69,17 +69,21 @@ def payment_parts(
         schedules: list[tuple[str, Payment | ScheduledCost, bool]] = [
             *((c, p, False) for c, p in group.payments.items()),
             *((c, p, True) for c, p in group.scheduled_costs.items()),
+            *((c, p, False) for c, p in (group.scheduled_revenue or {}).items()),
         ]
         for comp, pay, is_cost in schedules:
             amount = np.array([_amount(pay, first + y) for y in range(pre_years + years)])
-            amount = amount * _per_unit(group, comp)
+            amount = amount * per_unit(group, comp)
             c = components.index(comp)
             if isinstance(pay, Payment):
                 moved, window = pay.relocated_factor, pay.relocated_within_months or 0
             else:
                 moved, window = 0.0, 0
+            if isinstance(pay, ScheduledCost) and pay.share_of_persons is not None:
+                amount = amount * pay.share_of_persons  # an expected share (docs/model.md)
             if isinstance(pay, ScheduledCost) and pay.months is not None:
-                parts = [(PART_MONTHS_AFTER, k, 1.0) for k in range(pay.months)]
+                first_month = pay.from_month or 0
+                parts = [(PART_MONTHS_AFTER, first_month + k, 1.0) for k in range(pay.months)]
             elif pay.by_calendar_year is not None:
                 parts = [(PART_CALENDAR_YEAR, k, f) for k, f in enumerate(pay.by_calendar_year)]
             else:
@@ -104,7 +108,7 @@ def payment_parts(
     )
 
 
-def _per_unit(group: Group, component: str) -> int:
+def per_unit(group: Group, component: str) -> int:
     """Persons an amount of ``component`` is paid for in one unit of ``group``: the members
     of a household (amounts are per person), 1 for a ``per_household`` component or a
     group of single persons (DESIGN §15)."""

@@ -16,7 +16,7 @@ from ..engines.draws import draw
 from ..engines.expected import expected_money
 from ..engines.individual import ENGINES
 from ..model.compiled import CompiledModel, compile_model
-from ..model.pricing import price
+from ..model.pricing import price, refused_claims
 from ..model.tables import chunk_tables, level_multipliers, money_multipliers
 from ..results.dataset import expected_dataset, simulation_dataset
 
@@ -233,11 +233,14 @@ def simulate_arrays(
                 counts.population_dues,
                 level_multipliers(model, draws),
             )
+            if draws.claims is not None:
+                cost = cost + refused_claims(model, revenue, draws.claims)
             pm = counts.person_months
-            if model.monthly:  # the yearly variables are the sums of the monthly ones
+            if model.counts_by_month:  # the yearly variables are the sums of the monthly ones
                 n = len(run_ids)
-                out["revenue_month"][chunk], out["cost_month"][chunk] = revenue, cost
-                out["persons_month"][chunk] = pm
+                if model.monthly:
+                    out["revenue_month"][chunk], out["cost_month"][chunk] = revenue, cost
+                    out["persons_month"][chunk] = pm
                 revenue = revenue.reshape(n, Y, 12, C).sum(axis=2)
                 cost = cost.reshape(n, Y, 12, C).sum(axis=2)
                 pm = pm.reshape(n, Y, 12, G, S).sum(axis=2)
@@ -246,7 +249,7 @@ def simulate_arrays(
             out["persons"][chunk] = counts.persons
             out["arrivals"][chunk] = arrivals.reshape(len(run_ids), Y, 12, G).sum(axis=2)
             factor_names, values = draws.per_run(model)
-            yearly_names, yearly = draws.per_year()
+            yearly_names, yearly = draws.per_year(model)
             if first == 0:
                 out["factor"] = np.empty((runs, len(factor_names)))
                 out["yearly_factor"] = np.empty((runs, Y, len(yearly_names)))
