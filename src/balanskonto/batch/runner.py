@@ -130,6 +130,8 @@ def run_batch(
         ds = combine_municipalities(batch, scenario_runs.datasets(), batch.reference)
     else:
         ds = combine_scenarios(batch.names, scenario_runs.datasets(), batch.reference)
+    if spill is not None:  # one Dask chunk per scenario (and municipality), as Zarr writes
+        ds = ds.chunk({d: -1 for d in ds.dims if d not in ("scenario", "municipality")})
     ds.attrs = batch_attrs(batch, runs=runs, seed=seed, engine=engine)
     return annotate_national(annotate(ds))
 
@@ -214,7 +216,7 @@ def _lazy(ds: xr.Dataset | Path) -> xr.Dataset:
     """A Dataset, or one written by the spill read back lazily as it was (no encodings)."""
     if isinstance(ds, xr.Dataset):
         return ds
-    out = xr.open_dataset(ds, engine="netcdf4", chunks={})
+    out = xr.open_dataset(ds, engine="netcdf4", chunks=-1)  # one chunk per variable
     for var in out.variables.values():
         var.encoding = {}
     return out
@@ -350,35 +352,45 @@ def read_back(out: Path) -> xr.Dataset:
 # Command line: balanskonto batch BATCH.toml
 # --------------------------------------------------------------------------------------
 def summary(ds: xr.Dataset) -> str:
-    """The final-year table that ``balanskonto batch`` prints (tkr)."""
+    """The final-year table that ``balanskonto batch`` prints (tkr); for a batch of
+    municipalities, of riket (the sum over every municipality, run by run)."""
     reference = ds.attrs["reference"]
     last = ds["year"].values[-1]
     final = ds.sel(year=last)
-    q = final["balance"].quantile([0.05, 0.50, 0.95], dim="run").transpose("quantile", "scenario")
+    riket = "riket_balance" in ds
+    pre = "riket_" if riket else ""
+    balance = final[f"{pre}balance"]
+    q = balance.quantile([0.05, 0.50, 0.95], dim="run").transpose("quantile", "scenario")
+    worse_name = "riket_p_worse" if riket else "p_worse"
     rows = []
     for i, name in enumerate(ds["scenario"].values):
         if name == reference:
             diff, worse = "reference", ""
         else:
-            d = float(final["balance_difference"].values[i])
-            se = float(final["balance_difference_se"].values[i])
+            d = float(final[f"{pre}balance_difference"].values[i])
+            se = float(final[f"{pre}balance_difference_se"].values[i])
             diff = f"{tkr(d) if d <= 0 else '+' + tkr(d)} ± {tkr(2 * se)}"
-            worse = pct(float(final["p_worse"].values[i]))
+            worse = pct(float(final[worse_name].values[i]))
         rows.append(
             [
                 str(name),
                 *(tkr(v) for v in q.values[:, i]),
-                pct(float(final["p_deficit"].values[i])),
+                pct(float(final[f"{pre}p_deficit"].values[i])),
                 diff,
                 worse,
             ]
         )
     header = ["scenario", "P5", "P50", "P95", "P(deficit)", "difference ± 2 SE", "P(worse)"]
+    what = (
+        f"riket: the sum over {ds.sizes['municipality']} municipalities, run by run; "
+        if riket
+        else ""
+    )
     return (
         f"{ds.attrs['title']}: batch {ds.attrs['batch_file']}, {ds.sizes['scenario']} "
         f"scenarios, {ds.attrs['runs']} runs, seed {ds.attrs['seed']}, "
         f"engine {ds.attrs['engine']}\n"
-        f"Balance account at the end of {last} (tkr); difference to the reference "
+        f"{what}Balance account at the end of {last} (tkr); difference to the reference "
         f"{reference!r}, run by run (common random numbers), ± 2 standard errors\n"
         + table(header, rows, left=1)
     )
