@@ -131,7 +131,10 @@ def run_batch(
     else:
         ds = combine_scenarios(batch.names, scenario_runs.datasets(), batch.reference)
     if spill is not None:  # one Dask chunk per scenario (and municipality), as Zarr writes
-        ds = ds.chunk({d: -1 for d in ds.dims if d not in ("scenario", "municipality")})
+        whole = {d: -1 for d in ds.dims if d not in ("scenario", "municipality")}
+        for name, var in ds.data_vars.items():
+            if var.chunks is not None:
+                ds[name] = var.chunk({d: n for d, n in whole.items() if d in var.dims})
     ds.attrs = batch_attrs(batch, runs=runs, seed=seed, engine=engine)
     return annotate_national(annotate(ds))
 
