@@ -305,3 +305,30 @@ def test_memory_is_flat_in_municipalities_and_the_file_the_same(tmp_path):
     assert held[1] > 1.5 * held[0], held
     assert written[1] - written[0] < 0.1 * (held[1] - held[0]), (written, held)
     same(xr.open_dataset(tmp_path / "w1.nc").load(), bt.run_batch(batches[1]))
+
+
+def test_rerun_refuses_a_batch_of_municipalities_clearly(tmp_path, two_by_three, capsys):
+    from balanskonto.cli import rerun as rerun_cli
+
+    out = tmp_path / "n.nc"
+    bt.write_batch(two_by_three, out, chunk_runs=16)
+    assert rerun_cli.main([str(out)]) == 2
+    assert "a batch of municipalities cannot be rerun" in capsys.readouterr().err
+
+
+def test_cli_writes_the_national_batch_and_prints_riket(tmp_path, capsys):
+    path = national(tmp_path / "in", runs=20)
+    out = tmp_path / "n.nc"
+    assert batch_cli.main([str(path), "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "riket: the sum over 3 municipalities" in text
+    assert "3 municipalities in 2 län" in text and f"wrote {out}" in text
+    with xr.open_dataset(out) as ds:
+        assert ds["riket_balance"].dims == ("scenario", "run", "year")
+
+
+def test_cli_says_it_in_swedish(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BALANSKONTO_LANG", "sv")
+    path = national(tmp_path / "in", runs=20)
+    assert batch_cli.main([str(path), "--out", str(tmp_path / "n.nc"), "--quiet"]) == 0
+    assert "3 kommuner i 2 län" in capsys.readouterr().out

@@ -102,6 +102,11 @@ def reproduce(
     original = open_result(path)
     attrs = original.attrs
     kind = _kind(path, original)
+    if kind == "batch" and "municipality" in original.dims:
+        raise ConfigError(
+            f"{path}: a batch of municipalities cannot be rerun from the file yet; run its "
+            "batch file again with the same seed, runs and engine (balanskonto batch)"
+        )
     found: list[str] = []
     made_by = attrs.get("balanskonto_version")
     if made_by is None:
