@@ -37,9 +37,7 @@ ATTRS = {
 }
 
 
-def combine_municipalities(
-    batch: Batch, parts: Sequence[xr.Dataset], reference: str
-) -> xr.Dataset:
+def combine_municipalities(batch: Batch, parts: Sequence[xr.Dataset], reference: str) -> xr.Dataset:
     """The Datasets of every scenario × municipality (scenario by scenario, the table's order
     within) as one Dataset with ``scenario`` and ``municipality`` dimensions, the comparisons
     with ``reference`` per municipality, and the län and riket sums per run (no attributes)."""
@@ -47,8 +45,7 @@ def combine_municipalities(
     M, names = len(municipalities), batch.names
     codes = [m.code for m in municipalities]
     per_scenario = [
-        combine_along("municipality", codes, parts[s * M : (s + 1) * M])
-        for s in range(len(names))
+        combine_along("municipality", codes, parts[s * M : (s + 1) * M]) for s in range(len(names))
     ]
     ds = combine_along("scenario", names, per_scenario)
     lans = sorted({m.lan for m in municipalities})
