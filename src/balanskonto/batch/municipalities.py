@@ -206,7 +206,8 @@ def _value(text: str, current: Any) -> Any:
         except ValueError as err:
             if isinstance(current, str):
                 return text
-            raise ValueError(f"must be a number ({err})") from None
+            why = "" if str(err) == "not a number" else f" ({err})"
+            raise ValueError(f"must be a number{why}") from None
         integral = re.fullmatch(r"[-\u2212]?[\d\s\u00a0]+", text) is not None
         value = int(number) if integral and number.is_integer() else number
     if isinstance(current, list) and isinstance(value, int | float):
