@@ -137,6 +137,13 @@ def test_a_scenario_may_not_set_what_a_column_sets(tmp_path):
         bt.load_batch(national(tmp_path, scenarios=scenarios))
 
 
+def test_cli_report_of_a_batch_of_municipalities_exits_2_before_running(tmp_path, capsys):
+    out = tmp_path / "res" / "n.nc"
+    assert batch_cli.main([str(national(tmp_path)), "--out", str(out), "--report"]) == 2
+    assert "--report: a batch of municipalities has no report" in capsys.readouterr().err
+    assert not out.parent.exists()
+
+
 def test_cli_bad_cell_exits_2_and_writes_nothing(tmp_path, capsys):
     path = national(tmp_path, "kommunkod;namn;arrivals.per_year\n0180;A;x\n")
     out = tmp_path / "res" / "n.nc"
@@ -343,3 +350,22 @@ def test_cli_says_it_in_swedish(tmp_path, capsys, monkeypatch):
     path = national(tmp_path / "in", runs=20)
     assert batch_cli.main([str(path), "--out", str(tmp_path / "n.nc"), "--quiet"]) == 0
     assert "3 kommuner i 2 län" in capsys.readouterr().out
+
+
+def test_an_interrupted_national_batch_resumes_to_the_same_result(tmp_path, two_by_three, local):
+    out = tmp_path / "n.nc"
+    seen: list = []
+
+    def stop(chunk) -> None:
+        seen.append(chunk)
+        if len(seen) == 7:  # units 0, 1 done (and spilled), unit 2 half
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        bt.write_batch(two_by_three, out, chunk_runs=16, on_chunk=stop)
+    assert not out.exists() and len(list((tmp_path / "n.nc.parts").glob("*.npz"))) == 7
+    again: list = []
+    written = bt.write_batch(two_by_three, out, chunk_runs=16, resume=True, on_chunk=again.append)
+    assert len(again) == 6 * 3 - 7
+    same(written.load(), local)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.nc"]

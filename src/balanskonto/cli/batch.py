@@ -23,6 +23,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from ..batch.spec import load_batch
 
     batch = load_batch(args.batch)
+    if args.report and batch.municipalities:
+        from ..config.errors import ConfigError
+
+        raise ConfigError(
+            "--report: a batch of municipalities has no report appendix yet; leave --report "
+            "out (the file has every municipality's results and the län and riket sums)"
+        )
     out = Path(args.out) if args.out else Path("results") / f"{batch.path.stem}.nc"
 
     def log(line: str) -> None:
