@@ -126,10 +126,13 @@ def run_batch(
             worker_timeout=worker_timeout,
             person_seeds=[None if c is None else person_seed(seed, c) for _, _, c in units],
         )
+    parts = scenario_runs.datasets()
     if batch.municipalities:
-        ds = combine_municipalities(batch, scenario_runs.datasets(), batch.reference)
+        ds = combine_municipalities(batch, parts, batch.reference)
     else:
-        ds = combine_scenarios(batch.names, scenario_runs.datasets(), batch.reference)
+        ds = combine_scenarios(batch.names, parts, batch.reference)
+    if spill is not None:  # closing the result closes the files it reads
+        ds.set_close(lambda: [part.close() for part in parts])
     if spill is not None:  # one Dask chunk per scenario (and municipality), as Zarr writes
         whole = {d: -1 for d in ds.dims if d not in ("scenario", "municipality")}
         for name, var in ds.data_vars.items():
@@ -264,8 +267,7 @@ def write_batch(
     Each scenario's (and municipality's) Dataset is written to ``<out>.parts/datasets/`` as
     it completes and the output is written from there: memory does not grow with the number
     of scenarios and municipalities, and the file is the one :func:`run_batch`'s Dataset
-    gives. The Dataset returned is read back from ``out`` lazily (Dask arrays) and stays
-    readable after the work folder is deleted.
+    gives. The Dataset returned is ``out`` opened lazily (a variable is read when used).
 
     Finished chunks are kept in ``<out>.parts/`` while the batch runs; after an interrupt
     (Ctrl-C, a killed process) ``resume=True`` continues from them, and gives the same
@@ -345,10 +347,9 @@ def write_batch(
 
 
 def read_back(out: Path) -> xr.Dataset:
-    """The written output, opened lazily (Dask arrays, read when used)."""
-    if out.suffix == ".zarr":
-        return xr.open_zarr(out)
-    return xr.open_dataset(out, engine="netcdf4", chunks={})
+    """The written output, opened lazily (each variable read when it is used)."""
+    engine = "zarr" if out.suffix == ".zarr" else "netcdf4"
+    return xr.open_dataset(out, engine=engine, chunks=None)
 
 
 # --------------------------------------------------------------------------------------
