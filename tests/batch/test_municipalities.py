@@ -325,13 +325,19 @@ def test_memory_is_flat_in_municipalities_and_the_file_the_same(tmp_path):
     same(xr.open_dataset(tmp_path / "w1.nc").load(), bt.run_batch(batches[1]))
 
 
-def test_rerun_refuses_a_batch_of_municipalities_clearly(tmp_path, two_by_three, capsys):
+def test_rerun_reproduces_a_batch_of_municipalities_exactly(tmp_path, two_by_three, capsys):
     from balanskonto.cli import rerun as rerun_cli
 
     out = tmp_path / "n.nc"
     bt.write_batch(two_by_three, out, chunk_runs=16)
-    assert rerun_cli.main([str(out)]) == 2
-    assert "a batch of municipalities cannot be rerun" in capsys.readouterr().err
+    assert rerun_cli.main([str(out)]) == 0
+    assert "reproduced" in capsys.readouterr().out
+    with xr.open_dataset(out) as ds:  # a changed number is found
+        changed = ds.load()
+    changed["riket_balance"].values[0, 0, 0] += 1.0
+    changed.to_netcdf(tmp_path / "changed.nc")
+    assert rerun_cli.main([str(tmp_path / "changed.nc")]) == 1
+    assert "riket_balance" in capsys.readouterr().out
 
 
 def test_cli_writes_the_national_batch_and_prints_riket(tmp_path, capsys):

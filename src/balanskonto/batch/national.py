@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from .combine import combine_along, paired
-from .spec import Batch
+from .municipalities import Municipality
 
 #: Units and long names of the variables added here (the others come from one municipality).
 ATTRS = {
@@ -37,12 +37,16 @@ ATTRS = {
 }
 
 
-def combine_municipalities(batch: Batch, parts: Sequence[xr.Dataset], reference: str) -> xr.Dataset:
+def combine_municipalities(
+    names: Sequence[str],
+    municipalities: Sequence[Municipality],
+    parts: Sequence[xr.Dataset],
+    reference: str,
+) -> xr.Dataset:
     """The Datasets of every scenario × municipality (scenario by scenario, the table's order
     within) as one Dataset with ``scenario`` and ``municipality`` dimensions, the comparisons
     with ``reference`` per municipality, and the län and riket sums per run (no attributes)."""
-    municipalities = batch.municipalities
-    M, names = len(municipalities), batch.names
+    M, names = len(municipalities), list(names)
     codes = [m.code for m in municipalities]
     per_scenario = [
         combine_along("municipality", codes, parts[s * M : (s + 1) * M]) for s in range(len(names))
@@ -89,6 +93,19 @@ def combine_municipalities(batch: Batch, parts: Sequence[xr.Dataset], reference:
     ds["riket_balance_difference"].attrs["reference"] = reference
     ds["p_worse_pairwise"].attrs["year"] = int(ds["year"].values[-1])
     return ds
+
+
+def municipalities_of(ds: xr.Dataset) -> list[Municipality]:
+    """The municipalities of a combined Dataset, from its coordinates (code, name, län)."""
+    return [
+        Municipality(str(code), str(name), str(lan))
+        for code, name, lan in zip(
+            ds["municipality"].values,
+            ds["municipality_name"].values,
+            ds["municipality_lan"].values,
+            strict=True,
+        )
+    ]
 
 
 def municipalities_lan_name(municipalities: Sequence, code: str) -> str:

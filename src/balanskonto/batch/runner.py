@@ -128,7 +128,7 @@ def run_batch(
         )
     parts = scenario_runs.datasets()
     if batch.municipalities:
-        ds = combine_municipalities(batch, parts, batch.reference)
+        ds = combine_municipalities(batch.names, batch.municipalities, parts, batch.reference)
     else:
         ds = combine_scenarios(batch.names, parts, batch.reference)
     if spill is not None:  # closing the result closes the files it reads
