@@ -198,7 +198,12 @@ def simulate_arrays(
     at: dict[str, float] | None = None,
     planned_arrivals: bool = False,
     first_run: int = 0,
+    person_seed: int | None = None,
 ) -> dict[str, np.ndarray]:
+    """The run-level arrays of ``runs`` runs from ``first_run`` on. The factors are drawn from
+    ``seed``; the arrivals' random variation and the persons from ``person_seed`` (default
+    ``seed``): a batch of municipalities gives each its own persons under common factors."""
+    own = seed if person_seed is None else person_seed
     Y, G, C, S = model.years, len(model.groups), len(model.components), model.stay.shape[1]
     T = model.months
     out = {
@@ -222,8 +227,8 @@ def simulate_arrays(
             drawn_shares = draws.shares.copy()
             # pulls back shares that over-fill a state; the engines read no move tables
             tables = chunk_tables(model, draws, move=False)
-            arrivals = draw_arrivals(model, seed, run_ids, draws.arrivals, planned_arrivals)
-            counts = engine(model, seed, run_ids, arrivals, tables)
+            arrivals = draw_arrivals(model, own, run_ids, draws.arrivals, planned_arrivals)
+            counts = engine(model, own, run_ids, arrivals, tables)
             revenue, cost = price(
                 model,
                 arrivals,
@@ -272,6 +277,7 @@ def simulate_runs(
     engine: str = "numba",
     *,
     chunk_runs: int = DEFAULT_CHUNK_RUNS,
+    person_seed: int | None = None,
 ) -> dict:
     """The run-level arrays of runs ``first_run … first_run + runs − 1``: the unit of work
     for distributed execution. Concatenated in run order and passed to
@@ -285,13 +291,21 @@ def simulate_runs(
         [run, year, yearly factor] and their name lists; ``share_pulled_back`` [run, uncertain
         share] (bool: the run's draw over-filled a state and was pulled back); ``persons``
         [run, year, group, state]; with monthly resolution ``revenue_month``, ``cost_month``
-        and ``persons_month``.
+        and ``persons_month``. ``person_seed``: the seed of the persons and arrivals, when it
+        is not ``seed`` (a municipality of a batch; :func:`simulate_arrays`).
     """
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
     model = compile_model(config)
     return simulate_arrays(
-        model, runs, seed, ENGINES[engine], chunk_runs, False, first_run=first_run
+        model,
+        runs,
+        seed,
+        ENGINES[engine],
+        chunk_runs,
+        False,
+        first_run=first_run,
+        person_seed=person_seed,
     )
 
 
