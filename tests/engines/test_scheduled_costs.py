@@ -158,11 +158,15 @@ def test_rules(cost, path, rule):
     assert path in str(err.value) and rule in str(err.value)
 
 
-def test_the_nacka_sketch_loads_and_prices_the_rent_gap():
-    """configs/nacka_2018.toml is a sketch (not validated against seed 001): it loads, and its
-    rent gap is priced as a cost."""
+def test_nackas_housing_prices_rent_as_revenue_and_temporary_housing_as_a_cost():
+    """configs/nacka_2018.toml (validated in tests/validation/test_nacka.py): the occupants'
+    rent is scheduled revenue only, tillfälligt boende (from month 24) a cost only, paid
+    from 2020 on, the first year an arrival of 2018 reaches its 25th month."""
     ds = bk.expected(
         bk.load_config(Path(__file__).resolve().parents[2] / "configs" / "nacka_2018.toml")
     )
-    gap = ds["cost"].sel(component="hyresgap").values
-    assert (gap > 0).all() and float(abs(ds["revenue"].sel(component="hyresgap")).max()) == 0
+    rent = ds["revenue"].sel(component="hyra").values
+    assert (rent > 0).all() and float(abs(ds["cost"].sel(component="hyra")).max()) == 0
+    temporary = ds["cost"].sel(component="tillfalligt_boende").values
+    assert temporary.tolist()[:2] == [0.0, 0.0] and (temporary[2:] > 0).all()
+    assert float(abs(ds["revenue"].sel(component="tillfalligt_boende")).max()) == 0

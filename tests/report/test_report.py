@@ -684,3 +684,16 @@ def test_the_output_of_balanskonto_sensitivity_gives_the_swings(with_factors, tm
     assert code == 0
     text = (tmp_path / "out" / "riskbilaga.md").read_text(encoding="utf-8")
     assert "flyttas mest av" in text and "Om policyändringen genomförs" in text
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_contracted_places_are_a_count_not_kronor(lang):
+    """configs/nacka_2018.toml's flats in the main assumptions: the places are a number of
+    places (they read "213 kr; 510 kr" before), the price per place is in kronor."""
+    from balanskonto.report.main_assumptions import words
+
+    value = {"places": [213, 510], "per_month": 3500}
+    shown = words("fixed.contracted.genomgangsbostader", value, lang).replace("\u00a0", " ")
+    places, price = shown.split(", ")
+    assert places.endswith(" 213; 510"), shown
+    assert price.endswith("3 500 kr" if lang == "sv" else "SEK 3,500"), shown

@@ -53,7 +53,8 @@ def _state_table(model: CompiledModel, config: Config, g: int, s: int) -> str | 
 
 
 def _reachable(model: CompiledModel, g: int) -> list[int]:
-    """Non-absorbing states a person of group g can be in, from the start state on."""
+    """Non-absorbing states a person of group g can be in, from the start state on (by its
+    exits, expiry and leaving care by age)."""
     import numpy as np
 
     seen, todo = set(), [int(model.start_state[g])]
@@ -62,14 +63,39 @@ def _reachable(model: CompiledModel, g: int) -> list[int]:
         if s not in seen:
             seen.add(s)
             todo += [int(t) for t in np.flatnonzero(model.move[g, s].sum(axis=0) > 0)]
+            if model.care_months[g] > 0 and model.care_state[g, s]:
+                todo += [int(t) for t in np.flatnonzero(np.diff(model.care_cum[g], prepend=0.0))]
     return sorted(s for s in seen if s != model.relocated)
+
+
+def _leaving_care(config: Config, gname: str, labels=None) -> str | None:
+    """The line that says when a group with ``leaves_care`` leaves its care states, and where
+    to (DESIGN §15): at the end of month 12 · (at_age − age_at_arrival) since arrival."""
+    care = config.groups[gname].leaves_care
+    if care is None:
+        return None
+
+    def age(x: float) -> str:
+        return number(x, 0 if float(x).is_integer() else 1, lang())
+
+    return tr(
+        "{group}: leaves care ({states}) at {age} years, at the end of month {month} since "
+        "arrival (arriving at {arrival_age} years): {to}",
+        group=group(gname, labels),
+        states=", ".join(state(s, labels) for s in care.states),
+        age=age(care.at_age),
+        month=care.months,
+        arrival_age=age(care.age_at_arrival),
+        to=", ".join(f"→{state(s, labels)} {_pct(x)}" for s, x in care.to.items()),
+    )
 
 
 def _cohort_table(model: CompiledModel, g: int, labels=None) -> str:
     from ..engines.expected import occupancy
 
     occ = occupancy(model, g)
-    months = [k for k in (3, 6, 12, 18, 24, 36, 60, 120) if k < occ.shape[0]]
+    shown = {3, 6, 12, 18, 24, 36, 60, 120, int(model.care_months[g])}  # and leaving care
+    months = [k for k in sorted(shown) if 0 < k < occ.shape[0]]
     rows = [[str(k), *[_pct(occ[k, s]) for s in range(len(model.states))]] for k in months]
     return _table([tr("month"), *(state(s, labels) for s in model.states)], rows)
 
@@ -104,8 +130,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 )
                 print(table)
         print()
-        say("{group}: where an arriving person is, by months since arrival",
-            group=group(gname, labels))  # fmt: skip
+        leaving = _leaving_care(config, gname, labels)
+        if leaving:
+            print(leaving)
+        where = (
+            "{group}: where an arriving household is, by months since arrival"
+            if model.household[g]
+            else "{group}: where an arriving person is, by months since arrival"
+        )
+        say(where, group=group(gname, labels))
         print(_cohort_table(model, g, labels))
     return 0
 

@@ -41,6 +41,8 @@ def words(key: str, value: Any, lang: str, labels: dict[str, str] | None = None)
     if isinstance(value, int | float):
         if key.endswith(("year", "seed", "months")):
             return str(int(value))
+        if key.endswith(".places"):  # contracted places (flats, beds): a count, not kronor
+            return i18n.plain(value, lang)
         if _AMOUNT.search(key):
             if abs(value) >= 100_000:
                 return i18n.amount(float(value), lang)
