@@ -27,6 +27,7 @@ SECTIONS: tuple[str, ...] = (
     "component",  # component labels, likewise
     "factor",  # names of the uncertainty factors (i18n.factor_label)
     "config_key",  # what a config key means (i18n.key_label)
+    "field",  # a field inside a table value, in words (main_assumptions.words)
     "units",  # numbers with a unit (numbers.py)
 )
 

@@ -46,7 +46,8 @@ def words(key: str, value: Any, lang: str, labels: dict[str, str] | None = None)
         if _AMOUNT.search(key):
             if abs(value) >= 100_000:
                 return i18n.amount(float(value), lang)
-            return i18n.catalogue.entry("units", "kr", lang).format(x=i18n.plain(value, lang))
+            kronor = round(float(value), 0 if abs(value) >= 100 else 2)  # no float noise
+            return i18n.catalogue.entry("units", "kr", lang).format(x=i18n.plain(kronor, lang))
         if _SHARE.search(key.rsplit(".", 1)[-1]) or (_SHARE.search(key) and value <= 1):
             return i18n.percent(float(value), lang)
         return i18n.plain(value, lang)
@@ -63,8 +64,28 @@ def words(key: str, value: Any, lang: str, labels: dict[str, str] | None = None)
                 parts.append(f"{_name(k, lang, labels)} {shown}")
         return ", ".join(parts)
     if isinstance(value, list):
+        if key == "population.rows" and value and all(isinstance(v, dict) for v in value):
+            return _population(value, lang, labels)
+        if key.endswith(".installments") and len(value) > 4:
+            field = i18n.catalogue.load(lang)["field"]["installments_many"]
+            return field.format(n=len(value), a=value[0]["month"], b=value[-1]["month"])
         return "; ".join(words(key, v, lang, labels) for v in value)
     return str(value)
+
+
+def _population(rows: list[dict[str, Any]], lang: str, labels: dict[str, str] | None) -> str:
+    """The population already received, in one line: the units at the start by state."""
+    by_state: dict[str, int] = {}
+    for row in rows:
+        by_state[str(row.get("state"))] = by_state.get(str(row.get("state")), 0) + int(
+            row.get("count", 0)
+        )
+    parts = ", ".join(
+        f"{i18n.state_label(state, lang, labels)} {i18n.plain(n, lang)}"
+        for state, n in by_state.items()
+    )
+    total = i18n.plain(sum(by_state.values()), lang)
+    return i18n.catalogue.load(lang)["field"]["population_rows"].format(n=total, states=parts)
 
 
 def _name(name: str, lang: str, labels: dict[str, str] | None) -> str:
@@ -73,7 +94,7 @@ def _name(name: str, lang: str, labels: dict[str, str] | None) -> str:
         shown = label(name, lang, labels)
         if shown not in (name, name.replace("_", " ")):
             return shown
-    return name.replace("_", " ")
+    return i18n.catalogue.load(lang)["field"].get(name, name.replace("_", " "))
 
 
 def main_assumption_table(data: ReportData, lang: str) -> Table:
