@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from ..model.compiled import CompiledModel
-from ..model.tables import Tables
+from ..model.tables import TablePlan, Tables
 from . import _kernels
 from .arrivals import NUMPY_ENGINE_STREAM, run_generator
 
@@ -38,12 +39,39 @@ def _empty(model: CompiledModel, n: int) -> dict[str, np.ndarray]:
     )
 
 
+#: The bytes of per-run tables an engine builds and reads at a time (a :class:`TablePlan`
+#: folded a few runs at a time, while the tables are in the cache: per chunk they are tens of MB).
+TABLE_BYTES_AT_A_TIME = 1 << 20
+
+
 def _run_kernel(
     events: bool, model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray,
-    tables: Tables,
+    tables: Tables | TablePlan,
 ) -> Counts:  # fmt: skip
-    out = _empty(model, len(run_ids))
-    drawn = np.zeros(len(run_ids), dtype=np.int64)
+    n = len(run_ids)
+    out = _empty(model, n)
+    drawn = np.zeros(n, dtype=np.int64)
+    run_ids = np.ascontiguousarray(run_ids, dtype=np.int64)
+    arrivals = np.ascontiguousarray(arrivals, dtype=np.int64)
+    if isinstance(tables, Tables):
+        _call_kernel(events, model, seed, run_ids, arrivals, tables, out, drawn)
+        return Counts(**out, draws=int(drawn.sum()))
+    threads = numba.get_num_threads()
+    step = max(1, TABLE_BYTES_AT_A_TIME // (tables.table_bytes() * threads)) * threads
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        _call_kernel(
+            events, model, seed, run_ids[lo:hi], arrivals[lo:hi],
+            tables.fold(lo, hi, reuse=True), {k: v[lo:hi] for k, v in out.items()},
+            drawn[lo:hi],
+        )  # fmt: skip
+    return Counts(**out, draws=int(drawn.sum()))
+
+
+def _call_kernel(
+    events: bool, model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray,
+    tables: Tables, out: dict[str, np.ndarray], drawn: np.ndarray,
+) -> None:  # fmt: skip
     if events:
         with np.errstate(divide="ignore"):
             log_stay = np.log(tables.stay)
@@ -57,8 +85,8 @@ def _run_kernel(
     _kernels.simulate_runs(
         events,
         np.int64(seed),
-        np.ascontiguousarray(run_ids, dtype=np.int64),
-        np.ascontiguousarray(arrivals, dtype=np.int64),
+        run_ids,
+        arrivals,
         model.start_state,
         tables.stay,
         tables.cum,
@@ -77,18 +105,25 @@ def _run_kernel(
         out["population_dues"],
         drawn,
     )
-    return Counts(**out, draws=int(drawn.sum()))
 
 
 def numba_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
+    model: CompiledModel,
+    seed: int,
+    run_ids: np.ndarray,
+    arrivals: np.ndarray,
+    tables: Tables | TablePlan,
 ) -> Counts:
     """Individual-level engine (numba, parallel over runs), stepping every person-month."""
     return _run_kernel(False, model, seed, run_ids, arrivals, tables)
 
 
 def event_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
+    model: CompiledModel,
+    seed: int,
+    run_ids: np.ndarray,
+    arrivals: np.ndarray,
+    tables: Tables | TablePlan,
 ) -> Counts:
     """Individual-level, event-driven engine (numba, parallel over runs): one draw per stay
     for its length and one for its destination, instead of one per month."""
@@ -96,7 +131,11 @@ def event_engine(
 
 
 def numpy_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
+    model: CompiledModel,
+    seed: int,
+    run_ids: np.ndarray,
+    arrivals: np.ndarray,
+    tables: Tables | TablePlan,
 ) -> Counts:
     """Vectorised reference: every person of a run stepped month by month with numpy.
 
@@ -104,6 +143,8 @@ def numpy_engine(
     of arrival month and group; all persons of a run share one generator (its own stream), so
     this engine agrees with the others in distribution, not person by person.
     """
+    if isinstance(tables, TablePlan):
+        tables = tables.fold(0, tables.runs)
     T, G, S, relocated = model.months, len(model.groups), len(model.states), model.relocated
     D = tables.stay.shape[-1]
     per_run, by_year = tables.stay.shape[0] > 1, tables.stay.shape[1] > 1
@@ -180,7 +221,7 @@ def numpy_engine(
     return Counts(**out, draws=draws)
 
 
-Engine = Callable[[CompiledModel, int, np.ndarray, np.ndarray, Tables], Counts]
+Engine = Callable[[CompiledModel, int, np.ndarray, np.ndarray, Tables | TablePlan], Counts]
 ENGINES: dict[str, Engine] = {
     "numba": numba_engine,
     "event": event_engine,

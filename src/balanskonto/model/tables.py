@@ -268,6 +268,60 @@ def chunk_tables(model: CompiledModel, draws: Draws, move: bool = True) -> Table
     written back into ``draws.shares``), computed by the compiled kernels of
     :mod:`._table_kernels`; bit for bit :func:`chunk_tables_numpy`. Without ``move`` the
     per-run ``move`` tables, which the engines do not read, are not made (None)."""
+    plan = table_plan(model, draws)
+    return plan if isinstance(plan, Tables) else plan.fold(0, plan.runs, move)
+
+
+@dataclass
+class TablePlan:
+    """A chunk's per-run tables, not yet folded: what :func:`._table_kernels.fold_runs` reads,
+    computed once for the chunk (the drawn shares' conditional tables, numpy's powers).
+    :meth:`fold` makes the tables of any slice of its runs, so that an engine can build and
+    use them a few runs at a time while they are in the cache (a chunk's tables are tens of
+    MB); the tables of a run do not depend on the slice."""
+
+    runs: int
+    per_run_q: bool  # q by run; else one for all runs
+    args: tuple  # fold_runs' arguments before stay (runs first where by run)
+    shape: tuple[int, int, int, int]  # Y, G, S, D
+    buffers: dict | None = None
+
+    def table_bytes(self) -> int:
+        """The bytes of one run's stay and cum tables."""
+        Y, G, S, D = self.shape
+        return 8 * Y * G * S * D * (S + 1)
+
+    def fold(self, lo: int, hi: int, move: bool = False, reuse: bool = False) -> Tables:
+        """The tables of runs ``lo … hi − 1``; with ``reuse`` written into buffers that the
+        next such call overwrites (for an engine that reads them before asking again)."""
+        n = hi - lo
+        Y, G, S, D = self.shape
+        (q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
+         pw_relapse, expiry, slot_expiry, pw_expiry, max_months) = self.args  # fmt: skip
+        if self.per_run_q:  # the slots are by run where q is (and shock is on)
+            q, slot_self, slot_relapse = (
+                a[lo:hi] if a.shape[0] > 1 else a for a in (q, slot_self, slot_relapse)
+            )
+        if reuse and self.buffers is not None and self.buffers["stay"].shape[0] >= n:
+            stay, cum = self.buffers["stay"][:n], self.buffers["cum"][:n]
+            absorbing_from = self.buffers["absorbing_from"][:n]
+        else:
+            stay, cum = np.empty((n, Y, G, S, D)), np.empty((n, Y, G, S, D, S))
+            absorbing_from = np.empty((n, G, S), dtype=np.int64)
+            if reuse:
+                self.buffers = {"stay": stay, "cum": cum, "absorbing_from": absorbing_from}
+        moves = np.empty((n, Y, G, S, D, S) if move else (1,) * 6)
+        _table_kernels.fold_runs(
+            q, shock, bz[lo:hi], work_to, slot_self, pw_self[lo:hi], relapse, br[lo:hi],
+            relapse_to, slot_relapse, pw_relapse[lo:hi], expiry, slot_expiry, pw_expiry[lo:hi],
+            max_months, stay, cum, move, moves, absorbing_from,
+        )  # fmt: skip
+        return Tables(stay, cum, absorbing_from, moves if move else None)
+
+
+def table_plan(model: CompiledModel, draws: Draws) -> TablePlan | Tables:
+    """The :class:`TablePlan` of the runs of ``draws`` (pulled-back share values written back
+    into ``draws.shares``), or the shared tables where no run has its own."""
     if not model.shares and draws.labour is None:
         return base_tables(model)
     n = draws.shares.shape[0]
@@ -275,9 +329,6 @@ def chunk_tables(model: CompiledModel, draws: Draws, move: bool = True) -> Table
     shock = draws.labour is not None and model.labour is not None
     Y = model.years if shock else 1
     G, S, D = q.shape[1:4]
-    stay, absorbing_from = np.empty((n, Y, G, S, D)), np.empty((n, G, S), dtype=np.int64)
-    cum = np.empty((n, Y, G, S, D, S))
-    moves = np.empty((n, Y, G, S, D, S) if move else (1,) * 6)
     bz = br = np.zeros((n, 1))
     one = np.ones((n, 1, 1))  # no powers: slots of the kernel's ndim, all −1
     powers = [(np.full((1,) * k, -1, dtype=np.int64), one) for k in (4, 4, 3)]
@@ -292,12 +343,12 @@ def chunk_tables(model: CompiledModel, draws: Draws, move: bool = True) -> Table
             _powers(_gather(model.expiry[None], model.work_to), np.exp(bz)),
         ]
     (slot_self, pw_self), (slot_relapse, pw_relapse), (slot_expiry, pw_expiry) = powers
-    _table_kernels.fold_runs(
+    args = (
         np.ascontiguousarray(q), shock, bz, model.work_to, slot_self, pw_self, relapse, br,
         model.relapse_to, slot_relapse, pw_relapse, model.expiry, slot_expiry[0], pw_expiry,
-        model.max_months, stay, cum, move, moves, absorbing_from,
+        model.max_months,
     )  # fmt: skip
-    return Tables(stay, cum, absorbing_from, moves if move else None)
+    return TablePlan(n, q.shape[0] > 1, args, (Y, G, S, D))
 
 
 def _gather(q: np.ndarray, to: np.ndarray) -> np.ndarray:
