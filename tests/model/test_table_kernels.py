@@ -99,13 +99,12 @@ def test_the_cases_reach_the_branches():
 
 @pytest.mark.parametrize("case", CASES)
 def test_a_plan_folds_any_slice_of_runs_as_the_whole_chunk(case):
-    """``TablePlan.fold(lo, hi)`` (what an engine folds a few runs at a time, into reused
-    buffers) gives exactly the rows lo … hi − 1 of the chunk's tables."""
+    """``TablePlan.fold(lo, hi)`` gives exactly the rows lo … hi − 1 of the chunk's tables."""
     model = compile_model(CASES[case]())
     whole = chunk_tables(model, draw(model, 4, np.arange(37)))
     plan = table_plan(model, draw(model, 4, np.arange(37)))
     for lo, hi in ((0, 1), (1, 2), (5, 13), (13, 21), (36, 37), (0, 37)):
-        part = plan.fold(lo, hi, move=True, reuse=True)
+        part = plan.fold(lo, hi, move=True)
         for field in FIELDS:
             np.testing.assert_array_equal(
                 getattr(part, field), getattr(whole, field)[lo:hi], err_msg=f"{case}: {field}"

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..model._jit import JIT as _JIT  # all numba options live there (STYLE: one place)
+from ..model._table_kernels import fold_run
 from ..model.codes import PART_MONTHS_AFTER
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -195,6 +196,8 @@ def simulate_runs(
     log_stay,
     flat_from,
     absorbing_from,
+    folding,
+    fold,
     group_parts,
     part_kind,
     part_k,
@@ -225,6 +228,11 @@ def simulate_runs(
         every row equals the last (unused when stepping).
     absorbing_from : int64 [R', G, S]
         Duration from which a state is never left (in any year).
+    folding : bool, fold : tuple
+        With ``folding`` (the stepping engine only), each run's tables are built by
+        :func:`~balanskonto.model._table_kernels.fold_run` from ``fold`` (its arguments before
+        the tables, by run ``i`` of the chunk) just before its persons are simulated, while
+        they are in the cache, and ``stay``, ``cum``, ``absorbing_from`` give only their shape.
     part_window : int64 [P]
         0: a part due after the move is lost (in part); W > 0: every part of a person who
         moves within W months of arrival is, booked at the later of its due month and the move.
@@ -249,6 +257,16 @@ def simulate_runs(
     stream = np.int64(0x5EED) if events else np.int64(0)
     for i in prange(n):
         r = np.int64(i) if per_run else np.int64(0)
+        if folding:
+            st, cu = np.empty(stay.shape[1:]), np.empty(cum.shape[1:])
+            ab = np.empty(absorbing_from.shape[1:], dtype=np.int64)
+            fold_run(
+                i, fold[0], fold[1], fold[2], fold[3], fold[4], fold[5], fold[6], fold[7],
+                fold[8], fold[9], fold[10], fold[11], fold[12], fold[13], fold[14], st, cu,
+                False, cu, ab,
+            )  # fmt: skip
+        else:
+            st, cu, ab = stay[r], cum[r], absorbing_from[r]
         rkey = run_key(seed ^ stream, run_ids[i])
         months = np.zeros((T + 1, G, out_pm.shape[3]), dtype=np.int64)
         reloc, pop_reloc = out_reloc[i], out_pop_reloc[i]
@@ -266,8 +284,8 @@ def simulate_runs(
                         )  # fmt: skip
                     else:
                         drawn += _simulate_person(
-                            key, g, a, a, 1, a, T, start_state[g], stay[r], cum[r],
-                            absorbing_from[r], group_parts, part_kind, part_k, part_window,
+                            key, g, a, a, 1, a, T, start_state[g], st, cu, ab,
+                            group_parts, part_kind, part_k, part_window,
                             months, reloc, 0,
                         )  # fmt: skip
         for c in range(population.shape[0]):
@@ -285,7 +303,7 @@ def simulate_runs(
                     )  # fmt: skip
                 else:
                     drawn += _simulate_person(
-                        key, g, a, 0, d0, -done, T, s, stay[r], cum[r], absorbing_from[r],
+                        key, g, a, 0, d0, -done, T, s, st, cu, ab,
                         group_parts, part_kind, part_k, part_window, months, pop_reloc, pre,
                     )  # fmt: skip
         _to_periods(months, out_pm[i], out_persons[i])

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from ..model.compiled import CompiledModel
-from ..model.tables import TablePlan, Tables
+from ..model.tables import TablePlan, Tables, fold_args
 from . import _kernels
 from .arrivals import NUMPY_ENGINE_STREAM, run_generator
 
@@ -39,39 +38,22 @@ def _empty(model: CompiledModel, n: int) -> dict[str, np.ndarray]:
     )
 
 
-#: The bytes of per-run tables an engine builds and reads at a time (a :class:`TablePlan`
-#: folded a few runs at a time, while the tables are in the cache: per chunk they are tens of MB).
-TABLE_BYTES_AT_A_TIME = 1 << 20
-
-
 def _run_kernel(
     events: bool, model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray,
     tables: Tables | TablePlan,
 ) -> Counts:  # fmt: skip
-    n = len(run_ids)
-    out = _empty(model, n)
-    drawn = np.zeros(n, dtype=np.int64)
-    run_ids = np.ascontiguousarray(run_ids, dtype=np.int64)
-    arrivals = np.ascontiguousarray(arrivals, dtype=np.int64)
-    if isinstance(tables, Tables):
-        _call_kernel(events, model, seed, run_ids, arrivals, tables, out, drawn)
-        return Counts(**out, draws=int(drawn.sum()))
-    threads = numba.get_num_threads()
-    step = max(1, TABLE_BYTES_AT_A_TIME // (tables.table_bytes() * threads)) * threads
-    for lo in range(0, n, step):
-        hi = min(n, lo + step)
-        _call_kernel(
-            events, model, seed, run_ids[lo:hi], arrivals[lo:hi],
-            tables.fold(lo, hi, reuse=True), {k: v[lo:hi] for k, v in out.items()},
-            drawn[lo:hi],
-        )  # fmt: skip
-    return Counts(**out, draws=int(drawn.sum()))
-
-
-def _call_kernel(
-    events: bool, model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray,
-    tables: Tables, out: dict[str, np.ndarray], drawn: np.ndarray,
-) -> None:  # fmt: skip
+    out = _empty(model, len(run_ids))
+    drawn = np.zeros(len(run_ids), dtype=np.int64)
+    folding = isinstance(tables, TablePlan) and not events
+    if folding:  # the kernel folds each run's tables just before simulating it
+        fold = tables.args
+        Y, G, S, D = tables.shape
+        tables = Tables(np.empty((1, Y, G, S, D)), np.empty((1, Y, G, S, D, S)),
+                        np.empty((1, G, S), dtype=np.int64), None)  # fmt: skip
+    else:
+        if isinstance(tables, TablePlan):
+            tables = tables.fold(0, tables.runs)
+        fold = fold_args(model, model.q[None], 1, None)
     if events:
         with np.errstate(divide="ignore"):
             log_stay = np.log(tables.stay)
@@ -85,14 +67,16 @@ def _call_kernel(
     _kernels.simulate_runs(
         events,
         np.int64(seed),
-        run_ids,
-        arrivals,
+        np.ascontiguousarray(run_ids, dtype=np.int64),
+        np.ascontiguousarray(arrivals, dtype=np.int64),
         model.start_state,
         tables.stay,
         tables.cum,
         log_stay,
         flat_from,
         tables.absorbing_from,
+        folding,
+        fold,
         model.group_parts,
         model.part_kind,
         model.part_k,
@@ -105,6 +89,7 @@ def _call_kernel(
         out["population_dues"],
         drawn,
     )
+    return Counts(**out, draws=int(drawn.sum()))
 
 
 def numba_engine(

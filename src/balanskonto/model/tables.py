@@ -274,42 +274,28 @@ def chunk_tables(model: CompiledModel, draws: Draws, move: bool = True) -> Table
 
 @dataclass
 class TablePlan:
-    """A chunk's per-run tables, not yet folded: what :func:`._table_kernels.fold_runs` reads,
-    computed once for the chunk (the drawn shares' conditional tables, numpy's powers).
-    :meth:`fold` makes the tables of any slice of its runs, so that an engine can build and
-    use them a few runs at a time while they are in the cache (a chunk's tables are tens of
-    MB); the tables of a run do not depend on the slice."""
+    """A chunk's per-run tables, not yet folded: the arguments of
+    :func:`._table_kernels.fold_run` before the tables, computed once for the chunk (the drawn
+    shares' conditional tables, numpy's powers). The stepping engine folds each run's tables
+    in its kernel just before simulating the run (a chunk's tables are tens of MB, a run's
+    fit in the cache); :meth:`fold` makes them for a slice of runs."""
 
     runs: int
-    per_run_q: bool  # q by run; else one for all runs
-    args: tuple  # fold_runs' arguments before stay (runs first where by run)
+    args: tuple  # fold_run's arguments between the run and the tables
     shape: tuple[int, int, int, int]  # Y, G, S, D
-    buffers: dict | None = None
 
-    def table_bytes(self) -> int:
-        """The bytes of one run's stay and cum tables."""
-        Y, G, S, D = self.shape
-        return 8 * Y * G * S * D * (S + 1)
-
-    def fold(self, lo: int, hi: int, move: bool = False, reuse: bool = False) -> Tables:
-        """The tables of runs ``lo … hi − 1``; with ``reuse`` written into buffers that the
-        next such call overwrites (for an engine that reads them before asking again)."""
+    def fold(self, lo: int, hi: int, move: bool = False) -> Tables:
+        """The tables of runs ``lo … hi − 1``."""
         n = hi - lo
         Y, G, S, D = self.shape
         (q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
          pw_relapse, expiry, slot_expiry, pw_expiry, max_months) = self.args  # fmt: skip
-        if self.per_run_q:  # the slots are by run where q is (and shock is on)
+        if q.shape[0] > 1:  # q by run, and the slots with it where shock is on
             q, slot_self, slot_relapse = (
                 a[lo:hi] if a.shape[0] > 1 else a for a in (q, slot_self, slot_relapse)
             )
-        if reuse and self.buffers is not None and self.buffers["stay"].shape[0] >= n:
-            stay, cum = self.buffers["stay"][:n], self.buffers["cum"][:n]
-            absorbing_from = self.buffers["absorbing_from"][:n]
-        else:
-            stay, cum = np.empty((n, Y, G, S, D)), np.empty((n, Y, G, S, D, S))
-            absorbing_from = np.empty((n, G, S), dtype=np.int64)
-            if reuse:
-                self.buffers = {"stay": stay, "cum": cum, "absorbing_from": absorbing_from}
+        stay, cum = np.empty((n, Y, G, S, D)), np.empty((n, Y, G, S, D, S))
+        absorbing_from = np.empty((n, G, S), dtype=np.int64)
         moves = np.empty((n, Y, G, S, D, S) if move else (1,) * 6)
         _table_kernels.fold_runs(
             q, shock, bz[lo:hi], work_to, slot_self, pw_self[lo:hi], relapse, br[lo:hi],
@@ -328,13 +314,21 @@ def table_plan(model: CompiledModel, draws: Draws) -> TablePlan | Tables:
     q = _q_with_shares_runs(model, draws.shares, compiled=True) if model.shares else model.q[None]
     shock = draws.labour is not None and model.labour is not None
     Y = model.years if shock else 1
-    G, S, D = q.shape[1:4]
+    z = draws.labour if shock else None
+    return TablePlan(n, fold_args(model, q, n, z), (Y, *q.shape[1:4]))
+
+
+def fold_args(model: CompiledModel, q: np.ndarray, n: int, z: np.ndarray | None) -> tuple:
+    """:func:`._table_kernels.fold_run`'s arguments between the run and the tables, for n
+    runs with the conditional tables ``q [R, G, S, D, S]`` and the labour-market factor ``z
+    [n, Y]`` (None: no shift). ``fold_args(model, model.q[None], 1, None)`` gives arguments
+    of the same types for a kernel that folds nothing."""
     bz = br = np.zeros((n, 1))
     one = np.ones((n, 1, 1))  # no powers: slots of the kernel's ndim, all −1
     powers = [(np.full((1,) * k, -1, dtype=np.int64), one) for k in (4, 4, 3)]
     relapse = False
-    if shock:
-        z, effect = draws.labour, model.labour.effect
+    if z is not None:
+        effect = model.labour.effect
         relapse = bool(model.labour.relapse_effect)
         bz, br = effect * z, -model.labour.relapse_effect * z
         powers = [
@@ -343,12 +337,12 @@ def table_plan(model: CompiledModel, draws: Draws) -> TablePlan | Tables:
             _powers(_gather(model.expiry[None], model.work_to), np.exp(bz)),
         ]
     (slot_self, pw_self), (slot_relapse, pw_relapse), (slot_expiry, pw_expiry) = powers
-    args = (
-        np.ascontiguousarray(q), shock, bz, model.work_to, slot_self, pw_self, relapse, br,
-        model.relapse_to, slot_relapse, pw_relapse, model.expiry, slot_expiry[0], pw_expiry,
+    return (
+        np.ascontiguousarray(q), z is not None, np.ascontiguousarray(bz), model.work_to,
+        slot_self, pw_self, relapse, np.ascontiguousarray(br), model.relapse_to, slot_relapse,
+        pw_relapse, model.expiry, np.ascontiguousarray(slot_expiry[0]), pw_expiry,
         model.max_months,
     )  # fmt: skip
-    return TablePlan(n, q.shape[0] > 1, args, (Y, G, S, D))
 
 
 def _gather(q: np.ndarray, to: np.ndarray) -> np.ndarray:
