@@ -224,8 +224,8 @@ def simulate_runs(
         Transition tables (see :mod:`balanskonto.model`), per run when R' = n (parameter
         uncertainty) or shared when R' = 1, and per year when Y' = years.
     log_stay : float64 [R', Y', G, S, D], flat_from : int64 [R', Y', G, S]
-        For ``events``: ``log(stay)`` (−inf where stay is 0) and the first row from which
-        every row equals the last (unused when stepping).
+        For ``events``: ``log(stay)`` (−inf where stay is 0; only the last duration's is
+        read) and the first row from which every row equals the last (unused when stepping).
     absorbing_from : int64 [R', G, S]
         Duration from which a state is never left (in any year).
     folding : bool, fold : tuple

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model import _table_kernels
 from ..model.compiled import CompiledModel
 from ..model.tables import TablePlan, Tables, fold_args
 from . import _kernels
@@ -55,13 +56,16 @@ def _run_kernel(
             tables = tables.fold(0, tables.runs)
         fold = fold_args(model, model.q[None], 1, None)
     if events:
+        stay, D = tables.stay, tables.stay.shape[-1]
+        log_stay = np.empty_like(stay)  # the kernel reads the last duration's only
         with np.errstate(divide="ignore"):
-            log_stay = np.log(tables.stay)
-        last = tables.stay[..., -1:]
-        same = (tables.stay == last) & (tables.cum == tables.cum[..., -1:, :]).all(-1)
+            log_stay[..., -1] = np.log(np.ascontiguousarray(stay[..., -1]))
         # first row from which every row equals the last: the stay is geometric from there
-        suffix = np.flip(np.logical_and.accumulate(np.flip(same, axis=-1), axis=-1), axis=-1)
-        flat_from = np.argmax(suffix, axis=-1).astype(np.int64)
+        flat_from = np.empty(stay.shape[:-1], dtype=np.int64)
+        _table_kernels.flat_from_rows(
+            stay.reshape(-1, D), tables.cum.reshape(-1, D, tables.cum.shape[-1]),
+            flat_from.reshape(-1),
+        )  # fmt: skip
     else:
         log_stay, flat_from = tables.stay, np.zeros(tables.stay.shape[:-1], dtype=np.int64)
     _kernels.simulate_runs(

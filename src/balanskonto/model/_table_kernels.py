@@ -198,3 +198,24 @@ def fold_run(
                 first -= 1
             absorbing_from[g, s] = first + 1 if first < D else _NEVER
         absorbing_from[g, S - 1] = 1  # relocated, the last state
+
+
+@njit(**JIT)
+def flat_from_rows(stay, cum, out):
+    """``out [...]``: for tables ``stay [..., D]`` and ``cum [..., D, S]`` (leading axes
+    flattened to one), the first duration row from which every row equals the last (stay
+    and every cum entry equal, as numpy's ``==``); 0 where the last row is not equal to itself
+    (a NaN), as numpy's ``argmax`` of an all-false suffix gives."""
+    K, D = stay.shape
+    S = cum.shape[2]
+    for i in range(K):
+        first = D
+        while first > 0:
+            d = first - 1
+            same = stay[i, d] == stay[i, D - 1]
+            for k in range(S):
+                same = same and cum[i, d, k] == cum[i, D - 1, k]
+            if not same:
+                break
+            first = d
+        out[i] = 0 if first == D else first
