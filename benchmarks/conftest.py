@@ -108,3 +108,15 @@ def pytest_terminal_summary(terminalreporter):
             f"{cost['config']}, {cost['runs']} runs: {cost['seconds_uncertain']:.3f} s with "
             f"its uncertainty, {cost['seconds_plain']:.3f} s without, {cost['ratio']:.2f}x"
         )
+    if national := RESULTS.get("national"):
+        terminalreporter.section("balanskonto: the national batch, extrapolated from a sample")
+        n = national
+        terminalreporter.write_line(
+            f"{n['municipalities']} municipalities × {n['scenarios']} scenarios × {n['runs']} "
+            f"runs ({n['table']}): about {n['estimate_minutes']:.1f} min on this machine "
+            f"(goal {n['goal_minutes']:.0f}); from {n['sample_municipalities']} municipalities "
+            f"× {n['sample_runs']} runs in {n['sample_seconds']:.1f} s (load "
+            f"{n['load_seconds']:.0f} s, simulate {n['estimate_simulate_seconds']:.0f} s, "
+            f"assemble and write {n['estimate_write_seconds']:.0f} s)"
+            + ("" if n["reliable"] else "; quick mode: not a reliable estimate")
+        )

@@ -39,6 +39,10 @@ def simulate_run(model: CompiledModel, seed: int, run: int, arrivals: np.ndarray
                     if s == model.relocated:
                         relocated_at = min(relocated_at, t)
                         continue
+                    months_in_care = int(model.care_months[g])  # leaving care by age
+                    if months_in_care and t == a + months_in_care - 1 and model.care_state[g, s]:
+                        s, d = int(np.searchsorted(model.care_cum[g], u[t], side="right")), 1
+                        continue
                     p = outcome_probabilities(model, g, s, d)
                     stay = 1.0 - p.sum()
                     if u[t] < stay:

@@ -89,3 +89,14 @@ def test_a_group_missing_from_the_base_config_exits_2(tmp_path, capsys):
     assert main([*argv, str(out)]) == 2
     assert "group: not a group of the config" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_base_config_with_household_groups_exits_2(tmp_path, capsys):
+    """Spells are a person's: a household group's population would count households."""
+    out = tmp_path / "out" / "f.toml"
+    base = ROOT / "configs" / "nacka_2018.toml"
+    argv = ["kalibrera", str(SPELLS), "--as-of", "2025-12", "--config", str(base), "--out"]
+    assert main([*argv, str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--config: " in err and "'familj' is a household group" in err
+    assert not (tmp_path / "out").exists()

@@ -220,3 +220,27 @@ def test_tkr_shows_a_missing_or_infinite_amount_as_a_dash():
 
     assert tkr(math.nan) == tkr(math.inf) == tkr(-math.inf) == "–"
     assert tkr(-1_234_567) == "−1\u00a0235"
+
+
+def test_every_help_text_has_its_swedish_words():
+    """Every description and help text of every command is in cli/locale/sv.toml (a text
+    missing there was shown in English in the Swedish --help)."""
+    import argparse
+
+    from balanskonto.cli import _parser
+    from balanskonto.cli.language import catalogue
+
+    words = catalogue("sv")
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser) -> None:
+        texts = [parser.description] + [a.help for a in parser._actions]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                texts += [c.help for c in action._choices_actions]
+                for sub in set(action.choices.values()):
+                    walk(sub)
+        missing.extend(t for t in texts if t and t is not argparse.SUPPRESS and t not in words)
+
+    walk(_parser())
+    assert not missing, missing

@@ -90,6 +90,26 @@ def test_bad_config_exits_2_naming_the_path(tmp_path, capsys, bad_share, command
 
 
 @pytest.mark.parametrize("command", ["run", "validate", "expected"])
+def test_bad_household_members_exit_2_naming_the_path(tmp_path, capsys, command):
+    """A household group (DESIGN §15) with a member count of 0: exit 2, nothing written."""
+    bad = _edited(
+        tmp_path,
+        'start = "self_sufficient"\n',
+        'start = "self_sufficient"\nmembers = { child = 0 }\n',
+        "bad_members.toml",
+    )
+    out = tmp_path / "x.nc"
+    argv = [command, str(bad)]
+    if command == "run":
+        argv += ["--out", str(out), "--runs", "2", "--quiet"]
+    before = _files(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "groups.child.members.child: " in err and "(got 0)" in err
+    assert _files(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "expected"])
 def test_over_subscribed_exits_exit_2(tmp_path, capsys, over_subscribed, command):
     out = tmp_path / "x.nc"
     argv = [command, str(over_subscribed)]
@@ -515,4 +535,7 @@ def test_a_factor_fixed_in_every_run_gives_no_warning(tmp_path, capsys):
         "policy.toml",
     )
     assert main(["sensitivity", str(config), "--runs", "20"]) == 0
+    err = capsys.readouterr().err  # the progress lines, and no warning among them
+    assert "sensitivity:" in err and "warning" not in err.lower()
+    assert main(["sensitivity", str(config), "--runs", "20", "--quiet"]) == 0
     assert capsys.readouterr().err == ""

@@ -48,7 +48,7 @@ DETERMINISTIC_EXITS = {
 }
 
 
-def _config(states, *, start, years, per_year, population=None, resolution="year"):
+def _config(states, *, start, years, per_year, population=None, resolution="year", members=None):
     raw = {
         "simulation": {
             "start_year": start,
@@ -79,6 +79,8 @@ def _config(states, *, start, years, per_year, population=None, resolution="year
     }
     if population is not None:
         raw["population"] = {"rows": population}
+    if members is not None:  # a household group (DESIGN §15): the rows count households
+        raw["groups"]["adult"].update(members=members, per_household=["bistand"])
     return config_from_dict(raw)
 
 
@@ -118,22 +120,29 @@ def _implied_population(config, at_month: int) -> list[dict]:
     return rows
 
 
-@pytest.fixture(params=["random", "deterministic"])
+@pytest.fixture(params=["random", "deterministic", "households"])
 def restart(request):
     """(the run from 2024 with two years of arrivals, the run from 2026 with the implied
-    population): the same people, seen from two starting points."""
-    states = RANDOM_EXITS if request.param == "random" else DETERMINISTIC_EXITS
-    early = _config(states, start=2024, years=7, per_year=[768, 768, 0, 0, 0, 0, 0])
+    population): the same people, seen from two starting points; with ``households`` the
+    group is families of 4 (768 households a year) and the population counts households."""
+    states = DETERMINISTIC_EXITS if request.param == "deterministic" else RANDOM_EXITS
+    members = {"adult": 2, "child": 2} if request.param == "households" else None
+    per_year = 768 * (4 if members else 1)
+    early = _config(
+        states, start=2024, years=7, per_year=[per_year, per_year, 0, 0, 0, 0, 0], members=members
+    )
     rows = _implied_population(early, 24)
-    late = _config(states, start=2026, years=5, per_year=0, population=rows)
+    late = _config(states, start=2026, years=5, per_year=0, population=rows, members=members)
     return early, late
 
 
 def test_restart_gives_the_same_expected_path(restart):
     early, late = restart
     a, b = bk.expected(early).sel(year=slice(2026, None)), bk.expected(late)
-    for var in ("revenue", "cost", "person_years", "persons"):
-        np.testing.assert_allclose(a[var].values, b[var].values, rtol=1e-9, atol=1e-6)
+    for var in ("revenue", "cost", "person_years", "persons", "households"):
+        if var in a:
+            np.testing.assert_allclose(a[var].values, b[var].values, rtol=1e-9, atol=1e-6)
+    assert ("households" in a) == (compile_model(early).household.any())
     net_a, net_b = a["net"].values, b["net"].values
     np.testing.assert_allclose(net_a, net_b, rtol=1e-9, atol=1e-6)
 

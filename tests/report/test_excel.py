@@ -11,10 +11,14 @@ import openpyxl
 import pytest
 
 import balanskonto as bk
-from balanskonto.report import build, report
-from balanskonto.report.document import Table
+from balanskonto.report import build, report, tables
+from balanskonto.report.data import collect
+from balanskonto.report.document import Table, cell_text
 
 from conftest import CONFIGS
+
+#: The total rows of the components table.
+SUMS = ("Summa intäkter", "Summa kostnader", "Netto (intäkter − kostnader)")
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +85,25 @@ def test_the_components_add_up(ds):
     np.testing.assert_allclose(np.subtract(revenue[2:], cost[2:]), net[2:], rtol=1e-9, atol=1e-6)
     assert "medelvärde" in table.caption and "summerar" in table.note
     assert all(isinstance(v, numbers.Real) for v in net[2:])
+
+
+def test_the_components_add_up_as_shown(ds):
+    """The whole tkr the reader sees add up: each side's rows to its total, the totals to the
+    net; and no shown number is a whole tkr or more from the mean it stands for."""
+    table = next(t for t in build(ds, "sv").of_type(Table) if t.key == "components")
+    kinds = [c.kind for c in table.columns]
+
+    def shown(row):
+        cells = [cell_text(v, k, "sv") for v, k in zip(row, kinds, strict=True)][2:]
+        return np.array([float(c.replace("\u2212", "-").replace("\u00a0", "")) for c in cells])
+
+    rows = table.rows
+    for side in ("Intäkter", "Kostnader"):
+        *items, total = [r for r in rows if r[0] == side]
+        np.testing.assert_array_equal(np.sum([shown(r) for r in items], axis=0), shown(total))
+    revenue, cost, net = (next(r for r in rows if r[1] == k) for k in SUMS)
+    np.testing.assert_array_equal(shown(revenue) - shown(cost), shown(net))
+    exact = {r[1]: np.array(r[2:]) for r in tables._component_rows(collect(ds), "sv")}
+    for row in rows:
+        assert np.all(np.abs(shown(row) - exact[row[1]] / 1000) < 1), row[1]
+    assert "hela tkr" in table.note

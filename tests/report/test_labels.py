@@ -100,3 +100,75 @@ def test_factors_and_config_keys_take_the_labels():
     words = i18n.factor_label(share, "en", {share[6:]: "relocated"}, labels)
     assert "Vuxna" in words and "Etableringen" in words
     assert "Sfi-kurser" in i18n.key_label("fixed.costs.sfi", "sv", labels)
+
+
+def test_the_followup_prints_the_labels(tmp_path, capsys):
+    """The follow-up's table (command line) and section (appendix) name the budget lines as
+    the config's [labels] do, not by their keys."""
+    result = tmp_path / "v.nc"
+    assert main(["run", str(VINGAKER), "--runs", "40", "--quiet", "--out", str(result)]) == 0
+    actuals = tmp_path / "utfall.csv"
+    actuals.write_text(
+        "period,variable,group,state,component,value\n"
+        "2018,cost,,,forsorjningsstod,3600000\n"
+        "2018,cost,,,loner_lotsar,1050000\n"
+        "2018,cost,,,glappersattning,250000\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    folder = tmp_path / "rapport"
+    argv = ["uppfoljning", str(result), str(actuals), "--report", str(folder), "--format", "md"]
+    assert main([*argv, "--lang", "sv"]) == 0
+    out = capsys.readouterr().out
+    md = next(folder.glob("*.md")).read_text(encoding="utf-8")
+    section = md.split("Uppföljning mot utfall", 1)[1].split("Vad utfallet säger", 1)[0]
+    for line in SEED_LINES:
+        assert line in out, line
+        assert line in section, line
+    for text in (out, section):
+        assert not re.search(r"(?<![.\w])(forsorjningsstod|loner_lotsar)\b", text)
+
+
+def test_the_phone_tail_chart_cuts_no_word_and_leaves_out_fixed_items():
+    """At phone width the rows' names wrap at spaces only ("Integrationsprojekte/t" was cut),
+    and a component that is the same in every run (contribution 0) is not drawn."""
+    import xarray as xr
+
+    from balanskonto.report import figures
+
+    labels = {
+        "integrationsprojektet": "Integrationsprojektet",
+        "ersattning": "Ersättning till barn- och utbildningsnämnden",
+        "lokaler": "Lokaler",
+    }
+    tail = xr.DataArray(
+        [-533e3, 120e3, 0.0],
+        coords={"component": list(labels)},
+        dims="component",
+        attrs={"year": 2025},
+    )
+    fig = figures.tail_chart(tail, "sv", labels)
+    figures._narrow(fig)
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(shown) == 2  # Lokaler: 0 in every run, not drawn
+    words = {w for name in labels.values() for w in name.split()}
+    for name in shown:
+        assert set(name.split()) <= words, name
+    assert any("\n" in name for name in shown)  # the long name is on more lines
+
+
+def test_the_tail_table_lists_the_components_that_move(appendix):
+    text = appendix["md"].read_text(encoding="utf-8")
+    table = text.split("Skillnaden mellan de 5 % sämsta", 1)[1].split("\n\n", 2)[1]
+    rows = [r.split("|")[1].strip() for r in table.splitlines()[2:]]
+    assert rows[-2].startswith("Övriga") and rows[-1].startswith("Summa")
+    assert "Lokaler" not in rows and "Löner 2 lotsar" not in rows  # fixed items: 0 every run
+
+
+def test_no_empty_deficit_charts_when_no_run_goes_negative(appendix):
+    """Vingåker's balance stays positive in every run: the sentence says so and the two
+    charts, which would be empty, are left out (the table stays)."""
+    text = appendix["md"].read_text(encoding="utf-8")
+    assert "I ingen av de 50 körningarna är balanskontot negativt" in text
+    assert "p_deficit.png" not in text and "depletion_year.png" not in text
+    assert "balance_fan.png" in text and "Sannolikheten för underskott vid årets slut" in text

@@ -170,23 +170,38 @@ def test_a_template_that_is_missing_is_refused(ds, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="LibreOffice (soffice) and pdftotext (poppler-utils) not on PATH",
-)
-def test_libreoffice_breaks_no_word_in_a_table(docx_path, tmp_path):
-    """LibreOffice → PDF → text: every word of every table cell comes out whole (a word
-    broken across lines would come out as two pieces, "P(unde" and "rskott)")."""
+@pytest.fixture(scope="module")
+def libreoffice_text(docx_path, tmp_path_factory) -> str:
+    """The Word file through LibreOffice → PDF → text (pages separated by form feeds)."""
+    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice (soffice) and pdftotext (poppler-utils) not on PATH")
+    folder = tmp_path_factory.mktemp("pdf")
     subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), docx_path],
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(folder), docx_path],
         check=True,
         timeout=180,
         capture_output=True,
     )
-    pdf = tmp_path / docx_path.with_suffix(".pdf").name
-    text = subprocess.run(
+    pdf = folder / docx_path.with_suffix(".pdf").name
+    return subprocess.run(
         ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
+
+
+def test_the_annex_starts_a_new_page(docx_path, libreoffice_text):
+    """The technical annex begins on a page of its own, in Word and as LibreOffice prints it."""
+    doc = read_docx(str(docx_path))
+    breaks = [p.text for p in doc.paragraphs if p.paragraph_format.page_break_before]
+    assert breaks == ["Bilaga: konfigurationsfilens alla värden"]
+    pages = libreoffice_text.split("\f")
+    starts = [next((line for line in page.splitlines() if line.strip()), "") for page in pages]
+    assert breaks[0] in starts
+
+
+def test_libreoffice_breaks_no_word_in_a_table(docx_path, libreoffice_text):
+    """LibreOffice → PDF → text: every word of every table cell comes out whole (a word
+    broken across lines would come out as two pieces, "P(unde" and "rskott)")."""
+    text = libreoffice_text
     tokens = set(text.split())
     doc = read_docx(str(docx_path))
     checked = 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -168,7 +170,7 @@ def test_reserve_needed_keeps_p_deficit_within_the_level(example, level):
 
 
 #: Units that UDUNITS (and so CF) cannot parse, kept on purpose (docs/output.md).
-NOT_UDUNITS = {"SEK", "persons", "person-years"}
+NOT_UDUNITS = {"SEK"}
 
 
 def test_the_file_follows_cf_conventions(ds, tmp_path):
@@ -183,6 +185,14 @@ def test_the_file_follows_cf_conventions(ds, tmp_path):
             if var.attrs.get("units") == "SEK":
                 assert var.attrs["currency"] == "SEK", name
         assert back["p_deficit"].attrs["units"] == "1"
+        # counts have CF's unit 1 and say what they count in their own attribute
+        for name, quantity in {
+            "persons": "persons",
+            "arrivals": "persons",
+            "person_years": "person_years",
+        }.items():
+            assert back[name].attrs["units"] == "1", name
+            assert back[name].attrs["quantity"] == quantity, name
         cf_xarray = pytest.importorskip("cf_xarray")
         assert cf_xarray  # registers the .cf accessor
         described = back.cf.keys()  # cf-xarray reads the attributes without complaint
@@ -195,3 +205,11 @@ def test_the_file_follows_cf_conventions(ds, tmp_path):
             unit = var.attrs.get("units")
             if unit and unit not in NOT_UDUNITS:
                 assert isinstance(cf_units.Unit(unit), pint.Unit), name
+
+
+@pytest.mark.skipif(shutil.which("cfchecks") is None, reason="the CF checker is not installed")
+def test_the_cf_checker_finds_no_errors_but_the_currency(ds, tmp_path):
+    path = write_netcdf(ds, tmp_path / "r.nc")
+    done = subprocess.run(["cfchecks", str(path)], capture_output=True, text=True, check=False)
+    errors = [line for line in done.stdout.splitlines() if line.startswith("ERROR")]
+    assert all("SEK" in line for line in errors), errors

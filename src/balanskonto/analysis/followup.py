@@ -17,21 +17,21 @@ import xarray as xr
 from ..config.actuals import VARIABLES, Actual, Actuals, ActualsScope
 from ..config.errors import ConfigError
 from ..config.types import RESIDENT
-from ..results.metadata import annotate, version_stamp
+from ..results.metadata import annotate, quantity_of, version_stamp
 from . import scores
 from .weighting import MIN_EFFECTIVE_SAMPLE_SIZE, factor_update, kernel_weights
 
 #: Quantiles of the forecast shown for every actual (the fan chart's: P5, P25, P50, P75, P95).
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-#: Units of each variable.
+#: CF units of each variable (counts are ``1``; what they count is ``quantity_of``).
 UNITS = {
     "revenue": "SEK",
     "cost": "SEK",
     "net": "SEK",
     "balance": "SEK",
-    "persons": "persons",
-    "arrivals": "persons",
-    "person_years": "person-years",
+    "persons": "1",
+    "arrivals": "1",
+    "person_years": "1",
 }
 #: The forecast's variables each actual variable needs (yearly; year to date).
 NEEDS = {
@@ -157,12 +157,14 @@ def followup(ds: xr.Dataset, actuals: Actuals, *, bandwidth: float | None = None
     -------
     xarray.Dataset
         Over ``actual`` (coordinates ``period``, ``variable``, ``group``, ``state``,
-        ``component``, ``line``, ``unit``): ``actual_value``, ``forecast_quantile(actual,
-        quantile)``, ``forecast_mean``, ``deviation`` (actual − median), ``percentile_rank``,
+        ``component``, ``line``, ``unit``, ``quantity``): ``actual_value``,
+        ``forecast_quantile(actual, quantile)``, ``forecast_mean``, ``deviation`` (actual −
+        median), ``percentile_rank``,
         ``inside_band(actual, band)``, ``crps``; ``crps_mean(scored_variable)``; ``weight(run)``,
         ``effective_sample_size``; the factors before and after (:func:`.factor_update`);
         ``coverage*(band)`` and ``coverage_by_period(period_label, band)``. Values in the
-        units of each actual (``unit``): SEK, persons or person-years.
+        units of each actual (``unit``: CF's, ``SEK`` or ``1``); what a count counts is its
+        ``quantity`` (``money``, ``persons``, ``person_years``).
     """
     check_forecast(ds)
     if not len(actuals):
@@ -219,6 +221,7 @@ def _actual_coords(actuals: Actuals) -> dict[str, tuple[str, list]]:
         "component": ("actual", [a.component for a in rows]),
         "line": ("actual", [a.line for a in rows]),
         "unit": ("actual", [UNITS[a.variable] for a in rows]),
+        "quantity": ("actual", [quantity_of(a.variable) for a in rows]),
     }
 
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,15 @@ from ..model.compiled import compile_model
 from ..results.metadata import version_stamp
 from ..results.risk import tail_attribution
 from ..simulation.run import MAX_RUNS, RUNS_NAME, as_config, check_size, check_whole, simulate
+
+#: ``step(stage, k, n)``: called before the k-th of the n simulations of a stage
+#: (``simulation``, ``layers``, ``swings``), so that a command can say how far it is.
+Step = Callable[[str, int, int], None]
+
+
+def _no_step(stage: str, k: int, n: int) -> None:
+    """The default :data:`Step`: say nothing."""
+
 
 #: Layers in the order they are switched on, with the factors each brings.
 LAYERS = ("individual", "arrivals", "labour_market", "parameters")
@@ -109,8 +119,10 @@ def one_at_a_time(
     low: float = 0.10,
     high: float = 0.90,
     engine: str = "numba",
+    step: Step = _no_step,
 ) -> xr.Dataset | None:
-    """Each factor at its ``low`` and ``high`` quantile, the others at their median.
+    """Each factor at its ``low`` and ``high`` quantile, the others at their median
+    (``step``: :data:`Step`, before each of the 1 + 2 × factors simulations).
 
     Returns
     -------
@@ -125,10 +137,13 @@ def one_at_a_time(
     names = _factor_names(probe)
     if not names:
         return None
+    n = 1 + 2 * len(names)
+    step("swings", 1, n)
     median = simulate(config, runs, seed, engine, factors_at={"*": 0.5})["balance"].mean("run")
     lows, highs = [], []
-    for name in names:
-        for q, store in ((low, lows), (high, highs)):
+    for i, name in enumerate(names):
+        for j, (q, store) in enumerate(((low, lows), (high, highs))):
+            step("swings", 2 + 2 * i + j, n)
             ds = simulate(config, runs, seed, engine, factors_at={name: q, "*": 0.5})
             store.append(ds["balance"].mean("run").values)
     out = xr.Dataset(
@@ -168,10 +183,15 @@ def _layer_at(layer: int, names: list[str]) -> dict[str, float]:
 
 
 def variance_by_layer(
-    config: Config | str | Path, runs: int = 1000, seed: int | None = None, engine: str = "numba"
+    config: Config | str | Path,
+    runs: int = 1000,
+    seed: int | None = None,
+    engine: str = "numba",
+    step: Step = _no_step,
 ) -> xr.Dataset:
     """Variance of the balance per year, switching the layers of uncertainty on one by one
-    (individual paths; + arrivals; + labour market; + parameters) on the same random numbers.
+    (individual paths; + arrivals; + labour market; + parameters) on the same random numbers
+    (``step``: :data:`Step`, before each layer's simulation).
 
     Returns
     -------
@@ -186,6 +206,7 @@ def variance_by_layer(
     names = _factor_names(simulate(config, runs=1, seed=seed, engine=engine))
     variances = []
     for layer in range(len(LAYERS)):
+        step("layers", layer + 1, len(LAYERS))
         ds = simulate(
             config,
             runs,
@@ -225,12 +246,16 @@ def report(
     year: int | None = None,
     engine: str = "numba",
     swing_runs: int | None = None,
+    step: Step = _no_step,
+    progress: bool = False,
 ) -> xr.Dataset:
     """Everything of this module for one config, as one Dataset: the tornado, the swings, the
     variance by layer and the attribution of the P5 tail to components (for ``year``,
-    default the last)."""
+    default the last). ``step`` (:data:`Step`) is called before each simulation; ``progress``
+    shows a progress bar for the first, the largest."""
     config = as_config(config)
-    ds = simulate(config, runs=runs, seed=seed, engine=engine)
+    step("simulation", 1, 1)
+    ds = simulate(config, runs=runs, seed=seed, engine=engine, progress=progress)
     runs = ds.sizes["run"]
     years = ds["year"].values
     year = int(years[-1]) if year is None else year
@@ -240,7 +265,7 @@ def report(
     tail = tail_attribution(ds["balance"], ds["revenue"], ds["cost"], year, tail=0.05)
     parts = [
         tail.rename("tail_attribution").to_dataset(),
-        variance_by_layer(config, swing_runs, seed, engine).rename(
+        variance_by_layer(config, swing_runs, seed, engine, step).rename(
             {
                 "variance": "layer_variance",
                 "contribution": "layer_contribution",
@@ -251,7 +276,7 @@ def report(
     torn = tornado(ds)
     if torn is not None:
         parts.append(torn)
-        oat = one_at_a_time(config, swing_runs, seed, engine=engine)
+        oat = one_at_a_time(config, swing_runs, seed, engine=engine, step=step)
         parts.append(oat.rename({"factor": "swing_factor"}))
     out = xr.merge(parts, combine_attrs="drop")
     out["tail_attribution"].attrs.update(

@@ -98,6 +98,7 @@ def simulate_chunk(
     seed: int,
     engine: str,
     expected_versions: dict[str, str] | None = None,
+    person_seed: int | None = None,
 ) -> dict[str, Any]:
     """The task a Dask worker runs: :func:`~balanskonto.simulation.simulate_runs` for one chunk,
     after checking that the worker has the client's versions and limiting numba's threads so
@@ -114,7 +115,7 @@ def simulate_chunk(
                 + "; install the same versions on the workers (docs/distributed.md)"
             )
     _limit_numba_threads()
-    return simulate_runs(config, first_run, runs, seed, engine)
+    return simulate_runs(config, first_run, runs, seed, engine, person_seed=person_seed)
 
 
 def _limit_numba_threads() -> None:
@@ -130,6 +131,13 @@ def _limit_numba_threads() -> None:
     wanted = max(1, numba.config.NUMBA_NUM_THREADS // max(1, threads))
     if numba.get_num_threads() != wanted:
         numba.set_num_threads(wanted)  # per thread: this worker thread's parallel regions
+
+
+def _unit_chunk(
+    config: Config, first_run: int, runs: int, person_seed: int | None, **options: Any
+) -> dict[str, Any]:
+    """:func:`simulate_chunk` with the unit's person seed as a mapped argument."""
+    return simulate_chunk(config, first_run, runs, person_seed=person_seed, **options)
 
 
 def _config_task(config: Config) -> Config:
@@ -161,8 +169,10 @@ def run_chunks(
     on_result: Callable[[Chunk, dict[str, Any]], None],
     client: Any = None,
     worker_timeout: float = DEFAULT_WORKER_TIMEOUT,
+    person_seeds: Sequence[int | None] | None = None,
 ) -> None:
-    """Simulate ``chunks`` (``configs[chunk.scenario]`` each) and call ``on_result(chunk,
+    """Simulate ``chunks`` (``configs[chunk.scenario]`` each, with the persons of
+    ``person_seeds[chunk.scenario]`` where given: a municipality's) and call ``on_result(chunk,
     arrays)`` in this process as each one finishes — in order without a client, in order of
     completion with one.
 
@@ -172,10 +182,14 @@ def run_chunks(
     worker for ``worker_timeout`` seconds it raises :class:`WorkersLost` (the finished
     chunks are kept for ``--resume``) instead of waiting for ever.
     """
+    own = list(person_seeds) if person_seeds is not None else [None] * len(configs)
     if client is None:
         for chunk in chunks:
             config = configs[chunk.scenario]
-            on_result(chunk, simulate_runs(config, chunk.first_run, chunk.runs, seed, engine))
+            arrays = simulate_runs(
+                config, chunk.first_run, chunk.runs, seed, engine, person_seed=own[chunk.scenario]
+            )
+            on_result(chunk, arrays)
         return
     if not chunks:
         return
@@ -192,10 +206,11 @@ def run_chunks(
     keys = [f"balanskonto-{token}-{c.name}" for c in chunks]
     by_key = dict(zip(keys, chunks, strict=True))
     futures = client.map(
-        simulate_chunk,
+        _unit_chunk,
         [config_futures[c.scenario] for c in chunks],
         [c.first_run for c in chunks],
         [c.runs for c in chunks],
+        [own[c.scenario] for c in chunks],
         seed=seed,
         engine=engine,
         expected_versions=versions(),

@@ -14,12 +14,17 @@ from ..results.metadata import version_stamp
 from .grid import format_overrides
 from .spec import Batch, Scenario
 
-#: Variables whose missing labels (a component or group absent from one scenario) are 0.
-_ZERO_FILL_UNITS = ("SEK", "persons", "person-years")
+#: Variables whose missing labels (a component or group absent from one scenario) are 0:
+#: money (``currency``) and counts (``quantity``, results.metadata.QUANTITY).
+_ZERO_FILL_ATTRS = ("currency", "quantity")
 
 
-def with_scenario_provenance(ds: xr.Dataset, scenario: Scenario) -> xr.Dataset:
-    return with_provenance(ds, format_overrides(scenario.overrides), scenario.config)
+def with_scenario_provenance(
+    ds: xr.Dataset, scenario: Scenario, config: Config | None = None, extra: dict | None = None
+) -> xr.Dataset:
+    """With a municipality's ``config`` and overrides (``extra``, applied first)."""
+    overrides = {**(extra or {}), **scenario.overrides}
+    return with_provenance(ds, format_overrides(overrides), config or scenario.config)
 
 
 def with_provenance(ds: xr.Dataset, overrides: str, config: Config) -> xr.Dataset:
@@ -37,7 +42,7 @@ def _fill_values(parts: Sequence[xr.Dataset]) -> dict[str, Any]:
         name: 0
         for ds in parts
         for name, var in ds.data_vars.items()
-        if var.attrs.get("units") in _ZERO_FILL_UNITS
+        if any(var.attrs.get(attr) for attr in _ZERO_FILL_ATTRS)
     }
 
 
@@ -46,19 +51,20 @@ def combine_scenarios(
 ) -> xr.Dataset:
     """The scenarios' Datasets (with their provenance) as one Dataset with a ``scenario``
     dimension and the comparisons with ``reference`` (no attributes)."""
-    return _compare(_combine(names, parts), reference)
+    return _compare(combine_along("scenario", names, parts), reference)
 
 
-def _combine(names: Sequence[str], parts: Sequence[xr.Dataset]) -> xr.Dataset:
-    """Concatenate along ``scenario``: labels of a dimension that some scenarios lack (a
-    component, a group) are added to all, money and counts 0 there, anything else NaN."""
-    shared = {"run", "year", "quantile"}
+def combine_along(dim: str, names: Sequence[str], parts: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Concatenate along ``dim`` (labelled ``names``): labels of a dimension that some parts
+    lack (a component, a group) are added to all, money and counts 0 there, anything else
+    NaN."""
+    shared = {"run", "year", "quantile", "municipality"}
     labels: dict[str, list[Any]] = {}
     for ds in parts:
-        for dim in ds.dims:
-            if dim not in shared and dim in ds.coords:
-                known = labels.setdefault(str(dim), [])
-                known += [v for v in ds[dim].values.tolist() if v not in known]
+        for d in ds.dims:
+            if d not in shared and d in ds.coords:
+                known = labels.setdefault(str(d), [])
+                known += [v for v in ds[d].values.tolist() if v not in known]
     if "component" in labels:
         labels["component"] = sorted(labels["component"])  # as in one run: sorted by name
     fill = _fill_values(parts)
@@ -68,7 +74,7 @@ def _combine(names: Sequence[str], parts: Sequence[xr.Dataset]) -> xr.Dataset:
     ]
     combined = xr.concat(
         aligned,
-        dim="scenario",
+        dim=dim,
         data_vars="all",
         coords="different",
         compat="equals",
@@ -76,14 +82,17 @@ def _combine(names: Sequence[str], parts: Sequence[xr.Dataset]) -> xr.Dataset:
         combine_attrs="drop_conflicts",
         fill_value=fill,
     )
-    return combined.assign_coords(scenario=np.array(list(names), dtype=object))
+    return combined.assign_coords({dim: np.array(list(names), dtype=object)})
 
 
-def _compare(ds: xr.Dataset, reference: str) -> xr.Dataset:
-    names = list(ds["scenario"].values)
-    balance = ds["balance"].transpose("scenario", "run", "year").values
+def paired(
+    balance: np.ndarray, reference: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Run-by-run comparisons of ``balance [scenario, run, year]`` with scenario number
+    ``reference``: the mean difference and its standard error, P(worse) [scenario, year], and
+    P(worse) of every pair in the last year [scenario, scenario_other]."""
     runs = balance.shape[1]
-    diff = balance - balance[names.index(reference)]
+    diff = balance - balance[reference]
     se = (
         diff.std(axis=1, ddof=1) / math.sqrt(runs)
         if runs > 1
@@ -91,10 +100,17 @@ def _compare(ds: xr.Dataset, reference: str) -> xr.Dataset:
     )
     final = balance[:, :, -1]
     pairwise = (final[:, None, :] < final[None, :, :]).mean(axis=2)
+    return diff.mean(axis=1), se, (diff < 0).mean(axis=1), pairwise
+
+
+def _compare(ds: xr.Dataset, reference: str) -> xr.Dataset:
+    names = list(ds["scenario"].values)
+    balance = ds["balance"].transpose("scenario", "run", "year").values
+    mean, se, worse, pairwise = paired(balance, names.index(reference))
     ds = ds.assign(
-        balance_difference=(("scenario", "year"), diff.mean(axis=1)),
+        balance_difference=(("scenario", "year"), mean),
         balance_difference_se=(("scenario", "year"), se),
-        p_worse=(("scenario", "year"), (diff < 0).mean(axis=1)),
+        p_worse=(("scenario", "year"), worse),
         p_worse_pairwise=(("scenario", "scenario_other"), pairwise),
     )
     ds = ds.assign_coords(scenario_other=np.array(names, dtype=object))
@@ -121,4 +137,5 @@ def batch_attrs(batch: Batch, *, runs: int, seed: int, engine: str) -> dict[str,
         **version_stamp(),
         "batch_sha256": batch.sha256,
         "batch_toml": batch.text,
+        **({"municipality_count": len(batch.municipalities)} if batch.municipalities else {}),
     }

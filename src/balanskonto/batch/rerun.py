@@ -30,8 +30,10 @@ from ..engines.individual import ENGINES
 from ..model.compiled import compile_model
 from ..results.dataset import check_text_sha256
 from ..results.metadata import annotate, version_stamp
-from ..simulation.run import simulate
+from ..simulation.run import dataset_from_runs, simulate, simulate_runs
 from .combine import combine_scenarios, with_provenance
+from .municipalities import person_seed
+from .national import annotate_national, combine_municipalities, municipalities_of
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def reproduce(
     *,
     progress: bool = False,
     warn: Callable[[str], None] | None = None,
+    starting: Callable[[str], None] | None = None,
 ) -> Reproduction:
     """Run a result file's configs again, with its seed, runs and engine, and compare.
 
@@ -89,6 +92,8 @@ def reproduce(
     path : a result of ``balanskonto run``, ``batch`` or ``sensitivity --out``.
     progress : show a progress bar.
     warn : called with each warning line as it arises (a version mismatch).
+    starting : called with the engine just before the simulation starts (the command line's
+        "compiling (first run)…").
 
     Raises
     ------
@@ -128,6 +133,8 @@ def reproduce(
         raise ConfigError(
             f"{path}: attribute engine: must be one of {sorted(ENGINES)} (got {shown(engine)})"
         )
+    if starting is not None:
+        starting(engine)
     if kind == "batch":
         rerun = _rerun_batch(path, original, configs, runs, seed, engine, progress)
     elif kind == "sensitivity":
@@ -227,13 +234,13 @@ def check_config_texts(path: Path, ds: xr.Dataset, kind: str) -> None:
         ds.attrs.get("batch_sha256"),
         "batch_sha256",
     )
-    texts = ds["scenario_config_toml"].values
+    texts = ds["scenario_config_toml"].values.ravel()
     digests = (
-        ds["scenario_config_sha256"].values
+        ds["scenario_config_sha256"].values.ravel()
         if "scenario_config_sha256" in ds.data_vars
         else [None] * len(texts)
     )
-    for name, text, digest in zip(ds["scenario"].values, texts, digests, strict=True):
+    for name, text, digest in zip(_unit_names(ds), texts, digests, strict=True):
         check_text_sha256(
             f"{path}: scenario_config_toml[{str(name)!r}]",
             str(text),
@@ -264,13 +271,21 @@ def _config(path: Path, where: str, text: Any) -> Config:
     return config
 
 
+def _unit_names(ds: xr.Dataset) -> list[str]:
+    """The scenarios' names, or with municipalities every ``scenario/kommunkod``."""
+    names = [str(n) for n in ds["scenario"].values]
+    if "municipality" not in ds.dims:
+        return names
+    return [f"{n}/{code}" for n in names for code in ds["municipality"].values]
+
+
 def _scenario_configs(path: Path, original: xr.Dataset) -> list[Config]:
-    """Every scenario's config, from its ``scenario_config_toml``, in scenario order."""
-    names = [str(n) for n in original["scenario"].values]
-    texts = original["scenario_config_toml"].values
+    """Every scenario's (and municipality's) config, from its ``scenario_config_toml``, in
+    scenario order (the municipalities' order within)."""
+    texts = original["scenario_config_toml"].values.ravel()
     return [
         _config(path, f"scenario_config_toml[{name!r}]", str(text))
-        for name, text in zip(names, texts, strict=True)
+        for name, text in zip(_unit_names(original), texts, strict=True)
     ]
 
 
@@ -289,16 +304,28 @@ def _rerun_batch(
         raise ConfigError(
             f"{path}: attribute reference: must name a scenario (got {shown(reference)})"
         )
+    municipal = "municipality" in original.dims
+    municipalities = municipalities_of(original) if municipal else []
+    overrides = (
+        original["scenario_overrides"].values.ravel()
+        if "scenario_overrides" in original
+        else [""] * len(configs)
+    )
     parts = []
     for i, config in enumerate(configs):
-        overrides = (
-            str(original["scenario_overrides"].values[i])
-            if "scenario_overrides" in original
-            else ""
-        )
-        ds = simulate(config, runs=runs, seed=seed, engine=engine, progress=progress)
-        parts.append(with_provenance(ds, overrides, config))
-    ds = combine_scenarios(names, parts, reference)
+        if municipal:  # the municipality's own persons, the seed's factors
+            code = municipalities[i % len(municipalities)].code
+            arrays = simulate_runs(
+                config, 0, runs, seed, engine, person_seed=person_seed(seed, code)
+            )
+            ds = dataset_from_runs(config, [arrays], seed, engine)
+        else:
+            ds = simulate(config, runs=runs, seed=seed, engine=engine, progress=progress)
+        parts.append(with_provenance(ds, str(overrides[i]), config))
+    if municipal:
+        ds = annotate_national(combine_municipalities(names, municipalities, parts, reference))
+    else:
+        ds = combine_scenarios(names, parts, reference)
     ds.attrs = {**original.attrs, **version_stamp()}
     return annotate(ds)
 

@@ -13,9 +13,9 @@ from .._format import pct, table, tkr
 from ..config.errors import ConfigError
 from ..engines.individual import ENGINES
 from ..model.compiled import compile_model
-from ..results.files import check_output, write_output
+from ..results.files import check_output, write_netcdf, write_output
 from ..results.metadata import annotate
-from ..simulation.run import DEFAULT_CHUNK_RUNS, check_size, dataset_from_runs
+from ..simulation.run import DEFAULT_CHUNK_RUNS, check_size, dataset_from_runs, result_bytes
 from .cluster import (
     DEFAULT_WORKER_TIMEOUT,
     Chunk,
@@ -27,6 +27,8 @@ from .cluster import (
     versions,
 )
 from .combine import batch_attrs, combine_scenarios, with_scenario_provenance
+from .municipalities import person_seed
+from .national import annotate_national, combine_municipalities
 from .parts import PARTS_FORMAT, PartStore, parts_folder
 from .spec import MAX_RUNS, MAX_SEED, Batch, load_batch, whole_number
 
@@ -46,6 +48,7 @@ def run_batch(
     store: PartStore | None = None,
     on_chunk: Callable[[Chunk], None] | None = None,
     worker_timeout: float = DEFAULT_WORKER_TIMEOUT,
+    spill: Path | None = None,
 ) -> xr.Dataset:
     """Simulate every scenario with the same seed (common random numbers) and compare.
 
@@ -68,6 +71,16 @@ def run_batch(
         simulated (and saved).
     worker_timeout : seconds to wait with no Dask worker before giving up
         (:class:`~balanskonto.batch.cluster.WorkersLost`).
+    spill : a folder: each scenario's (and municipality's) Dataset is written there as a
+        NetCDF file as soon as its runs are in, and the result reads them back lazily (Dask
+        arrays), so that memory does not grow with the number of scenarios; the caller
+        writes the result, then deletes the folder. Without it the result is in memory.
+
+    With ``batch.municipalities`` every scenario runs for every municipality: the result has
+    a ``municipality`` dimension after ``scenario`` and the län and riket sums per run
+    (:func:`~balanskonto.batch.national.combine_municipalities`); every municipality shares
+    the seed's factor draws, and has persons of its own
+    (:func:`~balanskonto.batch.municipalities.person_seed`).
 
     Returns
     -------
@@ -80,10 +93,11 @@ def run_batch(
     """
     if not isinstance(batch, Batch):
         batch = load_batch(batch)
-    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs)
-    chunks = plan_chunks(len(batch.scenarios), runs, chunk_runs)
-    scenario_runs = _ScenarioRuns(batch, runs=runs, seed=seed, engine=engine)
-    total = len(batch.scenarios) * runs
+    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs, spill is None)
+    units = batch.units
+    chunks = plan_chunks(len(units), runs, chunk_runs)
+    scenario_runs = _ScenarioRuns(batch, runs=runs, seed=seed, engine=engine, spill=spill)
+    total = len(units) * runs
     with tqdm(total=total, unit="run", disable=not progress, desc="simulating") as bar:
         todo = chunks
         if store is not None:
@@ -104,59 +118,114 @@ def run_batch(
 
         run_chunks(
             todo,
-            [s.config for s in batch.scenarios],
+            [config for _, config, _ in units],
             seed=seed,
             engine=engine,
             on_result=finished,
             client=client,
             worker_timeout=worker_timeout,
+            person_seeds=[None if c is None else person_seed(seed, c) for _, _, c in units],
         )
-    ds = combine_scenarios(batch.names, scenario_runs.datasets(), batch.reference)
+    parts = scenario_runs.datasets()
+    if batch.municipalities:
+        ds = combine_municipalities(batch.names, batch.municipalities, parts, batch.reference)
+    else:
+        ds = combine_scenarios(batch.names, parts, batch.reference)
+    if spill is not None:  # closing the result closes the files it reads
+        ds.set_close(lambda: [part.close() for part in parts])
+    if spill is not None:  # one Dask chunk per scenario (and municipality), as Zarr writes
+        whole = {d: -1 for d in ds.dims if d not in ("scenario", "municipality")}
+        for name, var in ds.data_vars.items():
+            if var.chunks is not None:
+                ds[name] = var.chunk({d: n for d, n in whole.items() if d in var.dims})
     ds.attrs = batch_attrs(batch, runs=runs, seed=seed, engine=engine)
-    return annotate(ds)
+    return annotate_national(annotate(ds))
+
+
+#: The subfolder of the work folder where finished scenarios' Datasets wait to be written.
+SPILL = "datasets"
 
 
 def _settings(
-    batch: Batch, engine: str, runs: int | None, seed: int | None, chunk_runs: int
+    batch: Batch,
+    engine: str,
+    runs: int | None,
+    seed: int | None,
+    chunk_runs: int,
+    held: bool = True,
 ) -> tuple[int, int, int]:
     runs = whole_number("runs", batch.runs if runs is None else runs, 1, MAX_RUNS)
     seed = whole_number("seed", batch.seed if seed is None else seed, 0, MAX_SEED)
     chunk_runs = whole_number("chunk_runs", chunk_runs, 1, MAX_RUNS)
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
-    # every scenario's results are held together: refuse what would not fit, before a run
-    check_size([compile_model(s.config) for s in batch.scenarios], runs, "--runs / runs")
+    # in memory (``held``), every scenario's results are held together; written as they
+    # complete, the largest: refuse what would not fit, before a run
+    models = [compile_model(config) for _, config, _ in batch.units]
+    if held:
+        check_size(models, runs, "--runs / runs")
+    else:
+        check_size(max(models, key=lambda m: result_bytes(m, 1)), runs, "--runs / runs")
     return runs, seed, chunk_runs
 
 
 class _ScenarioRuns:
-    """Collects the chunks of every scenario (in any order) and turns a scenario's runs
-    into its Dataset as soon as all of them are there, freeing the chunks."""
+    """Collects the chunks of every unit (a scenario, or a scenario and municipality; in any
+    order) and turns a unit's runs into its Dataset as soon as all of them are there, freeing
+    the chunks; with ``spill``, the Dataset is written there and not held."""
 
-    def __init__(self, batch: Batch, *, runs: int, seed: int, engine: str):
+    def __init__(self, batch: Batch, *, runs: int, seed: int, engine: str, spill: Path | None):
         self.batch, self.runs, self.seed, self.engine = batch, runs, seed, engine
+        self.units, self.spill = batch.units, spill
         self.done: set[Chunk] = set()
         self._parts: dict[int, dict[int, dict[str, Any]]] = {}
-        self._datasets: dict[int, xr.Dataset] = {}
+        self._datasets: dict[int, xr.Dataset | Path] = {}
+        if spill is not None:
+            spill.mkdir(parents=True, exist_ok=True)
 
     def add(self, chunk: Chunk, arrays: dict[str, Any]) -> None:
         if chunk in self.done:
             return  # a chunk is counted once, whatever delivered it twice
         self.done.add(chunk)
-        parts = self._parts.setdefault(chunk.scenario, {})
+        u = chunk.scenario
+        parts = self._parts.setdefault(u, {})
         parts[chunk.first_run] = arrays
         if sum(len(p["revenue"]) for p in parts.values()) == self.runs:
-            scenario = self.batch.scenarios[chunk.scenario]
+            _, config, _ = self.units[u]
+            M = len(self.batch.municipalities)
+            scenario = self.batch.scenarios[u // M if M else u]
+            extra = self.batch.municipalities[u % M].overrides if M else None
             ordered = [parts[first] for first in sorted(parts)]
-            ds = dataset_from_runs(scenario.config, ordered, self.seed, self.engine)
-            self._datasets[chunk.scenario] = with_scenario_provenance(ds, scenario)
-            del self._parts[chunk.scenario]
+            ds = dataset_from_runs(config, ordered, self.seed, self.engine)
+            ds = with_scenario_provenance(ds, scenario, config, extra)
+            del self._parts[u], ordered, parts
+            if self.spill is None:
+                self._datasets[u] = ds
+            else:
+                path = self.spill / f"u{u:06d}.nc"
+                write_netcdf(ds, path)
+                self._datasets[u] = path
+
+    @property
+    def held(self) -> int:
+        """Units whose Dataset is held in memory."""
+        return sum(isinstance(d, xr.Dataset) for d in self._datasets.values())
 
     def datasets(self) -> list[xr.Dataset]:
-        missing = [s.name for i, s in enumerate(self.batch.scenarios) if i not in self._datasets]
+        missing = [name for i, (name, _, _) in enumerate(self.units) if i not in self._datasets]
         if missing:
             raise RuntimeError(f"scenarios with runs missing: {', '.join(missing)}")
-        return [self._datasets[i] for i in range(len(self.batch.scenarios))]
+        return [_lazy(self._datasets[i]) for i in range(len(self.units))]
+
+
+def _lazy(ds: xr.Dataset | Path) -> xr.Dataset:
+    """A Dataset, or one written by the spill read back lazily as it was (no encodings)."""
+    if isinstance(ds, xr.Dataset):
+        return ds
+    out = xr.open_dataset(ds, engine="netcdf4", chunks=-1)  # one chunk per variable
+    for var in out.variables.values():
+        var.encoding = {}
+    return out
 
 
 def manifest(batch: Batch, *, runs: int, seed: int, chunk_runs: int, engine: str) -> dict[str, Any]:
@@ -165,8 +234,8 @@ def manifest(batch: Batch, *, runs: int, seed: int, chunk_runs: int, engine: str
     return {
         "format": PARTS_FORMAT,
         "batch_sha256": batch.sha256,
-        "scenarios": batch.names,
-        "scenario_config_sha256": [s.config.sha256 for s in batch.scenarios],
+        "scenarios": [name for name, _, _ in batch.units],
+        "scenario_config_sha256": [config.sha256 for _, config, _ in batch.units],
         "seed": seed,
         "runs": runs,
         "chunk_runs": chunk_runs,
@@ -195,6 +264,11 @@ def write_batch(
     """Run a batch and write it to ``out`` (``.nc`` or ``.zarr``): what ``balanskonto
     batch`` does.
 
+    Each scenario's (and municipality's) Dataset is written to ``<out>.parts/datasets/`` as
+    it completes and the output is written from there: memory does not grow with the number
+    of scenarios and municipalities, and the file is the one :func:`run_batch`'s Dataset
+    gives. The Dataset returned is ``out`` opened lazily (a variable is read when used).
+
     Finished chunks are kept in ``<out>.parts/`` while the batch runs; after an interrupt
     (Ctrl-C, a killed process) ``resume=True`` continues from them, and gives the same
     result as an uninterrupted run. The folder is deleted once ``out`` is written.
@@ -216,7 +290,7 @@ def write_batch(
     if not isinstance(batch, Batch):
         batch = load_batch(batch)
     out = check_output(out)
-    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs)
+    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs, held=False)
     check_cluster_options(workers, scheduler)
     if not (isinstance(worker_timeout, int | float) and 0 < worker_timeout < float("inf")):
         raise ConfigError(
@@ -233,7 +307,7 @@ def write_batch(
         manifest(batch, runs=runs, seed=seed, chunk_runs=chunk_runs, engine=engine),
         resume=resume,
     )
-    chunks = plan_chunks(len(batch.scenarios), runs, chunk_runs)
+    chunks = plan_chunks(len(batch.units), runs, chunk_runs)
     total, kept = len(chunks), len(store.finished(chunks))
     if kept:
         note(f"resuming: {kept} of {total} chunks are done in {folder}")
@@ -253,8 +327,10 @@ def write_batch(
                 store=store,
                 on_chunk=on_chunk,
                 worker_timeout=worker_timeout,
+                spill=folder / SPILL,
             )
         write_output(ds, out)
+        ds.close()
     except BaseException:
         done = len(list(folder.glob("*.npz")))
         if done:
@@ -267,42 +343,58 @@ def write_batch(
             store.remove()  # nothing to resume: leave nothing behind
         raise
     store.remove()
-    return ds
+    return read_back(out)
+
+
+def read_back(out: Path) -> xr.Dataset:
+    """The written output, opened lazily (each variable read when it is used)."""
+    engine = "zarr" if out.suffix == ".zarr" else "netcdf4"
+    return xr.open_dataset(out, engine=engine, chunks=None)
 
 
 # --------------------------------------------------------------------------------------
 # Command line: balanskonto batch BATCH.toml
 # --------------------------------------------------------------------------------------
 def summary(ds: xr.Dataset) -> str:
-    """The final-year table that ``balanskonto batch`` prints (tkr)."""
+    """The final-year table that ``balanskonto batch`` prints (tkr); for a batch of
+    municipalities, of riket (the sum over every municipality, run by run)."""
     reference = ds.attrs["reference"]
     last = ds["year"].values[-1]
     final = ds.sel(year=last)
-    q = final["balance"].quantile([0.05, 0.50, 0.95], dim="run").transpose("quantile", "scenario")
+    riket = "riket_balance" in ds
+    pre = "riket_" if riket else ""
+    balance = final[f"{pre}balance"]
+    q = balance.quantile([0.05, 0.50, 0.95], dim="run").transpose("quantile", "scenario")
+    worse_name = "riket_p_worse" if riket else "p_worse"
     rows = []
     for i, name in enumerate(ds["scenario"].values):
         if name == reference:
             diff, worse = "reference", ""
         else:
-            d = float(final["balance_difference"].values[i])
-            se = float(final["balance_difference_se"].values[i])
+            d = float(final[f"{pre}balance_difference"].values[i])
+            se = float(final[f"{pre}balance_difference_se"].values[i])
             diff = f"{tkr(d) if d <= 0 else '+' + tkr(d)} ± {tkr(2 * se)}"
-            worse = pct(float(final["p_worse"].values[i]))
+            worse = pct(float(final[worse_name].values[i]))
         rows.append(
             [
                 str(name),
                 *(tkr(v) for v in q.values[:, i]),
-                pct(float(final["p_deficit"].values[i])),
+                pct(float(final[f"{pre}p_deficit"].values[i])),
                 diff,
                 worse,
             ]
         )
     header = ["scenario", "P5", "P50", "P95", "P(deficit)", "difference ± 2 SE", "P(worse)"]
+    what = (
+        f"riket: the sum over {ds.sizes['municipality']} municipalities, run by run; "
+        if riket
+        else ""
+    )
     return (
         f"{ds.attrs['title']}: batch {ds.attrs['batch_file']}, {ds.sizes['scenario']} "
         f"scenarios, {ds.attrs['runs']} runs, seed {ds.attrs['seed']}, "
         f"engine {ds.attrs['engine']}\n"
-        f"Balance account at the end of {last} (tkr); difference to the reference "
+        f"{what}Balance account at the end of {last} (tkr); difference to the reference "
         f"{reference!r}, run by run (common random numbers), ± 2 standard errors\n"
         + table(header, rows, left=1)
     )

@@ -19,9 +19,10 @@ from ..config.types import control_character
 from ..model.compiled import compile_model
 from ..simulation.run import load_config
 from .grid import expand_grid, format_value, path_within, toml_key
+from .municipalities import Municipality, read_municipalities
 
 #: The keys a batch file may have at its top level.
-BATCH_KEYS = ("base", "runs", "seed", "reference", "scenarios", "grid")
+BATCH_KEYS = ("base", "runs", "seed", "reference", "scenarios", "grid", "municipalities")
 MAX_RUNS = 10_000_000
 MAX_SEED = 2**63 - 1
 
@@ -55,10 +56,28 @@ class Batch:
     reference: str
     runs: int
     seed: int
+    #: The rows of the ``municipalities`` table (none: a batch of one municipality).
+    municipalities: tuple[Municipality, ...] = ()
+    #: With municipalities: the config of every scenario and municipality, scenario by
+    #: scenario (index ``scenario * len(municipalities) + municipality``).
+    unit_configs: tuple[Config, ...] = field(default=(), repr=False)
 
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.scenarios]
+
+    @property
+    def units(self) -> list[tuple[str, Config, str | None]]:
+        """What is simulated: (name, config, kommunkod or None) for every scenario, or with
+        municipalities for every scenario and municipality (``bas/0180``)."""
+        if not self.municipalities:
+            return [(s.name, s.config, None) for s in self.scenarios]
+        configs = iter(self.unit_configs)
+        return [
+            (f"{s.name}/{m.code}", next(configs), m.code)
+            for s in self.scenarios
+            for m in self.municipalities
+        ]
 
     @property
     def sha256(self) -> str:
@@ -246,6 +265,10 @@ def _load(path: Path, text: str, raw: dict[str, Any]) -> Batch:
         shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
         raise config_error("reference", reference, f"must name a scenario ({shown})")
     scenarios = tuple(_make_scenario(base, *spec) for spec in specs)
+    municipalities: tuple[Municipality, ...] = ()
+    unit_configs: tuple[Config, ...] = ()
+    if "municipalities" in raw:
+        municipalities, unit_configs = _municipal_units(path, raw, base, scenarios, specs)
     return Batch(
         path=path,
         text=text,
@@ -255,4 +278,61 @@ def _load(path: Path, text: str, raw: dict[str, Any]) -> Batch:
         reference=reference,
         runs=runs,
         seed=seed,
+        municipalities=municipalities,
+        unit_configs=unit_configs,
+    )
+
+
+def _municipal_units(
+    path: Path, raw: dict[str, Any], base: Config, scenarios: tuple[Scenario, ...], specs: list
+) -> tuple[tuple[Municipality, ...], tuple[Config, ...]]:
+    """The municipalities table and the config of every scenario × municipality: the
+    municipality's columns applied to the base, then the scenario's overrides."""
+    name = raw["municipalities"]
+    if not isinstance(name, str) or not name.strip():
+        raise config_error("municipalities", name, "is the path of a CSV file")
+    table = path.parent / name
+    try:
+        municipalities = read_municipalities(table, base)
+    except ConfigError as err:
+        raise ConfigError(f"municipalities: {err}") from None
+    columns = {k for m in municipalities for k in m.overrides}
+    for (_, overrides, sources), _scenario in zip(specs, scenarios, strict=True):
+        for key in overrides:
+            for column in columns:
+                if path_within(column, key) or path_within(key, column):
+                    raise config_error(
+                        sources[key],
+                        overrides[key],
+                        f"is also set by the column {column!r} of {table}, which it would "
+                        "overwrite (set it in one place)",
+                    )
+    configs = []
+    for scenario in scenarios:
+        for m in municipalities:
+            overrides = {**m.overrides, **scenario.overrides}
+            try:
+                config = base.with_overrides(overrides) if overrides else base
+                compile_model(config)
+            except ConfigError as err:
+                raise _municipality_error(table, m, scenario.name, err) from None
+            configs.append(config)
+    return municipalities, tuple(configs)
+
+
+def _municipality_error(
+    table: Path, m: Municipality, scenario: str, err: ConfigError
+) -> ConfigError:
+    message = str(err)
+    path = _error_path(message)
+    related = [k for k in m.overrides if path_within(k, path) or path_within(path, k)]
+    if related:
+        column = max(related, key=len)
+        return ConfigError(
+            f"municipalities: {table}, row {m.row}, column {column!r} "
+            f"({m.code} {m.name}, scenario {shown(scenario)}): {message}"
+        )
+    return ConfigError(
+        f"municipalities: {table}, row {m.row} ({m.code} {m.name}, scenario "
+        f"{shown(scenario)}): {message}"
     )

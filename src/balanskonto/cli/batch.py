@@ -10,6 +10,7 @@ from typing import Any
 
 from .command import run_command
 from .language import choose, say, speaking
+from .progress import announce_compile, plain_when_piped
 from .run import ENGINES
 
 #: Runs of one scenario per unit of work (simulation.run.DEFAULT_CHUNK_RUNS; a test checks).
@@ -23,27 +24,44 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     from ..batch.spec import load_batch
 
     batch = load_batch(args.batch)
+    if args.report and batch.municipalities:
+        from ..config.errors import ConfigError
+
+        raise ConfigError(
+            "--report: a batch of municipalities has no report appendix yet; leave --report "
+            "out (the file has every municipality's results and the län and riket sums)"
+        )
     out = Path(args.out) if args.out else Path("results") / f"{batch.path.stem}.nc"
 
     def log(line: str) -> None:
         if not args.quiet:
             print(f"balanskonto: {line}", file=sys.stderr)
 
-    ds = write_batch(
-        batch,
-        out,
-        args.engine,
-        not args.quiet,
-        runs=args.runs,
-        seed=args.seed,
-        chunk_runs=args.chunk_runs,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        log=log,
-        worker_timeout=args.worker_timeout,
-    )
+    if args.scheduler is None:  # a remote cluster's workers compile (or not) out of sight
+        announce_compile(args.engine, args.quiet)
+    with plain_when_piped():
+        ds = write_batch(
+            batch,
+            out,
+            args.engine,
+            not args.quiet,
+            runs=args.runs,
+            seed=args.seed,
+            chunk_runs=args.chunk_runs,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            log=log,
+            worker_timeout=args.worker_timeout,
+        )
     print(summary(ds))
+    if "riket_balance" in ds:
+        say(
+            "{n} municipalities in {lans} län: each one's results, and the sums over län and "
+            "riket run by run (lan_balance, riket_balance), are in the file",
+            n=ds.sizes["municipality"],
+            lans=ds.sizes["lan"],
+        )
     say("wrote {path}", path=out)
     if args.report:
         from .report import batch_report
@@ -53,7 +71,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("batch", help="TOML batch file (base config, scenarios, grid)")
+    p.add_argument(
+        "batch", help="TOML batch file (base config, scenarios, grid, table of municipalities)"
+    )
     p.add_argument(
         "--out", help="output: FILE.nc (NetCDF) or FILE.zarr (default: results/<batch-stem>.nc)"
     )

@@ -84,6 +84,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     base_path = Path(args.config) if args.config else _example_path()
     base = load_config(base_path)
     base_text = read_text_file(base_path)
+    households = [name for name, group in base.groups.items() if group.members is not None]
+    if households:  # spells are a person's; a household group's population counts households
+        raise ConfigError(
+            f"--config: calibration from case spells takes groups of single persons; "
+            f"{households[0]!r} is a household group (members), whose population rows would "
+            f"count households (got {base_path.name})"
+        )
     if args.min_persons < 1:
         raise ConfigError(f"--min-persons: at least 1 (got {args.min_persons})")
     starts = {name: group.start for name, group in base.groups.items()}

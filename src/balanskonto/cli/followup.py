@@ -45,7 +45,8 @@ def _cmd_followup(args: argparse.Namespace) -> int:
     actuals = read_actuals(args.actuals, scope_of(ds))
     earlier = read_result(Path(args.compare_with)) if args.compare_with else None
     fu = followup(ds, actuals)
-    print(summary(fu, language, _targets(ds)))
+    targets, labels = _targets_and_labels(ds)
+    print(summary(fu, language, targets, labels))
     write_netcdf(fu, out)
     print(f"\n{out}")
     if args.report:
@@ -57,16 +58,18 @@ def _cmd_followup(args: argparse.Namespace) -> int:
     return 0
 
 
-def _targets(ds) -> dict[str, str]:
-    """Share path → the state its exit leads to (for the names of drawn shares)."""
+def _targets_and_labels(ds) -> tuple[dict[str, str], dict[str, str]]:
+    """Share path → the state its exit leads to (for the names of drawn shares), and the
+    config's ``[labels]`` (DESIGN §15), from the result's config text."""
     from ..config.errors import ConfigError
     from ..config.reading import parse_config
     from ..report.data import exit_targets
 
     try:
-        return exit_targets(parse_config(str(ds.attrs.get("config_toml", ""))))
+        config = parse_config(str(ds.attrs.get("config_toml", "")))
     except ConfigError:
-        return {}
+        return {}, {}
+    return exit_targets(config), dict(config.labels)
 
 
 def configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:

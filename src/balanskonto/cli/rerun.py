@@ -10,6 +10,7 @@ from typing import Any
 from .._format import printable
 from .command import run_command
 from .language import choose, say, speaking, tr
+from .progress import announce_compile, plain_when_piped
 
 
 # --------------------------------------------------------------------------------------
@@ -24,7 +25,13 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     def warn(line: str) -> None:
         print(f"balanskonto: {tr('warning')}: {printable(line)}", file=sys.stderr)
 
-    done = reproduce(args.result, progress=not args.quiet, warn=warn)
+    with plain_when_piped():
+        done = reproduce(
+            args.result,
+            progress=not args.quiet,
+            warn=warn,
+            starting=lambda engine: announce_compile(engine, args.quiet),
+        )
     attrs = done.original.attrs
     what = (
         f"{len(done.original.data_vars)} data variables; {attrs['runs']} runs, seed "

@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from .care import LeavesCare, PerDay
 from .errors import shown
 from .types import (
     SUM_TOLERANCE,
@@ -180,9 +181,14 @@ class ScheduledCost(_Schedule):
     the rent gap of transitional housing): ``amount`` each month for the first ``months``
     months (the arrival month is the first), or ``amount`` in the parts of a payment
     (``by_calendar_year``, ``installments``). A part due from the month a person has moved
-    away on is not paid."""
+    away on is not paid. ``from_month`` delays the monthly form (tillfälligt boende after 24
+    months of genomgångsbostad: ``from_month = 24``); ``share_of_persons`` is the expected
+    share of persons who bear it (Nacka: 20 % without their own housing), applied to the
+    amount, not drawn per person (see docs/model.md)."""
 
     months: Months | None = None
+    from_month: Annotated[int, Field(ge=0, le=1200)] | None = None
+    share_of_persons: Probability | None = None
 
     @model_validator(mode="after")
     def _forms(self) -> ScheduledCost:
@@ -194,6 +200,8 @@ class ScheduledCost(_Schedule):
                 "give exactly one of months (amount each month), by_calendar_year or "
                 "installments (parts of amount)"
             )
+        if self.from_month is not None and self.months is None:
+            raise ValueError("from_month goes with months (amount each month from then on)")
         return self
 
 
@@ -251,6 +259,10 @@ class Payment(_Schedule):
 
 
 Flows = dict[AmountState, dict[Name, Amount]]
+#: Members of one kind in a household (DESIGN §15): a whole number of persons.
+MemberCount = Annotated[int, Field(ge=1, le=50)]
+#: The most persons of one household (all kinds together).
+MAX_MEMBERS = 50
 
 
 class Group(StrictModel):
@@ -261,6 +273,41 @@ class Group(StrictModel):
     revenue: Flows = Field(default_factory=dict)
     payments: dict[Name, Payment] = Field(default_factory=dict)
     scheduled_costs: dict[Name, ScheduledCost] = Field(default_factory=dict)
+    #: The same forms as revenue while resident (an occupant's rent of a contracted flat).
+    scheduled_revenue: dict[Name, ScheduledCost] | None = None
+    per_day: PerDay | None = None
+    leaves_care: LeavesCare | None = None
+    #: A household group (DESIGN §15): members by kind, ``{ adult = 2, child = 3 }``; its unit
+    #: is a household (transitions drawn per household), its amounts are per person times the
+    #: members, except the components named in ``per_household`` (once per household).
+    members: dict[Name, MemberCount] | None = None
+    per_household: list[Name] | None = None  # None, not []: a config's dump stays as it was
+
+    @property
+    def household_components(self) -> tuple[str, ...]:
+        """The components paid once per household (``per_household``; none if not given)."""
+        return tuple(self.per_household or ())
+
+    @property
+    def size(self) -> int:
+        """Persons in one unit of the group: the members of a household, else 1."""
+        return 1 if self.members is None else sum(self.members.values())
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is not None:
+            if not value:
+                raise ValueError(
+                    "a household has at least one member: give members by kind, e.g. "
+                    "{ adult = 2, child = 3 }, or leave members out for single persons"
+                )
+            if sum(value.values()) > MAX_MEMBERS:
+                raise ValueError(
+                    f"a household has at most {MAX_MEMBERS} members "
+                    f"(these sum to {sum(value.values())})"
+                )
+        return value
 
     @field_validator("start")
     @classmethod

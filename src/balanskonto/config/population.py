@@ -192,6 +192,9 @@ def reachable_states(group: Any) -> set[str]:
         spec = group.states.get(state)
         if spec is not None:
             todo += [e.to for e in spec.exits] + list(spec.on_expiry or {})
+        care = getattr(group, "leaves_care", None)
+        if care is not None and state in care.states:
+            todo += list(care.to)
         if group.relocation is not None and state != "relocated":
             todo.append("relocated")
     return seen
@@ -251,6 +254,17 @@ def check_population(config: Any) -> None:
         year = start - (before + 11) // 12
         schedules = [("payments", n, p) for n, p in group.payments.items()]
         schedules += [("scheduled_costs", n, p) for n, p in group.scheduled_costs.items()]
+        schedules += [
+            ("scheduled_revenue", n, p) for n, p in (group.scheduled_revenue or {}).items()
+        ]
+        care = group.leaves_care
+        if care is not None and row.state in care.states and before >= care.months:
+            raise config_error(
+                f"{where}: state",
+                row.state,
+                f"a person who arrived in {row.arrival} has left care: groups.{row.group}."
+                f"leaves_care moves everyone out of {care.states} after {care.months} months",
+            )
         for table, name, pay in schedules:
             if pay.amount is None and not any(int(y) <= year for y in pay.amount_by_arrival_year):
                 raise config_error(

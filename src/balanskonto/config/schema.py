@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from .care import Contracted, RefusedClaim
 from .groups import Group
 from .population import Population
 from .types import (
@@ -73,6 +74,8 @@ class Arrivals(StrictModel):
 class Fixed(StrictModel):
     revenue: dict[Name, YearlyAmount] = Field(default_factory=dict)
     costs: dict[Name, YearlyAmount] = Field(default_factory=dict)
+    #: Places paid whether occupied or not, a cost by component (DESIGN §15).
+    contracted: dict[Name, Contracted] | None = None
 
 
 class Indexation(StrictModel):
@@ -118,6 +121,8 @@ class Config(StrictModel):
     population: Population | None = None
     #: Display texts of groups, states and components by their (ASCII) names (DESIGN §15).
     labels: dict[Name, Label] = Field(default_factory=dict)
+    #: Claims to Migrationsverket that may be refused, by the cost component of the loss.
+    refused_claims: dict[Name, RefusedClaim] | None = None
     #: The config's own states in order (DESIGN §15); they replace the default states, and
     #: ``relocated`` is always added last. None: the default states (``STATES``).
     states: Annotated[dict[Name, StateDecl], Field(max_length=MAX_STATES)] | None = None

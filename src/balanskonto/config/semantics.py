@@ -24,9 +24,78 @@ def component_names(config: Config) -> set[str]:
                 names.update(amounts)
         names.update(group.payments)
         names.update(group.scheduled_costs)
+        names.update(group.scheduled_revenue or {})
+        if group.per_day is not None:
+            for flows in (group.per_day.costs, group.per_day.revenue):
+                for amounts in flows.values():
+                    names.update(amounts)
     names.update(config.fixed.revenue)
     names.update(config.fixed.costs)
+    names.update(config.fixed.contracted or {})
+    names.update(config.refused_claims or {})
     return names
+
+
+def revenue_names(config: Config) -> set[str]:
+    """The components that carry revenue (what a refused claim's ``of`` may name)."""
+    names: set[str] = set(config.fixed.revenue)
+    for group in config.groups.values():
+        for amounts in group.revenue.values():
+            names.update(amounts)
+        names.update(group.payments)
+        names.update(group.scheduled_revenue or {})
+        if group.per_day is not None:
+            for amounts in group.per_day.revenue.values():
+                names.update(amounts)
+    return names
+
+
+def check_care(config: Config) -> None:
+    """Rules of care that span the config (DESIGN §15): the states named by leaving care and
+    by per-day amounts are the config's, contracted places and refused claims fit the
+    horizon, and a share of revenue names a revenue component."""
+    years = config.simulation.years
+    states = config.state_names
+    for gname, group in config.groups.items():
+        care = group.leaves_care
+        named = []
+        if care is not None:
+            base = f"groups.{gname}.leaves_care"
+            named += [(f"{base}.states[{i}]", s, states[:-1]) for i, s in enumerate(care.states)]
+            named += [(f"{base}.to.{s}", s, states) for s in care.to]
+        for side in ("costs", "revenue"):
+            for state in getattr(group.per_day, side, {}) if group.per_day else {}:
+                if state != RESIDENT:
+                    named.append((f"groups.{gname}.per_day.{side}.{state}", state, states))
+        for path, state, allowed in named:
+            if state not in allowed:
+                raise config_error(
+                    path, state, f"not a state of the config (states: {', '.join(allowed)})"
+                )
+    for name, place in (config.fixed.contracted or {}).items():
+        if isinstance(place.places, list) and len(place.places) > years:
+            raise config_error(
+                f"fixed.contracted.{name}.places",
+                place.places,
+                f"has more entries than simulation.years = {years}",
+            )
+    revenue = revenue_names(config)
+    for name, claim in (config.refused_claims or {}).items():
+        path = f"refused_claims.{name}"
+        if isinstance(claim.amount, list) and len(claim.amount) > years:
+            raise config_error(
+                f"{path}.amount", claim.amount, f"has more entries than simulation.years = {years}"
+            )
+        if claim.of is not None and claim.of not in revenue:
+            raise config_error(
+                f"{path}.of",
+                claim.of,
+                f"names no revenue component of the config (revenue: {sorted(revenue)})",
+            )
+        if claim.of == name:
+            raise config_error(
+                path, name, "the loss is booked as a cost under its own name, not under 'of'"
+            )
 
 
 _SHARE_PATH = re.compile(
@@ -113,6 +182,31 @@ def check_labels(config: Config) -> None:
             )
 
 
+def check_households(config: Config) -> None:
+    """``per_household`` names components of its own group, and only a household group's."""
+    for gname, group in config.groups.items():
+        path = f"groups.{gname}.per_household"
+        named = group.household_components
+        if named and group.members is None:
+            raise config_error(
+                path,
+                group.per_household,
+                "is for household groups: give the group members (e.g. members = "
+                "{ adult = 2, child = 3 }), or leave per_household out for single persons",
+            )
+        own = {c for flows in (group.costs, group.revenue) for a in flows.values() for c in a}
+        own |= set(group.payments) | set(group.scheduled_costs)
+        for i, name in enumerate(named):
+            if name not in own:
+                raise config_error(
+                    f"{path}[{i}]",
+                    name,
+                    f"names no component of group {gname!r} (its components: {sorted(own)})",
+                )
+            if name in named[:i]:
+                raise config_error(f"{path}[{i}]", name, "is named twice")
+
+
 def check_semantics(config: Config) -> None:
     years = config.simulation.years
     start = config.simulation.start_year
@@ -120,6 +214,8 @@ def check_semantics(config: Config) -> None:
     mix = config.arrivals.mix
     check_states(config)
     check_labels(config)
+    check_care(config)
+    check_households(config)
 
     for name in mix:
         if name not in groups:
@@ -222,6 +318,9 @@ def check_semantics(config: Config) -> None:
                             )
         schedules = [("payments", c, p) for c, p in group.payments.items()]
         schedules += [("scheduled_costs", c, p) for c, p in group.scheduled_costs.items()]
+        schedules += [
+            ("scheduled_revenue", c, p) for c, p in (group.scheduled_revenue or {}).items()
+        ]
         for table, comp, pay in schedules:
             ppath = f"{base}.{table}.{comp}"
             if pay.amount_by_arrival_year is not None:

@@ -134,14 +134,16 @@ def _count_relocated_dues(
 @njit(inline="always", **_JIT)
 def _simulate_person(
     key, g, arrival, t0, d0, entered, T, s, stay, cum, absorbing_from, group_parts, part_kind,
-    part_k, part_window, pm, reloc, offset,
+    part_k, part_window, pm, reloc, offset, leave_at, care, care_cum,
 ):  # fmt: skip
     """One person's path from month ``t0`` (its arrival, or 0 for the population) to the
     horizon, entering ``t0`` as its ``d0``-th month in state s, which it entered in month
     ``entered`` (negative for the population); returns months drawn.
 
     ``stay`` [Y', G, S, D] and ``cum`` [Y', G, S, D, S] are this run's tables, by year when
-    Y' > 1 (a labour-market factor) or for all years when Y' = 1.
+    Y' > 1 (a labour-market factor) or for all years when Y' = 1. At the end of month
+    ``leave_at`` (−1: never) a person in a care state (``care [G, S]``) leaves it by the
+    split ``care_cum [G, S]`` instead of its exits (leaving care by age, DESIGN §15).
     """
     D = stay.shape[3]
     relocated = stay.shape[2] - 1  # the last state
@@ -151,7 +153,7 @@ def _simulate_person(
     seg = t0  # first month of the current stay in state s counted here
     drawn = 0
     while True:
-        if d >= absorbing_from[g, s]:
+        if d >= absorbing_from[g, s] and not (t <= leave_at < T - 1 and care[g, s]):
             _add_months(pm, g, s, seg, T)
             if s == relocated:
                 _count_relocated_dues(
@@ -162,7 +164,8 @@ def _simulate_person(
         y = t // 12 if by_year else 0
         u = uniform(key, t)
         drawn += 1
-        if u < stay[y, g, s, d - 1]:
+        leaves_care = t == leave_at and care[g, s]
+        if u < stay[y, g, s, d - 1] and not leaves_care:
             # the common outcome first: stay another month
             if d < D:
                 d += 1
@@ -172,8 +175,12 @@ def _simulate_person(
                 return drawn
         else:
             to = 0
-            while u >= cum[y, g, s, d - 1, to]:
-                to += 1
+            if leaves_care:
+                while u >= care_cum[g, to]:
+                    to += 1
+            else:
+                while u >= cum[y, g, s, d - 1, to]:
+                    to += 1
             t += 1
             _add_months(pm, g, s, seg, t)
             if t == T:
@@ -204,6 +211,9 @@ def simulate_runs(
     part_window,
     population,
     pop_code,
+    care_months,
+    care_state,
+    care_cum,
     out_pm,
     out_persons,
     out_reloc,
@@ -240,6 +250,9 @@ def simulate_runs(
         The population already received (DESIGN §11), a row per (arrival month < 0, group,
         state, completed months in the state, count); ``pop_code`` uint64 [K] keys their
         random numbers apart from arrivals'.
+    care_months : int64 [G], care_state : bool [G, S], care_cum : float64 [G, S]
+        Leaving care by age (DESIGN §15): months in care since arrival (0: none), the care
+        states, and the cumulative split of their destinations.
     out_pm : int64 [n, P, G, S]
         Filled with person-months per period (P = Y years, or T months), group and state.
     out_persons : int64 [n, Y, G, S]
@@ -274,37 +287,41 @@ def simulate_runs(
         for a in range(T):
             for g in range(G):
                 ckey = cell_key(rkey, a, g)
+                leave = a + care_months[g] - 1 if care_months[g] > 0 else -1
                 for k in range(arrivals[i, a, g]):
                     key = person_key(ckey, k)
                     if events:
                         drawn += _person_events(
                             key, g, a, a, 1, a, T, start_state[g], stay[r], cum[r],
                             log_stay[r], flat_from[r], absorbing_from[r], group_parts,
-                            part_kind, part_k, part_window, months, reloc, 0,
+                            part_kind, part_k, part_window, months, reloc, 0, leave,
+                            care_state, care_cum,
                         )  # fmt: skip
                     else:
                         drawn += _simulate_person(
-                            key, g, a, a, 1, a, T, start_state[g], st, cu, ab,
-                            group_parts, part_kind, part_k, part_window,
-                            months, reloc, 0,
+                            key, g, a, a, 1, a, T, start_state[g], st, cu, ab, group_parts,
+                            part_kind, part_k, part_window, months, reloc, 0, leave, care_state,
+                            care_cum,
                         )  # fmt: skip
         for c in range(population.shape[0]):
             a, g, s = population[c, 0], population[c, 1], population[c, 2]
             done, count = population[c, 3], population[c, 4]
             ckey = mix64(rkey + pop_code[c] * _GAMMA)
             d0 = min(done + 1, D)
+            leave = a + care_months[g] - 1 if care_months[g] > 0 else -1
             for k in range(count):
                 key = person_key(ckey, k)
                 if events:
                     drawn += _person_events(
                         key, g, a, 0, d0, -done, T, s, stay[r], cum[r], log_stay[r],
                         flat_from[r], absorbing_from[r], group_parts, part_kind, part_k,
-                        part_window, months, pop_reloc, pre,
+                        part_window, months, pop_reloc, pre, leave, care_state, care_cum,
                     )  # fmt: skip
                 else:
                     drawn += _simulate_person(
                         key, g, a, 0, d0, -done, T, s, st, cu, ab,
                         group_parts, part_kind, part_k, part_window, months, pop_reloc, pre,
+                        leave, care_state, care_cum,
                     )  # fmt: skip
         _to_periods(months, out_pm[i], out_persons[i])
         out_drawn[i] = drawn
@@ -342,6 +359,9 @@ def _person_events(
     pm,
     reloc,
     offset,
+    leave_at,
+    care,
+    care_cum,
 ):
     """One person's path, drawing the month of each move directly; returns uniforms drawn.
 
@@ -354,6 +374,9 @@ def _person_events(
     of the year: a stay that outlasts it is drawn again from there (the per-month decisions
     are independent, so the remaining time given survival is drawn afresh). The destination
     follows from a second uniform, given that the person leaves in that month's row.
+    A person in a care state leaves it at the end of month ``leave_at`` (leaving care by
+    age): the search for a move stops before that month, and whoever is still there moves
+    by the care split, drawn from a uniform of its own.
     """
     D = stay.shape[3]
     relocated = stay.shape[2] - 1  # the last state
@@ -363,7 +386,8 @@ def _person_events(
     seg = t0
     counter = 0
     while True:
-        if d >= absorbing_from[g, s]:
+        in_care = t <= leave_at < T - 1 and care[g, s]  # integers first: no load
+        if d >= absorbing_from[g, s] and not in_care:
             _add_months(pm, g, s, seg, T)
             if s == relocated:
                 _count_relocated_dues(
@@ -373,6 +397,8 @@ def _person_events(
             return counter
         y = t // 12 if by_year else 0
         end = min(T, 12 * (y + 1)) if by_year else T
+        if in_care and leave_at < end:
+            end = leave_at  # the months before; the month leave_at itself ends in a forced move
         flat = flat_from[y, g, s] + 1  # durations from here on use the last row
         u = uniform_open(key, counter)
         counter += 1
@@ -405,6 +431,19 @@ def _person_events(
                     d = min(D, d + (end - m))
                     m = end
                 break
+        if not found and in_care and end == leave_at:
+            to = 0
+            u = uniform_open(key, counter)
+            counter += 1
+            while u >= care_cum[g, to]:
+                to += 1
+            t = leave_at + 1
+            _add_months(pm, g, s, seg, t)
+            s = to
+            d = 1
+            seg = t
+            entered = t
+            continue
         if not found:
             if end == T:
                 _add_months(pm, g, s, seg, T)

@@ -26,7 +26,9 @@ def draw_arrivals(
     multiplier: np.ndarray | None = None,
     planned: bool = False,
 ) -> np.ndarray:
-    """Persons arriving, ``[run, month, group]`` (int64), for the given global run numbers.
+    """Units arriving, ``[run, month, group]`` (int64), for the given global run numbers:
+    persons, or households of a household group (persons ``per_year · mix`` divided by the
+    members, DESIGN §15).
 
     ``multiplier [run, year]`` (the arrivals factor of :mod:`balanskonto.engines.draws`)
     scales the planned counts before the random variation: a fixed count becomes the
@@ -45,7 +47,7 @@ def draw_arrivals(
             return np.broadcast_to(model.fixed_arrivals, (n, T, G)).copy()
         m = np.ones((n, model.years)) if multiplier is None else multiplier
         counts = np.rint(model.per_year[None, :] * m)
-        return np.stack([fixed_split(c, model.mix) for c in counts])
+        return np.stack([fixed_split(c, model.mix, model.members) for c in counts])
     means = monthly_means(model)
     out = np.empty((n, T, G), dtype=np.int64)
     if model.distribution == "negative_binomial":

@@ -139,7 +139,12 @@ def draw(
     for k, f in enumerate(model.policies):
         happens = np.broadcast_to(u(f.name), (n, 1))[:, 0] < f.probability
         policies[:, k] = np.where(happens, f.factor, 1.0)
-    return Draws(labour, arrivals, levels, shares, policies)
+    claims = None
+    if model.claims:  # refused claims: one draw per run and claim year (DESIGN §15)
+        claims = np.empty((n, Y, len(model.claims)))
+        for k, c in enumerate(model.claims):
+            claims[:, :, k] = np.broadcast_to(u(c.name, Y), (n, Y)) < c.probability
+    return Draws(labour, arrivals, levels, shares, policies, claims)
 
 
 def central(model: CompiledModel) -> Draws:
@@ -162,4 +167,7 @@ def central(model: CompiledModel) -> Draws:
     policies = np.array(
         [[1 - f.probability + f.probability * f.factor for f in model.policies]]
     ).reshape(1, -1)
-    return Draws(labour, arrivals, levels, shares, policies)
+    claims = None
+    if model.claims:  # the expected loss: the probability times the amount
+        claims = np.array([[[c.probability for c in model.claims]] * Y])
+    return Draws(labour, arrivals, levels, shares, policies, claims)

@@ -7,7 +7,7 @@ import numpy as np
 from ..model.compiled import CompiledModel
 from ..model.factors import Draws
 from ..model.plan import monthly_means
-from ..model.pricing import price
+from ..model.pricing import price, refused_claims
 from ..model.tables import Tables, chunk_tables, level_multipliers, money_multipliers
 from .draws import central
 
@@ -19,12 +19,15 @@ def occupancy(
     state: int | None = None,
     months_in_state: int = 0,
     horizon: int | None = None,
+    leave_at: int | None = None,
 ) -> np.ndarray:
     """Share of a group's unit cohort in each state, k months after it is first seen.
 
     By default the cohort arrives (its start state, first month); with ``state`` and
     ``months_in_state`` it is a person of the population (DESIGN §11) seen at the start in
-    its ``months_in_state + 1``-th month in ``state``.
+    its ``months_in_state + 1``-th month in ``state``. Where the group leaves care by age
+    (DESIGN §15), everyone in a care state at the end of month ``leave_at`` (counted like k;
+    default: the arrival's, ``care_months − 1``) moves by the care split instead.
 
     Returns
     -------
@@ -44,9 +47,20 @@ def occupancy(
     else:
         dist[state, min(months_in_state, D - 1)] = 1.0
     out = np.empty((T, S))
+    care = model.care_state[group]
+    if leave_at is None:
+        leave_at = model.care_months[group] - 1 if state is None else -1
+    if not model.care_months[group]:
+        leave_at = -1
     for k in range(T):
         out[k] = dist.sum(axis=1)
+        forced = 0.0
+        if k == leave_at:  # everyone still in care leaves it this month, by the care split
+            forced = dist[care].sum()
+            dist = np.where(care[:, None], 0.0, dist)
         nxt = np.zeros_like(dist)
+        if forced:
+            nxt[:, 0] += forced * np.diff(model.care_cum[group], prepend=0.0)
         kept = dist * stay
         nxt[:, 1:] += kept[:, :-1]
         nxt[:, D - 1] += kept[:, D - 1]  # durations beyond the table reuse its last row
@@ -125,7 +139,8 @@ def expected_counts(model: CompiledModel, draws: Draws | None = None) -> dict[st
                 arrivals[arrived, g] * occ[due - arrived, away],
             )
     for arrival, g, s, months, count in model.population:
-        occ = occupancy(model, g, tables, state=s, months_in_state=months)
+        leave = arrival + model.care_months[g] - 1  # end of the month care ends (absolute)
+        occ = occupancy(model, g, tables, state=s, months_in_state=months, leave_at=leave)
         by_month[:, g] += count * occ
         year = arrival // 12 + model.pre_years
         # the first month away, from the start on; a move before the start was month -months
@@ -146,6 +161,7 @@ def expected_counts(model: CompiledModel, draws: Draws | None = None) -> dict[st
         arrivals=arrivals,
         person_months=by_month.reshape(Y, 12, G, S).sum(axis=1),
         persons=by_month[11::12],
+        by_month=by_month,
         relocated_dues=reloc,
         population_dues=pop_reloc,
     )
@@ -163,5 +179,7 @@ def expected_money(model: CompiledModel) -> dict[str, np.ndarray]:
         money_multipliers(model, draws),
         counts["population_dues"][None],
         level_multipliers(model, draws),
+        by_month=counts["by_month"][None],
     )
+    cost = cost + refused_claims(model, revenue, draws.claims)
     return {**counts, "revenue": revenue[0], "cost": cost[0]}

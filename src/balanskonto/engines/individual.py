@@ -27,7 +27,7 @@ class Counts:
 
 def _empty(model: CompiledModel, n: int) -> dict[str, np.ndarray]:
     Y, G, P, S = model.years, len(model.groups), len(model.part_group), len(model.states)
-    periods = model.months if model.monthly else Y
+    periods = model.months if model.counts_by_month else Y
     # by month (and no window), the month and the part give the year of arrival: one column
     one = model.dues_by_month_only
     years, pre = (1, min(model.pre_years, 1)) if one else (Y, model.pre_years)
@@ -87,6 +87,9 @@ def _run_kernel(
         model.part_window,
         model.population,
         model.pop_code,
+        model.care_months,
+        model.care_state,
+        model.care_cum,
         out["person_months"],
         out["persons"],
         out["relocated_dues"],
@@ -142,6 +145,7 @@ def numpy_engine(
     period = T // pm.shape[1]
     pop = model.population
     pop_n = pop[:, 4]
+    care = bool(model.care_months.any())  # leaving care by age (DESIGN §15)
     draws = 0
     for i, run in enumerate(run_ids):
         rng = run_generator(seed, NUMPY_ENGINE_STREAM, int(run))
@@ -181,8 +185,19 @@ def numpy_engine(
             row = d - 1
             y = t // 12 if by_year else 0
             stay, cum = tables.stay[r, y], tables.cum[r, y]
+            # leaving care by age (DESIGN §15): at the end of month arrival + care_months − 1
             moves = u >= stay[g, s, row]
             thresholds = cum[g[moves], s[moves], row[moves]]
+            if care:
+                months_in_care = model.care_months[g]
+                leaves = (months_in_care > 0) & (arrived[:n] + months_in_care - 1 == t)
+                leaves &= model.care_state[g, s]
+                moves |= leaves
+                thresholds = np.where(
+                    leaves[moves, None],
+                    model.care_cum[g[moves]],
+                    cum[g[moves], s[moves], row[moves]],
+                )
             new = (u[moves, None] >= thresholds).sum(axis=1)
             dur[:n] = np.minimum(d + 1, D)
             dur[:n][moves] = 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.schema import Config
+from .care import ClaimRisk, compile_care
 from .codes import PART_MONTHS_AFTER
 from .factors import (
     ArrivalFactor,
@@ -30,6 +31,10 @@ class CompiledModel:
     Shapes use ``G`` groups, ``S`` states (``states``: the config's, ``relocated`` last;
     five by default), ``D`` duration rows, ``Y`` years,
     ``T = 12·Y`` months, ``C`` components and ``P`` payment parts.
+
+    The engines and ``expected`` count *units*: a person, or a household of a household
+    group (DESIGN §15), whose amounts are compiled per household (per-person amounts times
+    ``members``); :mod:`balanskonto.results` turns units into persons.
     """
 
     groups: tuple[str, ...]
@@ -60,7 +65,9 @@ class CompiledModel:
     distribution: str
     cv: float
     per_year: np.ndarray  # [Y] planned (mean) arrivals per year
-    mix: np.ndarray  # [G]
+    mix: np.ndarray  # [G] share of the persons (not units) in each group
+    members: np.ndarray  # [G] int64 persons per unit: a household's members, 1 for persons
+    household: np.ndarray  # [G] bool: a household group (DESIGN §15; its unit a household)
     fixed_arrivals: np.ndarray  # [T, G] int64 deterministic split (fixed distribution only)
     # --- the population already received (DESIGN §11) -------------------------------------
     pre_years: int  # calendar years before start_year in which the population arrived
@@ -91,6 +98,26 @@ class CompiledModel:
     levels: tuple[LevelFactor, ...]
     shares: tuple[ShareFactor, ...]
     policies: tuple[PolicyFactor, ...]
+    # --- care of unaccompanied minors (DESIGN §15; balanskonto.model.care) ------------------
+    day_cost_rate: np.ndarray  # [Y, G, S, C] SEK per person-day, indexed
+    day_revenue_rate: np.ndarray  # [Y, G, S, C]
+    fixed_day_cost: np.ndarray  # [Y, C] SEK per day: contracted places priced per day
+    month_days: np.ndarray  # [T] int64 days of each calendar month
+    care_months: np.ndarray  # [G] int64 months in care since arrival (0: no leaving by age)
+    care_state: np.ndarray  # [G, S] bool: the care states left at that age
+    care_cum: np.ndarray  # [G, S] cumulative split of the destinations on leaving care
+    claims: tuple[ClaimRisk, ...]  # refused-claim risks
+
+    @property
+    def per_day(self) -> bool:
+        """Per-day amounts by state: priced with each month's days, so counted by month."""
+        return bool(self.day_cost_rate.any() or self.day_revenue_rate.any())
+
+    @property
+    def counts_by_month(self) -> bool:
+        """The engines count person-months by month (monthly resolution, or per-day
+        amounts); the yearly variables are then the sums of the months."""
+        return self.monthly or self.per_day
 
     @property
     def has_uncertainty(self) -> bool:
@@ -115,7 +142,7 @@ class CompiledModel:
     def dues_by_month_only(self) -> bool:
         """Relocated dues counted by month due alone: monthly resolution and no whole-amount
         rule, so that the month and the part give the year of arrival."""
-        return self.monthly and not bool((self.part_window > 0).any())
+        return self.counts_by_month and not bool((self.part_window > 0).any())
 
     def due_month(self, part: int, arrival_month: np.ndarray) -> np.ndarray:
         """Absolute month in which ``part`` is due for persons arriving in ``arrival_month``."""
@@ -139,8 +166,9 @@ def compile_model(config: Config) -> CompiledModel:
     components = component_axis(config)
     per_year = planned_per_year(config)
     mix = np.array([config.arrivals.mix[g] for g in config.groups])
+    members = np.array([g.size for g in config.groups.values()], dtype=np.int64)
     fixed_arrivals = (
-        fixed_split(per_year, mix)
+        fixed_split(per_year, mix, members)
         if config.arrivals.distribution == "fixed"
         else np.zeros((12 * sim.years, len(mix)), dtype=np.int64)
     )
@@ -149,6 +177,8 @@ def compile_model(config: Config) -> CompiledModel:
     states = config.state_names
     start_state = np.array([states.index(g.start) for g in config.groups.values()], dtype=np.int64)
     pre, pop = pre_years(config), compile_population(config)
+    care = compile_care(config, components, cost_index, revenue_index)
+    contracted_per_month = 12.0 * care.pop("fixed_month_cost")  # a year of monthly places
     model = CompiledModel(
         groups=tuple(config.groups),
         states=states,
@@ -167,6 +197,8 @@ def compile_model(config: Config) -> CompiledModel:
         cv=config.arrivals.cv or 0.0,
         per_year=per_year,
         mix=mix,
+        members=members,
+        household=np.array([g.members is not None for g in config.groups.values()]),
         fixed_arrivals=fixed_arrivals,
         pre_years=pre,
         population=np.stack(
@@ -176,10 +208,12 @@ def compile_model(config: Config) -> CompiledModel:
         pop_code=pop["pop_code"],
         cost_rate=rate_table(config, "costs", components, cost_index),
         revenue_rate=rate_table(config, "revenue", components, revenue_index),
-        fixed_cost=fixed_table(config.fixed.costs, components, sim.years, cost_index),
+        fixed_cost=fixed_table(config.fixed.costs, components, sim.years, cost_index)
+        + contracted_per_month,
         fixed_revenue=fixed_table(config.fixed.revenue, components, sim.years, revenue_index),
         **payment_parts(config, components, pre),
         **compile_factors(config, components),
+        **care,
     )
     check_share_ranges(model)
     return model

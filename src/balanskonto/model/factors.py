@@ -159,16 +159,21 @@ class Draws:
     levels: np.ndarray  # [n, L] multipliers
     shares: np.ndarray  # [n, K] values (capped where infeasible, see chunk_tables)
     policies: np.ndarray  # [n, P] multipliers applied
+    claims: np.ndarray | None = None  # [n, Y, K] 1.0 where claim year y's claim k is refused
 
     def per_run(self, model: CompiledModel) -> tuple[list[str], np.ndarray]:
         names = [f.name for f in (*model.levels, *model.shares, *model.policies)]
         values = np.concatenate([self.levels, self.shares, self.policies], axis=1)
         return names, values
 
-    def per_year(self) -> tuple[list[str], np.ndarray | None]:
+    def per_year(self, model: CompiledModel | None = None) -> tuple[list[str], np.ndarray | None]:
         names, arrays = [], []
         for name, a in (("labour_market", self.labour), ("arrivals", self.arrivals)):
             if a is not None:
                 names.append(name)
                 arrays.append(a)
+        if self.claims is not None and model is not None:
+            for k, claim in enumerate(model.claims):
+                names.append(claim.name)
+                arrays.append(self.claims[:, :, k])
         return names, (np.stack(arrays, axis=-1) if arrays else None)

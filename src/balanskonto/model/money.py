@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config.groups import Payment, ScheduledCost
+from ..config.groups import Group, Payment, ScheduledCost
 from ..config.schema import Config
 from ..config.semantics import component_names
 from ..config.types import RESIDENT
@@ -32,6 +32,7 @@ def rate_table(
         for state, amounts in getattr(group, side).items():
             named = states[:-1] if state == RESIDENT else (state,)  # relocated is last
             for comp, amount in amounts.items():
+                amount = amount * per_unit(group, comp)
                 for st in named:
                     monthly[g, states.index(st), components.index(comp)] += amount
     return index[:, None, None, None] * monthly[None]
@@ -54,8 +55,10 @@ def payment_parts(
     config: Config, components: tuple[str, ...], pre_years: int = 0
 ) -> dict[str, np.ndarray]:
     """Scheduled payments and costs as parts (group, component, kind, k, share, relocated
-    share) with their amounts by arrival year: ``part_amount [P, Y]`` for the horizon and
-    ``pop_part_amount [P, pre_years]`` for the years before it (the population, §11);
+    share) with their amounts by arrival year, per unit (a household's members times the
+    amount per person, unless the component is ``per_household``): ``part_amount [P, Y]``
+    for the horizon and ``pop_part_amount [P, pre_years]`` for the years before it (the
+    population, §11);
     ``part_cost [P]`` marks the parts of scheduled costs (DESIGN §15), which a person who has
     moved away no longer causes (relocated share 0). A cost of ``amount`` each month for
     ``months`` months is ``months`` parts of share 1, due 0, 1, … months after arrival."""
@@ -66,16 +69,21 @@ def payment_parts(
         schedules: list[tuple[str, Payment | ScheduledCost, bool]] = [
             *((c, p, False) for c, p in group.payments.items()),
             *((c, p, True) for c, p in group.scheduled_costs.items()),
+            *((c, p, False) for c, p in (group.scheduled_revenue or {}).items()),
         ]
         for comp, pay, is_cost in schedules:
             amount = np.array([_amount(pay, first + y) for y in range(pre_years + years)])
+            amount = amount * per_unit(group, comp)
             c = components.index(comp)
             if isinstance(pay, Payment):
                 moved, window = pay.relocated_factor, pay.relocated_within_months or 0
             else:
                 moved, window = 0.0, 0
+            if isinstance(pay, ScheduledCost) and pay.share_of_persons is not None:
+                amount = amount * pay.share_of_persons  # an expected share (docs/model.md)
             if isinstance(pay, ScheduledCost) and pay.months is not None:
-                parts = [(PART_MONTHS_AFTER, k, 1.0) for k in range(pay.months)]
+                first_month = pay.from_month or 0
+                parts = [(PART_MONTHS_AFTER, first_month + k, 1.0) for k in range(pay.months)]
             elif pay.by_calendar_year is not None:
                 parts = [(PART_CALENDAR_YEAR, k, f) for k, f in enumerate(pay.by_calendar_year)]
             else:
@@ -98,6 +106,13 @@ def payment_parts(
         part_cost=np.array([r[8] for r in rows], dtype=bool),
         group_parts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
     )
+
+
+def per_unit(group: Group, component: str) -> int:
+    """Persons an amount of ``component`` is paid for in one unit of ``group``: the members
+    of a household (amounts are per person), 1 for a ``per_household`` component or a
+    group of single persons (DESIGN §15)."""
+    return 1 if component in group.household_components else group.size
 
 
 def _amount(pay: Payment | ScheduledCost, year: int) -> float:

@@ -43,19 +43,39 @@ def planned_per_year(config: Config) -> np.ndarray:
     return out
 
 
-def fixed_split(per_year: np.ndarray, mix: np.ndarray) -> np.ndarray:
-    """Fixed arrivals ``[T, G]``: each year's count split by mix, then spread over months."""
+def fixed_split(
+    per_year: np.ndarray, mix: np.ndarray, members: np.ndarray | None = None
+) -> np.ndarray:
+    """Fixed arrivals ``[T, G]`` in units (persons, or households of a household group):
+    each year's persons split by mix, then spread over months.
+
+    A household group of m members (``members[g] = m > 1``) gets whole households: through
+    each year, as many as the persons split to it so far divided by m, rounded to the
+    nearest (halves up), so that the households' persons never drift from the split by
+    more than m/2.
+    """
     years, G = per_year.shape[0], mix.shape[0]
     out = np.zeros((12 * years, G), dtype=np.int64)
+    persons = np.zeros((years, G), dtype=np.int64)
     for y, total in enumerate(per_year):
-        for g, n in enumerate(largest_remainder(round(total), mix)):
-            out[12 * y : 12 * y + 12, g] = spread_over_months(int(n))
+        persons[y] = largest_remainder(round(total), mix)
+    units = persons
+    if members is not None and (members > 1).any():
+        so_far = np.floor(np.cumsum(persons, axis=0) / members[None, :] + 0.5).astype(np.int64)
+        units = np.diff(so_far, axis=0, prepend=0)
+    for y in range(years):
+        for g in range(G):
+            out[12 * y : 12 * y + 12, g] = spread_over_months(int(units[y, g]))
     return out
 
 
 def monthly_means(model: CompiledModel) -> np.ndarray:
-    """Expected arrivals ``[T, G]``: the fixed split, or ``per_year · mix / 12``."""
+    """Expected arrivals ``[T, G]`` in units: the fixed split, or ``per_year · mix / 12``
+    persons, divided by the members of a household group (households)."""
     if model.distribution == "fixed":
         return model.fixed_arrivals.astype(np.float64)
     per_month = np.repeat(model.per_year / 12.0, 12)
-    return per_month[:, None] * model.mix[None, :]
+    means = per_month[:, None] * model.mix[None, :]
+    if (model.members > 1).any():
+        means = means / model.members[None, :]
+    return means

@@ -70,6 +70,7 @@ def price(
     multipliers: np.ndarray | None = None,
     population_dues: np.ndarray | None = None,
     pre_multipliers: np.ndarray | None = None,
+    by_month: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Revenue and cost per run, period and component.
 
@@ -93,6 +94,9 @@ def price(
     pre_multipliers : [n, C], optional
         Level factors on the population's payments (no policy reaches arrivals before the
         start).
+    by_month : [n, T, G, S], optional
+        Person-months by month for the per-day amounts (DESIGN §15) when ``person_months``
+        are by year (``expected``); by default ``person_months``, which must then be by month.
 
     Returns
     -------
@@ -105,6 +109,10 @@ def price(
     cost = np.einsum("nygs,ygsc->nyc", pm, _per_period(model.cost_rate, 0, period))
     revenue += _per_period(model.fixed_revenue, 0, period, divide=True)[None]
     cost += _per_period(model.fixed_cost, 0, period, divide=True)[None]
+    if model.per_day or model.fixed_day_cost.any():
+        day_revenue, day_cost = day_money(model, pm if by_month is None else by_month, period)
+        revenue += day_revenue
+        cost += day_cost
     if multipliers is not None:
         calendar = _per_period(multipliers, 1, period)
         revenue *= calendar
@@ -128,6 +136,59 @@ def price(
         if model.part_cost.any():
             cost += _population_money(model, period, population_dues, pre_multipliers, True)
     return revenue, cost
+
+
+def period_days(model: CompiledModel, period: int) -> np.ndarray:
+    """``[P]`` days of each period: a month's own days, or a year's (365 or 366)."""
+    return model.month_days.reshape(-1, period).sum(axis=1)
+
+
+def day_money(
+    model: CompiledModel, by_month: np.ndarray, period: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Revenue and cost ``[n, P, C]`` of the per-day amounts: person-months by month
+    ``[n, T, G, S]`` times the rate per person-day times the days of each month, summed
+    into periods; and contracted places per day times the days of each period."""
+    n, C = by_month.shape[0], len(model.components)
+    revenue, cost = np.zeros((n, model.months, C)), np.zeros((n, model.months, C))
+    if model.per_day:
+        if by_month.shape[1] != model.months:
+            raise ValueError("per-day amounts are priced by month: give the months' counts")
+        days = model.month_days.astype(np.float64)[:, None, None, None]
+        pm = by_month.astype(np.float64, copy=False)
+        revenue = np.einsum("ntgs,tgsc->ntc", pm, np.repeat(model.day_revenue_rate, 12, 0) * days)
+        cost = np.einsum("ntgs,tgsc->ntc", pm, np.repeat(model.day_cost_rate, 12, 0) * days)
+    if period != 1:
+        revenue = revenue.reshape(n, -1, period, C).sum(axis=2)
+        cost = cost.reshape(n, -1, period, C).sum(axis=2)
+    places = _per_period(model.fixed_day_cost, 0, period) * period_days(model, period)[:, None]
+    return revenue, cost + places[None]
+
+
+def refused_claims(
+    model: CompiledModel, revenue: np.ndarray, refused: np.ndarray | None
+) -> np.ndarray:
+    """``[n, P, C]`` SEK: the cost of refused claims (DESIGN §15). ``revenue [n, P, C]`` is
+    the runs' revenue by period (its claim year's revenue gives a ``share``); ``refused
+    [n, Y, K]`` the per-run, per-claim-year indicators (or, for ``expected``, the
+    probabilities): claim year j's loss is booked in year j + lag, in its month."""
+    n, P, C = revenue.shape
+    out = np.zeros((n, P, C))
+    if refused is None:
+        return out
+    period = model.months // P
+    Y = model.years
+    by_year = revenue.reshape(n, Y, 12 // period, C).sum(axis=2)
+    for k, claim in enumerate(model.claims):
+        if claim.of >= 0:
+            size = claim.share * by_year[:, :, claim.of]  # [n, Y]
+        else:
+            size = np.broadcast_to(claim.amount[None, :], (n, Y))
+        for j in range(Y - claim.lag):
+            booked = j + claim.lag
+            at = booked if period == 12 else 12 * booked + claim.month - 1
+            out[:, at, claim.component] += refused[:, j, k] * size[:, j]
+    return out
 
 
 def _population_money(

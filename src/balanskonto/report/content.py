@@ -186,11 +186,13 @@ def _deficit(data: ReportData, w: Writer) -> list[Block]:
             )
         )
     sentences.append(_depletion(data, w))
+    # two empty charts say no more than the sentence that no run goes negative
+    never = float(data.ds["p_never_depleted"]) == 1.0
+    figures = [] if never else [_figure("p_deficit", w), _figure("depletion_year", w)]
     return [
         Heading(text("h_deficit", w.lang)),
         Paragraph(tuple(sentences)),
-        _figure("p_deficit", w),
-        _figure("depletion_year", w),
+        *figures,
         tables.deficit_table(data, w.lang),
     ]
 
@@ -296,7 +298,10 @@ def _assumptions(data: ReportData, w: Writer) -> list[Block]:
 
 
 def _annex(data: ReportData, w: Writer) -> list[Block]:
-    blocks: list[Block] = [Heading(text("h_annex", w.lang)), Paragraph((w("assumptions"),))]
+    blocks: list[Block] = [
+        Heading(text("h_annex", w.lang), new_page=True),
+        Paragraph((w("assumptions"),)),
+    ]
     if data.opening_comment:
         note = w("assumptions_header", text=Label(data.opening_comment))
         blocks.append(Paragraph((note,), "note"))

@@ -27,8 +27,11 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Heading:
+    """A heading; ``new_page``: it starts a new page in print (the annex)."""
+
     text: str
     level: int = 2
+    new_page: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
 from .._format import percent_sign
 from . import i18n
 from .data import ReportData, balance_quantiles, exit_targets, persons_by_state
-from .tables import FAN_QUANTILES
+from .tables import FAN_QUANTILES, moving_components
 
 #: Resolution of the PNG files.
 DPI = 200
@@ -72,8 +72,16 @@ def state_colour(state: str, index: int) -> str:
     return OWN_STATE_COLOURS[index % len(OWN_STATE_COLOURS)]
 
 
-REVENUE_COLOURS = ("#1f4e79", "#4a7fb0", "#7fa8cf", "#a9c6e3", "#2e8b57", "#7cc196")
-COST_COLOURS = ("#b8322a", "#e0772f", "#f2a65a", "#c97b63", "#8c564b", "#f6c89f", "#d9a5a0")
+#: Colours of the components' stacks: blues and greens up, reds and browns down; enough for
+#: the 10 cost lines of seed 002's budget without a colour used twice in one stack.
+REVENUE_COLOURS = (
+    *("#1f4e79", "#4a7fb0", "#7fa8cf", "#a9c6e3", "#2e8b57", "#7cc196"),
+    *("#0f6e6e", "#5fb3b3", "#3d5a80", "#b5d8c2", "#246b3a", "#98c1d9"),
+)
+COST_COLOURS = (
+    *("#b8322a", "#e0772f", "#f2a65a", "#c97b63", "#8c564b", "#f6c89f", "#d9a5a0"),
+    *("#7b2d26", "#e8b04b", "#a0522d", "#d4604f", "#6d4c41", "#f4a3a3", "#9e6b3f"),
+)
 
 
 def word(key: str, lang: str) -> str:
@@ -269,7 +277,16 @@ def _stack(ax: Any, years, medians: xr.DataArray, sign: int, colours, s, lang, l
     for k, c in enumerate(shown):
         v = sign * medians.sel(component=c).values / s
         label = i18n.capital(i18n.component_label(str(c), lang, labels))
-        ax.bar(years, v, width=0.7, bottom=bottom, color=colours[k % len(colours)], label=label)
+        ax.bar(
+            years,
+            v,
+            width=0.7,
+            bottom=bottom,
+            color=colours[k % len(colours)],
+            edgecolor="white",
+            linewidth=0.4,  # a thin line between neighbours of similar colour
+            label=label,
+        )
         bottom = bottom + v
 
 
@@ -317,6 +334,7 @@ def _pad_x(ax: Any, values: np.ndarray, scale: float = 1.0) -> None:
 def tail_chart(tail: xr.DataArray, lang: str = "sv", labels=None) -> Figure:
     """``tail_attribution`` per component as horizontal bars, most harmful first."""
     with mpl.rc_context(STYLE):
+        tail = tail.isel(component=moving_components(tail))  # fixed items: 0, not drawn
         order = np.argsort(tail.values)
         values = tail.values[order]
         fig, ax = _new((7.0, 1.2 + 0.42 * len(values)))
@@ -413,7 +431,15 @@ def _narrow(fig: Figure) -> None:
         handles, labels = legend.legend_handles, [t.get_text() for t in legend.get_texts()]
         legend.remove()
         fig.legend(handles, labels, loc="outside lower center", ncol=1)
+    for ax in fig.axes:  # fewer amounts on a horizontal axis: "−12,5−10,0−7,5" ran together
+        locator = ax.xaxis.get_major_locator()
+        if isinstance(locator, MaxNLocator):
+            locator.set_params(nbins=4)
     for ax in fig.axes:  # the long names of a bar chart's rows on two lines
         names = [t.get_text() for t in ax.get_yticklabels()]
         if any(len(name) > 20 and not name[-1:].isdigit() for name in names):
-            ax.set_yticks(ax.get_yticks(), [textwrap.fill(name, 20) for name in names])
+            wrapped = [
+                textwrap.fill(name, 20, break_long_words=False, break_on_hyphens=False)
+                for name in names
+            ]  # at spaces only: a word is never cut ("Integrationsprojekte/t")
+            ax.set_yticks(ax.get_yticks(), wrapped)

@@ -11,6 +11,7 @@ number in a sentence is a named quantity (``followup.<variable>[…]``,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -20,7 +21,7 @@ import xarray as xr
 from . import i18n
 from .data import ReportData, balance_quantiles, exit_targets
 from .document import Block, Column, Document, Figure, Heading, Paragraph, Sentence, Table
-from .followup_text import factor_rows, variable_label
+from .followup_text import factor_rows, quantities, variable_label
 from .i18n import text
 from .quantities import Quantity, format_quantity, quantity_name
 
@@ -123,7 +124,8 @@ def followup_blocks(data: ReportData, w: _Writer) -> list[Block]:
         _figure("followup_fan", lang),
         Paragraph((w("fu_rank_note"),), "note"),
     ]
-    blocks += [t for t in (_actuals_table(fu, lang, "SEK"), _actuals_table(fu, lang, "")) if t]
+    tables = (_actuals_table(fu, lang, money, data.labels) for money in (True, False))
+    blocks += [t for t in tables if t]
     blocks += _assumption_blocks(data, w)
     blocks += _backtest_blocks(fu, w)
     return blocks
@@ -152,10 +154,11 @@ def _balance_sentence(fu: xr.Dataset, i: int, w: _Writer) -> Sentence:
     )
 
 
-def _actuals_table(fu: xr.Dataset, lang: str, unit: str) -> Table | None:
-    """The actuals in SEK (``unit="SEK"``) or the head counts (``unit=""``)."""
-    money = unit == "SEK"
-    rows_of = [i for i in range(fu.sizes["actual"]) if (fu["unit"].values[i] == "SEK") == money]
+def _actuals_table(
+    fu: xr.Dataset, lang: str, money: bool, labels: Mapping[str, str] | None
+) -> Table | None:
+    """The actuals in SEK (``money``) or the head counts, with the config's ``[labels]``."""
+    rows_of = [i for i, q in enumerate(quantities(fu)) if (q == "money") == money]
     if not rows_of:
         return None
     kind = "tkr" if money else "persons"
@@ -178,11 +181,11 @@ def _actuals_table(fu: xr.Dataset, lang: str, unit: str) -> Table | None:
     for i in rows_of:
         a = fu.isel(actual=i)
         comp, group, state = (str(a[k].item()) for k in ("component", "group", "state"))
-        what = [i18n.component_label(comp, lang) if comp else ""]
+        what = [i18n.component_label(comp, lang, labels) if comp else ""]
         if not money:
             what = [
-                i18n.group_label(group, lang) if group else "",
-                i18n.state_label(state, lang) if state and state != "resident" else "",
+                i18n.group_label(group, lang, labels) if group else "",
+                i18n.state_label(state, lang, labels) if state and state != "resident" else "",
             ]
         q = a["forecast_quantile"]
         outside = not bool(a["inside_band"].sel(band=0.9).item())
@@ -214,7 +217,7 @@ def _actuals_table(fu: xr.Dataset, lang: str, unit: str) -> Table | None:
 def _assumption_blocks(data: ReportData, w: _Writer) -> list[Block]:
     fu, lang = data.followup, w.lang
     head = Heading(text("h_followup_assumptions", lang), 3)
-    rows = factor_rows(fu, lang, exit_targets(data.config))
+    rows = factor_rows(fu, lang, exit_targets(data.config), data.labels)
     if not rows:
         return [head, Paragraph((w("fu_no_factors"),))]
     ess = float(fu["effective_sample_size"])

@@ -10,6 +10,7 @@ the outcome says about the assumptions. The words are the catalogues' (``fu_*``,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -29,8 +30,11 @@ VARIABLE_WORDS = {
     "arrivals": "v_arrivals",
     "person_years": "v_person_years",
 }
-#: The catalogue's word for the unit a value is shown in, by the actual's unit.
-UNIT_WORDS = {"SEK": "u_tkr", "persons": "u_persons", "person-years": "u_person_years"}
+#: The catalogue's word for the unit a value is shown in, by the actual's ``quantity``
+#: (results.metadata.QUANTITY: the CF unit of a count is ``1``, so it cannot say which).
+UNIT_WORDS = {"money": "u_tkr", "persons": "u_persons", "person_years": "u_person_years"}
+#: ``quantity`` of a comparison written before it had one, from its ``unit``.
+_OLD_UNITS = {"SEK": "money", "persons": "persons", "person-years": "person_years"}
 #: Yearly factors: the catalogue's words, with the year as {year}.
 YEARLY_FACTOR_WORDS = {"labour_market": "fu_factor_lm", "arrivals": "fu_factor_arrivals"}
 #: A factor moved where its weighted mean is this many standard errors from the prior mean
@@ -44,29 +48,44 @@ def variable_label(variable: str, lang: str) -> str:
     return text(VARIABLE_WORDS[variable], lang) if variable in VARIABLE_WORDS else variable
 
 
-def value_text(value: float, unit: str, lang: str, signed: bool = False) -> str:
-    """An actual's value in the unit it is shown in: SEK as whole tkr, persons whole,
-    person-years with one decimal."""
+def value_text(value: float, quantity: str, lang: str, signed: bool = False) -> str:
+    """An actual's value in the unit it is shown in, by its ``quantity``: money as whole tkr,
+    persons whole, person-years with one decimal."""
     if not np.isfinite(value):
         return "–"
-    if unit == "SEK":
+    if quantity == "money":
         return i18n.number(value / 1000, 0, lang, signed=signed)
-    return i18n.number(value, 1 if unit == "person-years" else 0, lang, signed=signed)
+    return i18n.number(value, 1 if quantity == "person_years" else 0, lang, signed=signed)
 
 
-def what_label(fu: xr.Dataset, i: int, lang: str) -> tuple[str, str, str, str]:
-    """(variable, group, state, component) of actual ``i`` in words ('' where summed)."""
+def quantities(fu: xr.Dataset) -> list[str]:
+    """What each actual measures (``money``, ``persons``, ``person_years``), in actual order."""
+    if "quantity" in fu.coords:
+        return [str(q) for q in fu["quantity"].values]
+    return [_OLD_UNITS[str(u)] for u in fu["unit"].values]
+
+
+def what_label(
+    fu: xr.Dataset, i: int, lang: str, labels: Mapping[str, str] | None = None
+) -> tuple[str, str, str, str]:
+    """(variable, group, state, component) of actual ``i`` in words ('' where summed), with
+    the config's ``[labels]``."""
     a = fu.isel(actual=i)
     group, state, comp = (str(a[k].item()) for k in ("group", "state", "component"))
     return (
         variable_label(str(a["variable"].item()), lang),
-        i18n.group_label(group, lang) if group else "",
-        i18n.state_label(state, lang) if state and state != "resident" else "",
-        i18n.component_label(comp, lang) if comp else "",
+        i18n.group_label(group, lang, labels) if group else "",
+        i18n.state_label(state, lang, labels) if state and state != "resident" else "",
+        i18n.component_label(comp, lang, labels) if comp else "",
     )
 
 
-def factor_rows(fu: xr.Dataset, lang: str, targets: dict[str, str] | None = None) -> list[dict]:
+def factor_rows(
+    fu: xr.Dataset,
+    lang: str,
+    targets: dict[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> list[dict]:
     """Every factor that the text and tables show: the per-run factors, then the yearly ones
     for the years up to the last actual's. Each a dict with ``name`` (words), ``kind``
     (``factor`` or the yearly factor's name), ``year``, ``before``, ``after``, ``se``,
@@ -76,7 +95,8 @@ def factor_rows(fu: xr.Dataset, lang: str, targets: dict[str, str] | None = None
     if "factor_prior_mean" in fu:
         for name in fu["factor_name"].values:
             sel = {"factor_name": str(name)}
-            rows.append(_factor_row(fu, "factor", sel, i18n.factor_label(str(name), lang, targets)))
+            name_text = i18n.factor_label(str(name), lang, targets, labels)
+            rows.append(_factor_row(fu, "factor", sel, name_text))
     if "yearly_factor_prior_mean" in fu:
         last = max(int(p[:4]) for p in fu["period"].values)
         for name in fu["yearly_factor_name"].values:
@@ -111,9 +131,14 @@ def _factor_row(fu: xr.Dataset, var: str, sel: dict, label: str) -> dict[str, An
     }
 
 
-def summary(fu: xr.Dataset, lang: str = "sv", targets: dict[str, str] | None = None) -> str:
+def summary(
+    fu: xr.Dataset,
+    lang: str = "sv",
+    targets: dict[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
     """The follow-up as the command line prints it (``targets``: share path → the state its
-    exit leads to, for the names of drawn shares)."""
+    exit leads to, for the names of drawn shares; ``labels``: the config's ``[labels]``)."""
     lang = i18n.check_lang(lang)
     a = fu.attrs
     lines = [
@@ -125,26 +150,25 @@ def summary(fu: xr.Dataset, lang: str = "sv", targets: dict[str, str] | None = N
             n=fu.sizes["actual"],
         ),
         "",
-        _actuals_table(fu, lang),
+        _actuals_table(fu, lang, labels),
         "",
         text("fu_cli_crps", lang),
     ]
     for v, value in zip(fu["scored_variable"].values, fu["crps_mean"].values, strict=True):
-        unit = _unit_of(fu, str(v))
+        quantity = _quantity_of(fu, str(v))
         lines.append(
-            f"  {variable_label(str(v), lang)}: {value_text(value, unit, lang)} "
-            f"{text(UNIT_WORDS[unit], lang)}"
+            f"  {variable_label(str(v), lang)}: {value_text(value, quantity, lang)} "
+            f"{text(UNIT_WORDS[quantity], lang)}"
         )
-    lines += ["", *_backtest_lines(fu, lang), "", *_factor_lines(fu, lang, targets)]
+    lines += ["", *_backtest_lines(fu, lang), "", *_factor_lines(fu, lang, targets, labels)]
     return "\n".join(lines)
 
 
-def _unit_of(fu: xr.Dataset, variable: str) -> str:
-    units = fu["unit"].values[fu["variable"].values == variable]
-    return str(units[0])
+def _quantity_of(fu: xr.Dataset, variable: str) -> str:
+    return quantities(fu)[list(fu["variable"].values).index(variable)]
 
 
-def _actuals_table(fu: xr.Dataset, lang: str) -> str:
+def _actuals_table(fu: xr.Dataset, lang: str, labels: Mapping[str, str] | None) -> str:
     q = fu["forecast_quantile"]
     header = [
         text("c_period", lang),
@@ -163,14 +187,13 @@ def _actuals_table(fu: xr.Dataset, lang: str) -> str:
         text("c_crps", lang),
     ]
     rows = []
-    for i in range(fu.sizes["actual"]):
+    for i, unit in enumerate(quantities(fu)):
         a = fu.isel(actual=i)
-        unit = str(a["unit"].item())
         outside = not bool(a["inside_band"].sel(band=0.9).item())
         rows.append(
             [
                 str(a["period"].item()),
-                *what_label(fu, i, lang),
+                *what_label(fu, i, lang, labels),
                 text(UNIT_WORDS[unit], lang),
                 value_text(float(a["actual_value"]), unit, lang),
                 *(
@@ -205,8 +228,13 @@ def _backtest_lines(fu: xr.Dataset, lang: str) -> list[str]:
     return out
 
 
-def _factor_lines(fu: xr.Dataset, lang: str, targets: dict[str, str] | None) -> list[str]:
-    rows = factor_rows(fu, lang, targets)
+def _factor_lines(
+    fu: xr.Dataset,
+    lang: str,
+    targets: dict[str, str] | None,
+    labels: Mapping[str, str] | None,
+) -> list[str]:
+    rows = factor_rows(fu, lang, targets, labels)
     if not rows:
         return [text("fu_no_factors", lang)]
     ess, runs = float(fu["effective_sample_size"]), int(fu.sizes["run"])

@@ -43,7 +43,7 @@ th, td { padding: 0.25rem 0.55rem; border-bottom: 1px solid #e1e1e8; vertical-al
 th { background: #eef2f7; text-align: left; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.8rem;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 p.table-note { font-size: 0.85rem; color: #555; margin-top: -1rem; }
 @media (max-width: 40rem) { body { font-size: 15px; } main { padding: 0.6rem; } }
 @media print {
@@ -51,6 +51,7 @@ p.table-note { font-size: 0.85rem; color: #555; margin-top: -1rem; }
   body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
   h2 { break-after: avoid; page-break-after: avoid; }
+  h2.new-page { break-before: page; page-break-before: always; }
   figure, tr { break-inside: avoid; page-break-inside: avoid; }
   .table-wrap { overflow: visible; }
   thead { display: table-header-group; }
@@ -73,7 +74,10 @@ def _table(t: Table, number: int, lang: str) -> str:
         cells = []
         for c, v in zip(t.columns, row, strict=True):
             css = "num" if is_numeric_kind(c.kind) and not isinstance(v, str) else c.kind
-            cells.append(f'<td class="{css}">{escape(cell_text(v, c.kind, lang))}</td>')
+            shown = escape(cell_text(v, c.kind, lang))
+            if c.kind == "code":  # a dotted key breaks after its dots, never inside a name
+                shown = shown.replace(".", ".<wbr>")
+            cells.append(f'<td class="{css}">{shown}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     caption = f"{i18n.text('table', lang)} {number}. {t.caption}"
     note = f'<p class="table-note">{escape(t.note)}</p>' if t.note else ""
@@ -103,7 +107,8 @@ def render(doc: Document, figures: dict[str, tuple[Path, Path]], narrow: Path | 
     parts, tables, figs = [], 0, 0
     for block in doc.blocks:
         if isinstance(block, Heading):
-            parts.append(f"<h{block.level}>{escape(block.text)}</h{block.level}>")
+            page = ' class="new-page"' if block.new_page else ""
+            parts.append(f"<h{block.level}{page}>{escape(block.text)}</h{block.level}>")
         elif isinstance(block, Paragraph):
             parts.append(f'<p class="{block.style}">{escape(block.text)}</p>')
         elif isinstance(block, Bullets):

@@ -84,7 +84,7 @@ def main_assumption_table(data: ReportData, lang: str) -> Table:
             value = lookup(tree, key)
         except (KeyError, IndexError, TypeError):
             continue
-        label = i18n.key_label(key, lang) or key
+        label = i18n.key_label(key, lang, data.labels) or key
         label = label.removesuffix(" (kr)").removesuffix(" (SEK)")
         source = sources.get(key) or comments.get(key) or "–"
         rows.append((label, words(key, value, lang, data.labels), source))

@@ -182,6 +182,36 @@ def _component_rows(data: ReportData, lang: str) -> list[tuple]:
     return rows
 
 
+def shown_sums(rows: list[tuple]) -> list[tuple]:
+    """The rows of :func:`_component_rows` (SEK) rounded to whole tkr so that they add up as
+    shown: each total rounded, its items rounded by largest remainders to that total, and the
+    net the shown revenue total minus the shown cost total (each off by less than 1 tkr)."""
+    body = np.array([r[2:] for r in rows], dtype=float) / 1000.0
+    out = np.empty_like(body)
+    start = 0
+    for end in (i for i, r in enumerate(rows[:-1]) if rows[i + 1][0] != r[0]):  # the totals
+        out[end] = np.round(body[end])
+        for j in range(body.shape[1]):
+            out[start:end, j] = _largest_remainders(body[start:end, j], out[end, j])
+        start = end + 1
+    totals = [i for i in range(len(rows) - 1) if rows[i + 1][0] != rows[i][0]]
+    out[-1] = out[totals[0]] - out[totals[1]]
+    return [(*r[:2], *(out[i] * 1000.0)) for i, r in enumerate(rows)]
+
+
+def _largest_remainders(x: np.ndarray, total: float) -> np.ndarray:
+    """Whole numbers near ``x`` (non-negative) that sum to ``total``: rounded down, then one
+    more for the largest remainders."""
+    down = np.floor(x + 1e-9)
+    k = round(float(total - down.sum()))
+    order = np.argsort(-(x - down), kind="stable")
+    if k >= 0:
+        down[order[:k]] += 1
+    else:
+        down[order[::-1][:-k]] -= 1
+    return down
+
+
 def component_sheet(data: ReportData, lang: str) -> Table:
     """The component table with a row per year (years as numbers, a column per component):
     the workbook's version."""
@@ -202,10 +232,11 @@ def component_sheet(data: ReportData, lang: str) -> Table:
 
 def component_table(data: ReportData, lang: str) -> Table:
     """Mean revenue and cost per component and year, the totals and the net (means add up;
-    medians per row would not)."""
+    medians per row would not), rounded to whole tkr so that the rows as shown add up
+    (:func:`shown_sums`)."""
     cols = [Column(text("c_side", lang)), Column(text("c_component", lang))]
     cols += [Column(str(y), "tkr") for y in _years(data)]
-    rows = _component_rows(data, lang)
+    rows = shown_sums(_component_rows(data, lang))
     return Table(
         "components",
         text("t_components", lang),
@@ -218,7 +249,7 @@ def component_table(data: ReportData, lang: str) -> Table:
 def tail_table(data: ReportData, lang: str) -> Table:
     """The tail attribution per component, most harmful first, and the total gap."""
     tail = data.tail
-    order = np.argsort(tail.values)
+    order = [i for i in np.argsort(tail.values) if i in set(moving_components(tail))]
     rows = [
         (
             i18n.capital(i18n.component_label(str(tail["component"].values[i]), lang, data.labels)),
@@ -226,12 +257,23 @@ def tail_table(data: ReportData, lang: str) -> Table:
         )
         for i in order
     ]
+    if len(order) < tail.sizes["component"]:
+        rest = text("tail_rest", lang).format(n=tail.sizes["component"] - len(order))
+        rows.append((rest, 0.0))
     rows.append((text("total_gap", lang), float(tail.attrs["balance_gap"])))
     caption = text("t_tail", lang).format(
         tail=i18n.level(tail.attrs["tail"], lang), year=tail.attrs["year"]
     )
     cols = (Column(text("c_component", lang)), Column(text("c_contribution", lang), "tkr"))
     return Table("tail", caption, cols, tuple(rows), sheet=text("s_tail", lang))
+
+
+def moving_components(tail) -> list[int]:
+    """Indices of the components whose tail contribution is not 0 (to the krona): a fixed
+    item, the same in every run, cannot tell the worst runs apart and is not listed; all of
+    them where every contribution is 0."""
+    moving = [i for i, v in enumerate(tail.values) if abs(v) >= 0.5]
+    return moving or list(range(tail.sizes["component"]))
 
 
 def tornado_table(data: ReportData, lang: str) -> Table | None:

@@ -330,7 +330,8 @@ def write(
     for block in doc.blocks:
         if isinstance(block, Heading):
             level = min(block.level, 9)
-            word.add_paragraph(clean(block.text), style=_heading_style(word, level))
+            heading = word.add_paragraph(clean(block.text), style=_heading_style(word, level))
+            heading.paragraph_format.page_break_before = block.new_page or None
         elif isinstance(block, Paragraph):
             _paragraph(word, block)
         elif isinstance(block, Bullets):

@@ -71,6 +71,26 @@ def _coords(model: CompiledModel) -> dict[str, Any]:
     }
 
 
+def _as_persons(model: CompiledModel, units: np.ndarray, group_axis: int) -> np.ndarray:
+    """Counts of units (DESIGN §15: households of a household group) as persons: times the
+    members of each group; unchanged without household groups."""
+    if not model.household.any():
+        return units
+    shape = [1] * units.ndim
+    shape[group_axis] = -1
+    return units * model.members.reshape(shape)
+
+
+def _households(model: CompiledModel, units: np.ndarray, dims: tuple[str, ...]) -> dict:
+    """The ``households`` variable (December head counts of the household groups' units,
+    0 for groups of single persons), present only where the config has household groups."""
+    if not model.household.any():
+        return {}
+    shape = [1] * units.ndim
+    shape[-2] = -1
+    return {"households": (dims, units * model.household.reshape(shape))}
+
+
 def balance_from_net(opening: float, net: np.ndarray) -> np.ndarray:
     """``balance[..., y] = opening + Σ_{k ≤ y} net[..., k]``."""
     return opening + np.cumsum(net, axis=-1)
@@ -99,11 +119,12 @@ def simulation_dataset(
     """Run-level arrays → the Dataset with quantiles, p_deficit and provenance.
 
     ``revenue``/``cost``: [run, year, component] SEK; ``person_months``, ``persons``: [run,
-    year, group, state]; ``arrivals``: [run, year, group] persons; with monthly resolution
-    ``revenue_month``/``cost_month`` [run, month, component] and ``persons_month`` [run,
-    month, group, state] (DESIGN §12); ``share_pulled_back``: [run, uncertain share] bool,
-    summarised in the attrs ``shares_pulled_back`` (the share of runs with a drawn share pulled
-    back) and ``shares_pulled_back_by_factor``.
+    year, group, state]; ``arrivals``: [run, year, group]; counts in units (a household of
+    a household group, whose members they are multiplied by here; DESIGN §15); with monthly
+    resolution ``revenue_month``/``cost_month`` [run, month, component] and
+    ``persons_month`` [run, month, group, state] (DESIGN §12); ``share_pulled_back``: [run,
+    uncertain share] bool, summarised in the attrs ``shares_pulled_back`` (the share of runs
+    with a drawn share pulled back) and ``shares_pulled_back_by_factor``.
     """
     runs = revenue.shape[0]
     net = revenue.sum(axis=-1) - cost.sum(axis=-1)
@@ -118,9 +139,13 @@ def simulation_dataset(
             "net": (("run", "year"), net),
             "revenue": (("run", "year", "component"), revenue),
             "cost": (("run", "year", "component"), cost),
-            "person_years": (("run", "year", "group", "state"), person_months / 12.0),
-            "arrivals": (("run", "year", "group"), arrivals),
-            "persons": (("run", "year", "group", "state"), persons),
+            "person_years": (
+                ("run", "year", "group", "state"),
+                _as_persons(model, person_months, 2) / 12.0,
+            ),
+            "arrivals": (("run", "year", "group"), _as_persons(model, arrivals, 2)),
+            "persons": (("run", "year", "group", "state"), _as_persons(model, persons, 2)),
+            **_households(model, persons, ("run", "year", "group", "state")),
             "depletion_year": (("run",), depletion),
             "balance_quantile": (("quantile", "year"), np.quantile(balance, q, axis=0)),
             "deficit_quantile": (
@@ -185,7 +210,7 @@ def monthly_variables(
             "cost_month": ((*dims, "component"), cost),
             "net_month": (dims, net),
             "balance_month": (dims, balance_from_net(model.opening, net)),
-            "persons_month": ((*dims, "group", "state"), persons),
+            "persons_month": ((*dims, "group", "state"), _as_persons(model, persons, 2)),
         },
         coords={"month": month_labels(model), **_coords(model)},
     )
@@ -243,9 +268,13 @@ def expected_dataset(
             "net": (("year",), net),
             "revenue": (("year", "component"), revenue),
             "cost": (("year", "component"), cost),
-            "person_years": (("year", "group", "state"), person_months / 12.0),
-            "arrivals": (("year", "group"), arrivals),
-            "persons": (("year", "group", "state"), persons),
+            "person_years": (
+                ("year", "group", "state"),
+                _as_persons(model, person_months, 1) / 12.0,
+            ),
+            "arrivals": (("year", "group"), _as_persons(model, arrivals, 1)),
+            "persons": (("year", "group", "state"), _as_persons(model, persons, 1)),
+            **_households(model, persons, ("year", "group", "state")),
         },
         coords=_coords(model),
         attrs=_provenance(config, model, engine="expected", **_expected_names(model)),

@@ -253,13 +253,16 @@ def write_output(ds: xr.Dataset, out: str | Path) -> Path:
 
 
 def zarr_encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
-    """One Zarr chunk per scenario for every variable that has the ``scenario`` dimension
-    first, so that one scenario is read without the others."""
-    return {
-        str(name): {"chunks": (1, *var.shape[1:])}
-        for name, var in ds.data_vars.items()
-        if var.dims[:1] == ("scenario",) and var.ndim
-    }
+    """One Zarr chunk per scenario (and municipality, where it is the second dimension) for
+    every variable that has the ``scenario`` dimension first, so that one scenario is read
+    without the others."""
+    out = {}
+    for name, var in ds.data_vars.items():
+        if var.dims[:1] == ("scenario",) and var.ndim:
+            # a batch of municipalities: one chunk per scenario and municipality
+            one = 2 if var.dims[1:2] == ("municipality",) else 1
+            out[str(name)] = {"chunks": (*(1,) * one, *var.shape[one:])}
+    return out
 
 
 def write_zarr(ds: xr.Dataset, path: str | Path) -> Path:

@@ -19,13 +19,19 @@ METADATA: dict[str, tuple[str | None, str, str]] = {
     "net": ("SEK", "net result of the year", "revenue minus cost, all components"),
     "revenue": ("SEK", "revenue by component", "0 for a component with no revenue"),
     "cost": ("SEK", "cost by component", "0 for a component with no cost"),
-    "person_years": ("person-years", "time spent in each state", "person-months / 12"),
-    "arrivals": ("persons", "persons arriving in the year", ""),
+    "person_years": ("1", "time spent in each state", "person-months / 12, in person-years"),
+    "arrivals": ("1", "persons arriving in the year", "a count of persons"),
     "persons": (
-        "persons",
+        "1",
         "persons in each state in December",
         "head count in the last month of the year (a move at the end of December counts from "
         "January)",
+    ),
+    "households": (
+        "1",
+        "households in each state in December",
+        "head count of the households of each household group (hushåll) in the last month of "
+        "the year; 0 for a group of single persons, whose persons are in persons",
     ),
     "revenue_month": ("SEK", "revenue by component in the month", "simulation.resolution = month"),
     "cost_month": ("SEK", "cost by component in the month", "simulation.resolution = month"),
@@ -36,7 +42,7 @@ METADATA: dict[str, tuple[str | None, str, str]] = {
         "opening balance plus the net of every month up to and including this one",
     ),
     "persons_month": (
-        "persons",
+        "1",
         "persons in each state during the month",
         "equals the person-months of the month",
     ),
@@ -208,6 +214,26 @@ for _var in ("factor", "yearly_factor"):
         METADATA[f"{_var}_{_stat}"] = ("1", f"{_var}: {_text}", "")
 
 
+#: What a count variable counts: CF's unit of a count is ``1``, so the quantity (the words
+#: "personer", "personår" of the report and the follow-up) is kept in its own attribute,
+#: ``quantity``, as money keeps its currency in ``currency``.
+QUANTITY: dict[str, str] = {
+    "person_years": "person_years",
+    "arrivals": "persons",
+    "persons": "persons",
+    "persons_month": "persons",
+    "households": "households",
+}
+
+
+def quantity_of(name: str) -> str:
+    """``money`` for a variable in SEK, else what the count variable ``name`` counts
+    (:data:`QUANTITY`); ``""`` for anything else."""
+    if name in QUANTITY:
+        return QUANTITY[name]
+    return "money" if name in METADATA and METADATA[name][0] == "SEK" else ""
+
+
 #: The CF version the files follow (docs/output.md: where they depart from it, and why).
 CONVENTIONS = "CF-1.10"
 
@@ -215,7 +241,8 @@ CONVENTIONS = "CF-1.10"
 def annotate(ds: xr.Dataset) -> xr.Dataset:
     """Set units, long names and descriptions from :data:`METADATA` and ``Conventions``
     (in place). Money keeps ``units = "SEK"`` (DESIGN §6; UDUNITS has no currencies) and
-    says so again in ``currency = "SEK"``."""
+    says so again in ``currency = "SEK"``; counts have CF's ``units = "1"`` and say what
+    they count in ``quantity`` (:data:`QUANTITY`)."""
     ds.attrs["Conventions"] = CONVENTIONS
     for name, (units, long_name, description) in METADATA.items():
         if name in ds.variables:
@@ -226,6 +253,8 @@ def annotate(ds: xr.Dataset) -> xr.Dataset:
                 ds[name].attrs["units"] = units
             if units == "SEK":
                 ds[name].attrs["currency"] = "SEK"
+            if name in QUANTITY:
+                ds[name].attrs["quantity"] = QUANTITY[name]
             if description:
                 ds[name].attrs["description"] = description
     return ds

@@ -16,7 +16,7 @@ from ..engines.draws import draw
 from ..engines.expected import expected_money
 from ..engines.individual import ENGINES
 from ..model.compiled import CompiledModel, compile_model
-from ..model.pricing import price
+from ..model.pricing import price, refused_claims
 from ..model.tables import level_multipliers, money_multipliers, table_plan
 from ..results.dataset import expected_dataset, simulation_dataset
 
@@ -72,11 +72,12 @@ def check_whole(name: str, value: int, minimum: int = 1, maximum: int = 2**63 - 
 
 def result_bytes(model: CompiledModel, runs: int) -> int:
     """The memory of ``runs`` runs' run-level arrays (revenue, cost, person_months, persons,
-    arrivals, factors and, with monthly resolution, the monthly variables), in bytes."""
+    households, arrivals, factors and, with monthly resolution, the monthly variables), in bytes."""
     Y, G, C, S = model.years, len(model.groups), len(model.components), model.stay.shape[1]
     T = model.months
     factors = 2 + len(model.levels) + len(model.shares) + len(model.policies)
-    per_run = 2 * Y * C + 2 * Y * G * S + Y * G + factors * (1 + Y)
+    per_run = 2 * Y * C + (3 if model.household.any() else 2) * Y * G * S + Y * G
+    per_run += factors * (1 + Y)
     if model.monthly:
         per_run += 2 * T * C + T * G * S
     return 8 * per_run * runs
@@ -197,7 +198,12 @@ def simulate_arrays(
     at: dict[str, float] | None = None,
     planned_arrivals: bool = False,
     first_run: int = 0,
+    person_seed: int | None = None,
 ) -> dict[str, np.ndarray]:
+    """The run-level arrays of ``runs`` runs from ``first_run`` on. The factors are drawn from
+    ``seed``; the arrivals' random variation and the persons from ``person_seed`` (default
+    ``seed``): a batch of municipalities gives each its own persons under common factors."""
+    own = seed if person_seed is None else person_seed
     Y, G, C, S = model.years, len(model.groups), len(model.components), model.stay.shape[1]
     T = model.months
     out = {
@@ -219,11 +225,11 @@ def simulate_arrays(
             chunk = slice(first, first + len(run_ids))
             draws = draw(model, seed, run_ids, at)
             drawn_shares = draws.shares.copy()
-            # pulls back shares that over-fill a state; the engine folds the tables of a few
-            # runs at a time (no move tables: the engines do not read them)
+            # pulls back shares that over-fill a state; the stepping engine folds each run's
+            # tables in its kernel (no move tables: the engines do not read them)
             tables = table_plan(model, draws)
-            arrivals = draw_arrivals(model, seed, run_ids, draws.arrivals, planned_arrivals)
-            counts = engine(model, seed, run_ids, arrivals, tables)
+            arrivals = draw_arrivals(model, own, run_ids, draws.arrivals, planned_arrivals)
+            counts = engine(model, own, run_ids, arrivals, tables)
             revenue, cost = price(
                 model,
                 arrivals,
@@ -233,11 +239,14 @@ def simulate_arrays(
                 counts.population_dues,
                 level_multipliers(model, draws),
             )
+            if draws.claims is not None:
+                cost = cost + refused_claims(model, revenue, draws.claims)
             pm = counts.person_months
-            if model.monthly:  # the yearly variables are the sums of the monthly ones
+            if model.counts_by_month:  # the yearly variables are the sums of the monthly ones
                 n = len(run_ids)
-                out["revenue_month"][chunk], out["cost_month"][chunk] = revenue, cost
-                out["persons_month"][chunk] = pm
+                if model.monthly:
+                    out["revenue_month"][chunk], out["cost_month"][chunk] = revenue, cost
+                    out["persons_month"][chunk] = pm
                 revenue = revenue.reshape(n, Y, 12, C).sum(axis=2)
                 cost = cost.reshape(n, Y, 12, C).sum(axis=2)
                 pm = pm.reshape(n, Y, 12, G, S).sum(axis=2)
@@ -246,7 +255,7 @@ def simulate_arrays(
             out["persons"][chunk] = counts.persons
             out["arrivals"][chunk] = arrivals.reshape(len(run_ids), Y, 12, G).sum(axis=2)
             factor_names, values = draws.per_run(model)
-            yearly_names, yearly = draws.per_year()
+            yearly_names, yearly = draws.per_year(model)
             if first == 0:
                 out["factor"] = np.empty((runs, len(factor_names)))
                 out["yearly_factor"] = np.empty((runs, Y, len(yearly_names)))
@@ -269,6 +278,7 @@ def simulate_runs(
     engine: str = "numba",
     *,
     chunk_runs: int = DEFAULT_CHUNK_RUNS,
+    person_seed: int | None = None,
 ) -> dict:
     """The run-level arrays of runs ``first_run … first_run + runs − 1``: the unit of work
     for distributed execution. Concatenated in run order and passed to
@@ -282,13 +292,21 @@ def simulate_runs(
         [run, year, yearly factor] and their name lists; ``share_pulled_back`` [run, uncertain
         share] (bool: the run's draw over-filled a state and was pulled back); ``persons``
         [run, year, group, state]; with monthly resolution ``revenue_month``, ``cost_month``
-        and ``persons_month``.
+        and ``persons_month``. ``person_seed``: the seed of the persons and arrivals, when it
+        is not ``seed`` (a municipality of a batch; :func:`simulate_arrays`).
     """
     if engine not in ENGINES:
         raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
     model = compile_model(config)
     return simulate_arrays(
-        model, runs, seed, ENGINES[engine], chunk_runs, False, first_run=first_run
+        model,
+        runs,
+        seed,
+        ENGINES[engine],
+        chunk_runs,
+        False,
+        first_run=first_run,
+        person_seed=person_seed,
     )
 
 
