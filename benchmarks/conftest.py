@@ -57,6 +57,34 @@ def engine_table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def ratio_lines(results: dict) -> list[str]:
+    """The ratios of one run side by side: every engine against the numpy reference, what
+    uncertainty costs, monthly against yearly resolution, and the start-up times."""
+    lines = []
+    for size, row in results.get("engines", {}).items():
+        for name, r in row.items():
+            if "ratio_to_numpy" in r:
+                goal = "5" if name == "numba" else "12 on one thread"
+                ratio = r["ratio_to_numpy"]
+                lines.append(f"{name} / numpy on {size}: {ratio:.1f}x (goal >= {goal})")
+    if cost := results.get("uncertainty_cost"):
+        lines.append(
+            f"exempel_2026 with / without its uncertainty ({cost['runs']} runs): "
+            f"{cost['ratio']:.2f}x (goal <= 1.3)"
+        )
+    if res := results.get("resolution"):
+        runs, ratio = res["runs"], res["month_to_year"]
+        lines.append(f"monthly / yearly resolution ({runs} runs): {ratio:.2f}x")
+    if helps := results.get("help"):
+        lines.append(f"balanskonto --help: {helps['best_seconds']:.2f} s best (goal <= 0.5)")
+    if start := results.get("startup"):
+        lines.append(
+            f"balanskonto run: {start['cached_seconds']:.2f} s with the numba cache (goal <= 1.5), "
+            f"{start['cold_seconds']:.2f} s without"
+        )
+    return lines
+
+
 def pytest_sessionfinish(session, exitstatus):
     if RESULTS:
         OUT.mkdir(parents=True, exist_ok=True)
@@ -68,6 +96,12 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("balanskonto engines (person-steps = person-months covered)")
         terminalreporter.write_line(engine_table(RESULTS))
         terminalreporter.write_line(f"results: {OUT / 'suite.json'}")
+    if ratios := ratio_lines(RESULTS):
+        terminalreporter.section(
+            f"balanskonto: ratios of this run ({RESULTS['numba_threads']} numba threads)"
+        )
+        for line in ratios:
+            terminalreporter.write_line(line)
     if cost := RESULTS.get("uncertainty_cost"):
         terminalreporter.section("balanskonto: what uncertainty costs (simulate, end to end)")
         terminalreporter.write_line(

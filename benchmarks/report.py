@@ -18,7 +18,7 @@ import numpy as np
 
 import balanskonto
 
-from conftest import engine_table
+from conftest import engine_table, ratio_lines
 
 
 def _scaling_plot(scaling: dict, path: Path) -> None:
@@ -84,6 +84,8 @@ def main() -> None:
         "horizon); draws are the uniforms drawn. Engines measured interleaved in one process.",
         "",
     ]
+    if ratios := ratio_lines(r):
+        lines += ["## Ratios of this run", ""] + [f"- {line}" for line in ratios] + [""]
     if "engines" in r:
         _engine_plot(r["engines"], folder / "engines.png")
         lines += ["## Engines", "```", engine_table(r), "```", "![engines](engines.png)"]

@@ -4,7 +4,8 @@ end to end (draws, per-run tables, engine, money, Dataset), interleaved in one p
 
 The goal is at most 1.3x; the quick mode (CI) fails above MAX_RATIO, a bound a shared
 2-core machine keeps (it measured 1.7-1.9x, and 2.4x once at 500 runs while four other test
-suites ran); the full mode records the ratio (docs/performance.md has the measurements)."""
+suites ran, before the stepping kernel folded each run's tables itself; 1.4x since); the full
+mode records the ratio (docs/performance.md has the measurements)."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ import pytest
 
 import balanskonto as bk
 from balanskonto.engines.draws import draw
-from balanskonto.model import compile_model
-from balanskonto.model.tables import chunk_tables, chunk_tables_numpy
+from balanskonto.model import _table_kernels, compile_model
+from balanskonto.model.tables import chunk_tables, chunk_tables_numpy, table_plan
 
 from conftest import CONFIGS, uncertain_config
 
@@ -95,3 +95,38 @@ def test_the_cases_reach_the_branches():
     drawn = d.shares.copy()
     chunk_tables(model, d)
     assert (d.shares != drawn).any()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_plan_folds_any_slice_of_runs_as_the_whole_chunk(case):
+    """``TablePlan.fold(lo, hi)`` gives exactly the rows lo … hi − 1 of the chunk's tables."""
+    model = compile_model(CASES[case]())
+    whole = chunk_tables(model, draw(model, 4, np.arange(37)))
+    plan = table_plan(model, draw(model, 4, np.arange(37)))
+    for lo, hi in ((0, 1), (1, 2), (5, 13), (13, 21), (36, 37), (0, 37)):
+        part = plan.fold(lo, hi, move=True)
+        for field in FIELDS:
+            np.testing.assert_array_equal(
+                getattr(part, field), getattr(whole, field)[lo:hi], err_msg=f"{case}: {field}"
+            )
+
+
+def _flat_from_numpy(stay: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """The numpy formula the event engine used before the kernel (the naive reference)."""
+    same = (stay == stay[..., -1:]) & (cum == cum[..., -1:, :]).all(-1)
+    suffix = np.flip(np.logical_and.accumulate(np.flip(same, axis=-1), axis=-1), axis=-1)
+    return np.argmax(suffix, axis=-1).astype(np.int64)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_flat_from_rows_equals_the_numpy_formula(case):
+    model = compile_model(CASES[case]())
+    t = chunk_tables(model, draw(model, 5, np.arange(40)))
+    stay, cum = t.stay.copy(), t.cum.copy()
+    stay[0, 0, 0, 0, 3] = 0.5  # a row unlike the last, then rows equal to it again
+    stay[1, 0, 0, 0, -1] = np.nan  # a last row unequal to itself: 0, as numpy's argmax
+    D, S = stay.shape[-1], cum.shape[-1]
+    out = np.empty(stay.shape[:-1], dtype=np.int64)
+    _table_kernels.flat_from_rows(stay.reshape(-1, D), cum.reshape(-1, D, S), out.reshape(-1))
+    np.testing.assert_array_equal(out, _flat_from_numpy(stay, cum))
+    assert out[1, 0, 0, 0] == 0 and (out > 0).any()

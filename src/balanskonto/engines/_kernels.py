@@ -9,7 +9,7 @@ scenario with other arrivals in one month leaves every other person's draws unch
 
 Codes that must match :mod:`balanskonto.model`: the states are the model's, their number
 taken from the tables' shapes and ``relocated`` the last; payment part kinds
-``PART_CALENDAR_YEAR=0``, ``PART_MONTHS_AFTER=1``.
+``PART_CALENDAR_YEAR=0``, ``PART_MONTHS_AFTER=1`` (counted in :mod:`._counting`).
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import numpy as np
 from numba import njit, prange
 
 from ..model._jit import JIT as _JIT  # all numba options live there (STYLE: one place)
-from ..model.codes import PART_MONTHS_AFTER
+from ..model._table_kernels import fold_run
+from ._counting import _add_months, _count_relocated_dues, _to_periods
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
-_MONTHS_AFTER = PART_MONTHS_AFTER
 
 
 @njit(inline="always", **_JIT)
@@ -70,64 +70,6 @@ def uniforms(seed, run, arrival, group, k, months):
     for i in range(months.shape[0]):
         out[i] = uniform(key, months[i])
     return out
-
-
-@njit(inline="always", **_JIT)
-def _add_months(months, g, s, t0, t1):
-    """Record the months ``t0 … t1 − 1`` spent in state s: +1 at t0, −1 at t1 in a per-run
-    difference array ``months[T + 1, G, S]`` (summed into years by :func:`_to_years`)."""
-    months[t0, g, s] += 1
-    months[t1, g, s] -= 1
-
-
-@njit(inline="always", **_JIT)
-def _to_periods(months, pm, persons):
-    """Person-months per period ``pm[P, G, S]`` (P = years, or months when ``pm`` has a row
-    per month) and persons in December ``persons[Y, G, S]`` from the difference array of a
-    run."""
-    T = months.shape[0] - 1
-    G, S = months.shape[1], months.shape[2]
-    period = T // pm.shape[0]
-    running = np.zeros((G, S), dtype=np.int64)
-    for t in range(T):
-        december = t % 12 == 11
-        for g in range(G):
-            for s in range(S):
-                running[g, s] += months[t, g, s]
-                pm[t // period, g, s] += running[g, s]
-                if december:
-                    persons[t // 12, g, s] = running[g, s]
-
-
-@njit(inline="always", **_JIT)
-def _count_relocated_dues(
-    reloc, g, arrival, moved, T, group_parts, part_kind, part_k, part_window, offset
-):  # fmt: skip
-    """Count the payment parts lost (in part) to a person who moved away in month ``moved``
-    (negative: before the start): a part that falls due from the move on
-    (``part_window = 0``), or, for a move within ``part_window`` months of arrival, every
-    part, booked at the later of its due month and the move. Counted from month 0 on in
-    ``reloc[period, arrival year + offset, part]`` (a period is a year, or a month when
-    ``reloc`` has a row per month; arrival months before the start are negative); with one
-    column of arrival years (monthly periods, no window) the month and the part give the
-    arrival year, and every count goes in column 0."""
-    period = T // reloc.shape[0]
-    column = arrival // 12 + offset if reloc.shape[1] > 1 else 0
-    for j in range(group_parts[g], group_parts[g + 1]):
-        k = part_k[j]
-        if part_kind[j] == _MONTHS_AFTER:
-            due = arrival + k
-        elif k == 0:
-            due = arrival
-        else:
-            due = 12 * (arrival // 12 + k)
-        if part_window[j] > 0:
-            if moved - arrival <= part_window[j]:
-                booked = max(due, moved)
-                if 0 <= booked < T:
-                    reloc[booked // period, column, j] += 1
-        elif max(moved, 0) <= due < T:
-            reloc[due // period, column, j] += 1
 
 
 @njit(inline="always", **_JIT)
@@ -202,6 +144,8 @@ def simulate_runs(
     log_stay,
     flat_from,
     absorbing_from,
+    folding,
+    fold,
     group_parts,
     part_kind,
     part_k,
@@ -231,10 +175,15 @@ def simulate_runs(
         Transition tables (see :mod:`balanskonto.model`), per run when R' = n (parameter
         uncertainty) or shared when R' = 1, and per year when Y' = years.
     log_stay : float64 [R', Y', G, S, D], flat_from : int64 [R', Y', G, S]
-        For ``events``: ``log(stay)`` (−inf where stay is 0) and the first row from which
-        every row equals the last (unused when stepping).
+        For ``events``: ``log(stay)`` (−inf where stay is 0; only the last duration's is
+        read) and the first row from which every row equals the last (unused when stepping).
     absorbing_from : int64 [R', G, S]
         Duration from which a state is never left (in any year).
+    folding : bool, fold : tuple
+        With ``folding`` (the stepping engine only), each run's tables are built by
+        :func:`~balanskonto.model._table_kernels.fold_run` from ``fold`` (its arguments before
+        the tables, by run ``i`` of the chunk) just before its persons are simulated, while
+        they are in the cache, and ``stay``, ``cum``, ``absorbing_from`` give only their shape.
     part_window : int64 [P]
         0: a part due after the move is lost (in part); W > 0: every part of a person who
         moves within W months of arrival is, booked at the later of its due month and the move.
@@ -262,6 +211,16 @@ def simulate_runs(
     stream = np.int64(0x5EED) if events else np.int64(0)
     for i in prange(n):
         r = np.int64(i) if per_run else np.int64(0)
+        if folding:
+            st, cu = np.empty(stay.shape[1:]), np.empty(cum.shape[1:])
+            ab = np.empty(absorbing_from.shape[1:], dtype=np.int64)
+            fold_run(
+                i, fold[0], fold[1], fold[2], fold[3], fold[4], fold[5], fold[6], fold[7],
+                fold[8], fold[9], fold[10], fold[11], fold[12], fold[13], fold[14], st, cu,
+                False, cu, ab,
+            )  # fmt: skip
+        else:
+            st, cu, ab = stay[r], cum[r], absorbing_from[r]
         rkey = run_key(seed ^ stream, run_ids[i])
         months = np.zeros((T + 1, G, out_pm.shape[3]), dtype=np.int64)
         reloc, pop_reloc = out_reloc[i], out_pop_reloc[i]
@@ -281,9 +240,9 @@ def simulate_runs(
                         )  # fmt: skip
                     else:
                         drawn += _simulate_person(
-                            key, g, a, a, 1, a, T, start_state[g], stay[r], cum[r],
-                            absorbing_from[r], group_parts, part_kind, part_k, part_window,
-                            months, reloc, 0, leave, care_state, care_cum,
+                            key, g, a, a, 1, a, T, start_state[g], st, cu, ab, group_parts,
+                            part_kind, part_k, part_window, months, reloc, 0, leave, care_state,
+                            care_cum,
                         )  # fmt: skip
         for c in range(population.shape[0]):
             a, g, s = population[c, 0], population[c, 1], population[c, 2]
@@ -301,7 +260,7 @@ def simulate_runs(
                     )  # fmt: skip
                 else:
                     drawn += _simulate_person(
-                        key, g, a, 0, d0, -done, T, s, stay[r], cum[r], absorbing_from[r],
+                        key, g, a, 0, d0, -done, T, s, st, cu, ab,
                         group_parts, part_kind, part_k, part_window, months, pop_reloc, pre,
                         leave, care_state, care_cum,
                     )  # fmt: skip

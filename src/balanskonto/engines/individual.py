@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model import _table_kernels
 from ..model.compiled import CompiledModel
-from ..model.tables import Tables
+from ..model.tables import TablePlan, Tables, fold_args
 from . import _kernels
 from .arrivals import NUMPY_ENGINE_STREAM, run_generator
 
@@ -40,18 +41,31 @@ def _empty(model: CompiledModel, n: int) -> dict[str, np.ndarray]:
 
 def _run_kernel(
     events: bool, model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray,
-    tables: Tables,
+    tables: Tables | TablePlan,
 ) -> Counts:  # fmt: skip
     out = _empty(model, len(run_ids))
     drawn = np.zeros(len(run_ids), dtype=np.int64)
+    folding = isinstance(tables, TablePlan) and not events
+    if folding:  # the kernel folds each run's tables just before simulating it
+        fold = tables.args
+        Y, G, S, D = tables.shape
+        tables = Tables(np.empty((1, Y, G, S, D)), np.empty((1, Y, G, S, D, S)),
+                        np.empty((1, G, S), dtype=np.int64), None)  # fmt: skip
+    else:
+        if isinstance(tables, TablePlan):
+            tables = tables.fold(0, tables.runs)
+        fold = fold_args(model, model.q[None], 1, None)
     if events:
+        stay, D = tables.stay, tables.stay.shape[-1]
+        log_stay = np.empty_like(stay)  # the kernel reads the last duration's only
         with np.errstate(divide="ignore"):
-            log_stay = np.log(tables.stay)
-        last = tables.stay[..., -1:]
-        same = (tables.stay == last) & (tables.cum == tables.cum[..., -1:, :]).all(-1)
+            log_stay[..., -1] = np.log(np.ascontiguousarray(stay[..., -1]))
         # first row from which every row equals the last: the stay is geometric from there
-        suffix = np.flip(np.logical_and.accumulate(np.flip(same, axis=-1), axis=-1), axis=-1)
-        flat_from = np.argmax(suffix, axis=-1).astype(np.int64)
+        flat_from = np.empty(stay.shape[:-1], dtype=np.int64)
+        _table_kernels.flat_from_rows(
+            stay.reshape(-1, D), tables.cum.reshape(-1, D, tables.cum.shape[-1]),
+            flat_from.reshape(-1),
+        )  # fmt: skip
     else:
         log_stay, flat_from = tables.stay, np.zeros(tables.stay.shape[:-1], dtype=np.int64)
     _kernels.simulate_runs(
@@ -65,6 +79,8 @@ def _run_kernel(
         log_stay,
         flat_from,
         tables.absorbing_from,
+        folding,
+        fold,
         model.group_parts,
         model.part_kind,
         model.part_k,
@@ -84,14 +100,22 @@ def _run_kernel(
 
 
 def numba_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
+    model: CompiledModel,
+    seed: int,
+    run_ids: np.ndarray,
+    arrivals: np.ndarray,
+    tables: Tables | TablePlan,
 ) -> Counts:
     """Individual-level engine (numba, parallel over runs), stepping every person-month."""
     return _run_kernel(False, model, seed, run_ids, arrivals, tables)
 
 
 def event_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
+    model: CompiledModel,
+    seed: int,
+    run_ids: np.ndarray,
+    arrivals: np.ndarray,
+    tables: Tables | TablePlan,
 ) -> Counts:
     """Individual-level, event-driven engine (numba, parallel over runs): one draw per stay
     for its length and one for its destination, instead of one per month."""
@@ -99,7 +123,11 @@ def event_engine(
 
 
 def numpy_engine(
-    model: CompiledModel, seed: int, run_ids: np.ndarray, arrivals: np.ndarray, tables: Tables
+    model: CompiledModel,
+    seed: int,
+    run_ids: np.ndarray,
+    arrivals: np.ndarray,
+    tables: Tables | TablePlan,
 ) -> Counts:
     """Vectorised reference: every person of a run stepped month by month with numpy.
 
@@ -107,6 +135,8 @@ def numpy_engine(
     of arrival month and group; all persons of a run share one generator (its own stream), so
     this engine agrees with the others in distribution, not person by person.
     """
+    if isinstance(tables, TablePlan):
+        tables = tables.fold(0, tables.runs)
     T, G, S, relocated = model.months, len(model.groups), len(model.states), model.relocated
     D = tables.stay.shape[-1]
     per_run, by_year = tables.stay.shape[0] > 1, tables.stay.shape[1] > 1
@@ -195,7 +225,7 @@ def numpy_engine(
     return Counts(**out, draws=draws)
 
 
-Engine = Callable[[CompiledModel, int, np.ndarray, np.ndarray, Tables], Counts]
+Engine = Callable[[CompiledModel, int, np.ndarray, np.ndarray, Tables | TablePlan], Counts]
 ENGINES: dict[str, Engine] = {
     "numba": numba_engine,
     "event": event_engine,

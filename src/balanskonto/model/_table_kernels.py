@@ -101,8 +101,25 @@ def fold_runs(
 ):  # fmt: skip
     """Fill the kernel's tables ``stay [n, Y, G, S, D]``, ``cum [n, Y, G, S, D, S]``, ``move``
     (like cum; with ``with_move``) and ``absorbing_from [n, G, S]`` of a chunk of n runs (one
-    run per thread at a time) from the conditional tables ``q [R, G, S, D, S]`` (R = n, or 1
-    for all runs).
+    run per thread at a time, :func:`fold_run`)."""
+    for r in prange(stay.shape[0]):
+        fold_run(
+            r, q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to,
+            slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, stay[r],
+            cum[r], with_move, move[r] if with_move else move[0], absorbing_from[r],
+        )  # fmt: skip
+
+
+@njit(inline="always", **JIT)
+def fold_run(
+    r, q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
+    pw_relapse, expiry, slot_expiry, pw_expiry, max_months, stay, cum, with_move, move,
+    absorbing_from,
+):  # fmt: skip
+    """Fill the tables ``stay [Y, G, S, D]``, ``cum [Y, G, S, D, S]``, ``move`` (like cum;
+    with ``with_move``) and ``absorbing_from [G, S]`` of run r of a chunk from the
+    conditional tables ``q [R, G, S, D, S]`` (R = runs, or 1 for all runs). The engine's
+    kernel calls it for each run just before simulating it (the tables still in the cache).
 
     With ``shock`` the labour-market shift of run r and year y, ``bz[r, y] = effect · z``:
     the move of state s to its work destination ``w = work_to[g, s]`` (−1: none) becomes
@@ -115,71 +132,90 @@ def fold_runs(
     ``max_months`` are split by on_expiry (``expiry [G, S, S]``) and the tables folded as
     :func:`~balanskonto.model.transitions.fold_tables` does.
     """
-    n, Y, G, S, D = stay.shape
-    per_run = q.shape[0] > 1
-    for r in prange(n):
-        rr = np.int64(r) if per_run else np.int64(0)
-        row = np.empty(S)
-        split = np.empty(S)
-        still = np.ones((G, S, D), dtype=np.bool_)
-        for y in range(Y):
-            shifted = shock and bz[r, y] != 0.0
-            shifted_relapse = shock and relapse and br[r, y] != 0.0
-            for g in range(G):
-                for s in range(S):
-                    w, back = work_to[g, s], relapse_to[g, s]
-                    mm = max_months[g, s]
-                    if mm > 0:  # the on_expiry split of this run and year
-                        for k in range(S):
-                            split[k] = expiry[g, s, k]
-                        if shock and w >= 0:
-                            x = expiry[g, s, w]
-                            work = x
-                            if shifted and slot_expiry[g, s] >= 0:
-                                work = 1.0 - pw_expiry[r, y, slot_expiry[g, s]]
-                            rest = (1.0 - work) / (1.0 - x) if x < 1.0 else 1.0
-                            for k in range(S):
-                                split[k] *= rest
-                            split[w] = work
-                    for d in range(D):
-                        for k in range(S):
-                            row[k] = q[rr, g, s, d, k]
-                        if shock:
-                            if w >= 0 and shifted and slot_self[rr, g, s, d] >= 0:
-                                row[w] = 1.0 - pw_self[r, y, slot_self[rr, g, s, d]]
-                            if back >= 0 and shifted_relapse and slot_relapse[rr, g, s, d] >= 0:
-                                row[back] = 1.0 - pw_relapse[r, y, slot_relapse[rr, g, s, d]]
-                            # a strong year may ask for more than is left
-                            excess = max(_sum(row) - 1.0, 0.0)
-                            if excess > 0.0:
-                                if w >= 0:
-                                    row[w] -= min(excess, row[w])
-                                if back >= 0:
-                                    excess = max(_sum(row) - 1.0, 0.0)
-                                    row[back] -= min(excess, row[back])
-                        if mm > 0 and d == mm - 1:
-                            left = max(1.0 - _sum(row), 0.0)
-                            for k in range(S):
-                                row[k] = row[k] + left * split[k]
-                        st = min(max(1.0 - _sum(row), 0.0), 1.0)
-                        stay[r, y, g, s, d] = st
-                        still[g, s, d] &= st == 1.0
-                        last = -1
-                        acc = 0.0
-                        for k in range(S):
-                            if with_move:
-                                move[r, y, g, s, d, k] = row[k]
-                            acc = row[k] if k == 0 else acc + row[k]
-                            cum[r, y, g, s, d, k] = min(st + acc, 1.0)
-                            if row[k] > 0.0:
-                                last = k
-                        if last >= 0:
-                            for k in range(last, S):
-                                cum[r, y, g, s, d, k] = 1.0
+    Y, G, S, D = stay.shape
+    rr = np.int64(r) if q.shape[0] > 1 else np.int64(0)
+    row = np.empty(S)
+    split = np.empty(S)
+    still = np.ones((G, S, D), dtype=np.bool_)
+    for y in range(Y):
+        shifted = shock and bz[r, y] != 0.0
+        shifted_relapse = shock and relapse and br[r, y] != 0.0
         for g in range(G):
             for s in range(S):
-                first = D
-                while first > 0 and still[g, s, first - 1]:
-                    first -= 1
-                absorbing_from[r, g, s] = first + 1 if first < D else _NEVER
-            absorbing_from[r, g, S - 1] = 1  # relocated, the last state
+                w, back = work_to[g, s], relapse_to[g, s]
+                mm = max_months[g, s]
+                if mm > 0:  # the on_expiry split of this run and year
+                    for k in range(S):
+                        split[k] = expiry[g, s, k]
+                    if shock and w >= 0:
+                        x = expiry[g, s, w]
+                        work = x
+                        if shifted and slot_expiry[g, s] >= 0:
+                            work = 1.0 - pw_expiry[r, y, slot_expiry[g, s]]
+                        rest = (1.0 - work) / (1.0 - x) if x < 1.0 else 1.0
+                        for k in range(S):
+                            split[k] *= rest
+                        split[w] = work
+                for d in range(D):
+                    for k in range(S):
+                        row[k] = q[rr, g, s, d, k]
+                    if shock:
+                        if w >= 0 and shifted and slot_self[rr, g, s, d] >= 0:
+                            row[w] = 1.0 - pw_self[r, y, slot_self[rr, g, s, d]]
+                        if back >= 0 and shifted_relapse and slot_relapse[rr, g, s, d] >= 0:
+                            row[back] = 1.0 - pw_relapse[r, y, slot_relapse[rr, g, s, d]]
+                        # a strong year may ask for more than is left
+                        excess = max(_sum(row) - 1.0, 0.0)
+                        if excess > 0.0:
+                            if w >= 0:
+                                row[w] -= min(excess, row[w])
+                            if back >= 0:
+                                excess = max(_sum(row) - 1.0, 0.0)
+                                row[back] -= min(excess, row[back])
+                    if mm > 0 and d == mm - 1:
+                        left = max(1.0 - _sum(row), 0.0)
+                        for k in range(S):
+                            row[k] = row[k] + left * split[k]
+                    st = min(max(1.0 - _sum(row), 0.0), 1.0)
+                    stay[y, g, s, d] = st
+                    still[g, s, d] &= st == 1.0
+                    last = -1
+                    acc = 0.0
+                    for k in range(S):
+                        if with_move:
+                            move[y, g, s, d, k] = row[k]
+                        acc = row[k] if k == 0 else acc + row[k]
+                        cum[y, g, s, d, k] = min(st + acc, 1.0)
+                        if row[k] > 0.0:
+                            last = k
+                    if last >= 0:
+                        for k in range(last, S):
+                            cum[y, g, s, d, k] = 1.0
+    for g in range(G):
+        for s in range(S):
+            first = D
+            while first > 0 and still[g, s, first - 1]:
+                first -= 1
+            absorbing_from[g, s] = first + 1 if first < D else _NEVER
+        absorbing_from[g, S - 1] = 1  # relocated, the last state
+
+
+@njit(**JIT)
+def flat_from_rows(stay, cum, out):
+    """``out [...]``: for tables ``stay [..., D]`` and ``cum [..., D, S]`` (leading axes
+    flattened to one), the first duration row from which every row equals the last (stay
+    and every cum entry equal, as numpy's ``==``); 0 where the last row is not equal to itself
+    (a NaN), as numpy's ``argmax`` of an all-false suffix gives."""
+    K, D = stay.shape
+    S = cum.shape[2]
+    for i in range(K):
+        first = D
+        while first > 0:
+            d = first - 1
+            same = stay[i, d] == stay[i, D - 1]
+            for k in range(S):
+                same = same and cum[i, d, k] == cum[i, D - 1, k]
+            if not same:
+                break
+            first = d
+        out[i] = 0 if first == D else first

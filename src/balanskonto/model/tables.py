@@ -268,22 +268,67 @@ def chunk_tables(model: CompiledModel, draws: Draws, move: bool = True) -> Table
     written back into ``draws.shares``), computed by the compiled kernels of
     :mod:`._table_kernels`; bit for bit :func:`chunk_tables_numpy`. Without ``move`` the
     per-run ``move`` tables, which the engines do not read, are not made (None)."""
+    plan = table_plan(model, draws)
+    return plan if isinstance(plan, Tables) else plan.fold(0, plan.runs, move)
+
+
+@dataclass
+class TablePlan:
+    """A chunk's per-run tables, not yet folded: the arguments of
+    :func:`._table_kernels.fold_run` before the tables, computed once for the chunk (the drawn
+    shares' conditional tables, numpy's powers). The stepping engine folds each run's tables
+    in its kernel just before simulating the run (a chunk's tables are tens of MB, a run's
+    fit in the cache); :meth:`fold` makes them for a slice of runs."""
+
+    runs: int
+    args: tuple  # fold_run's arguments between the run and the tables
+    shape: tuple[int, int, int, int]  # Y, G, S, D
+
+    def fold(self, lo: int, hi: int, move: bool = False) -> Tables:
+        """The tables of runs ``lo … hi − 1``."""
+        n = hi - lo
+        Y, G, S, D = self.shape
+        (q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
+         pw_relapse, expiry, slot_expiry, pw_expiry, max_months) = self.args  # fmt: skip
+        if q.shape[0] > 1:  # q by run, and the slots with it where shock is on
+            q, slot_self, slot_relapse = (
+                a[lo:hi] if a.shape[0] > 1 else a for a in (q, slot_self, slot_relapse)
+            )
+        stay, cum = np.empty((n, Y, G, S, D)), np.empty((n, Y, G, S, D, S))
+        absorbing_from = np.empty((n, G, S), dtype=np.int64)
+        moves = np.empty((n, Y, G, S, D, S) if move else (1,) * 6)
+        _table_kernels.fold_runs(
+            q, shock, bz[lo:hi], work_to, slot_self, pw_self[lo:hi], relapse, br[lo:hi],
+            relapse_to, slot_relapse, pw_relapse[lo:hi], expiry, slot_expiry, pw_expiry[lo:hi],
+            max_months, stay, cum, move, moves, absorbing_from,
+        )  # fmt: skip
+        return Tables(stay, cum, absorbing_from, moves if move else None)
+
+
+def table_plan(model: CompiledModel, draws: Draws) -> TablePlan | Tables:
+    """The :class:`TablePlan` of the runs of ``draws`` (pulled-back share values written back
+    into ``draws.shares``), or the shared tables where no run has its own."""
     if not model.shares and draws.labour is None:
         return base_tables(model)
     n = draws.shares.shape[0]
     q = _q_with_shares_runs(model, draws.shares, compiled=True) if model.shares else model.q[None]
     shock = draws.labour is not None and model.labour is not None
     Y = model.years if shock else 1
-    G, S, D = q.shape[1:4]
-    stay, absorbing_from = np.empty((n, Y, G, S, D)), np.empty((n, G, S), dtype=np.int64)
-    cum = np.empty((n, Y, G, S, D, S))
-    moves = np.empty((n, Y, G, S, D, S) if move else (1,) * 6)
+    z = draws.labour if shock else None
+    return TablePlan(n, fold_args(model, q, n, z), (Y, *q.shape[1:4]))
+
+
+def fold_args(model: CompiledModel, q: np.ndarray, n: int, z: np.ndarray | None) -> tuple:
+    """:func:`._table_kernels.fold_run`'s arguments between the run and the tables, for n
+    runs with the conditional tables ``q [R, G, S, D, S]`` and the labour-market factor ``z
+    [n, Y]`` (None: no shift). ``fold_args(model, model.q[None], 1, None)`` gives arguments
+    of the same types for a kernel that folds nothing."""
     bz = br = np.zeros((n, 1))
     one = np.ones((n, 1, 1))  # no powers: slots of the kernel's ndim, all −1
     powers = [(np.full((1,) * k, -1, dtype=np.int64), one) for k in (4, 4, 3)]
     relapse = False
-    if shock:
-        z, effect = draws.labour, model.labour.effect
+    if z is not None:
+        effect = model.labour.effect
         relapse = bool(model.labour.relapse_effect)
         bz, br = effect * z, -model.labour.relapse_effect * z
         powers = [
@@ -292,12 +337,12 @@ def chunk_tables(model: CompiledModel, draws: Draws, move: bool = True) -> Table
             _powers(_gather(model.expiry[None], model.work_to), np.exp(bz)),
         ]
     (slot_self, pw_self), (slot_relapse, pw_relapse), (slot_expiry, pw_expiry) = powers
-    _table_kernels.fold_runs(
-        np.ascontiguousarray(q), shock, bz, model.work_to, slot_self, pw_self, relapse, br,
-        model.relapse_to, slot_relapse, pw_relapse, model.expiry, slot_expiry[0], pw_expiry,
-        model.max_months, stay, cum, move, moves, absorbing_from,
+    return (
+        np.ascontiguousarray(q), z is not None, np.ascontiguousarray(bz), model.work_to,
+        slot_self, pw_self, relapse, np.ascontiguousarray(br), model.relapse_to, slot_relapse,
+        pw_relapse, model.expiry, np.ascontiguousarray(slot_expiry[0]), pw_expiry,
+        model.max_months,
     )  # fmt: skip
-    return Tables(stay, cum, absorbing_from, moves if move else None)
 
 
 def _gather(q: np.ndarray, to: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from ..engines.expected import expected_money
 from ..engines.individual import ENGINES
 from ..model.compiled import CompiledModel, compile_model
 from ..model.pricing import price, refused_claims
-from ..model.tables import chunk_tables, level_multipliers, money_multipliers
+from ..model.tables import level_multipliers, money_multipliers, table_plan
 from ..results.dataset import expected_dataset, simulation_dataset
 
 #: Runs per chunk: the unit of work for memory, progress and (later) Dask.
@@ -225,8 +225,9 @@ def simulate_arrays(
             chunk = slice(first, first + len(run_ids))
             draws = draw(model, seed, run_ids, at)
             drawn_shares = draws.shares.copy()
-            # pulls back shares that over-fill a state; the engines read no move tables
-            tables = chunk_tables(model, draws, move=False)
+            # pulls back shares that over-fill a state; the stepping engine folds each run's
+            # tables in its kernel (no move tables: the engines do not read them)
+            tables = table_plan(model, draws)
             arrivals = draw_arrivals(model, own, run_ids, draws.arrivals, planned_arrivals)
             counts = engine(model, own, run_ids, arrivals, tables)
             revenue, cost = price(
