@@ -73,17 +73,8 @@ def _spells(tmp: Path) -> list[str]:
     lines[at] = ",".join(fields)
     (tmp / "spells.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp / "out" / "fitted.toml"
-    return [
-        "kalibrera",
-        str(tmp / "spells.csv"),
-        "--as-of",
-        "2025-12",
-        "--config",
-        str(EXAMPLE),
-    ] + [
-        "--out",
-        str(out),
-    ]
+    spells = str(tmp / "spells.csv")
+    return ["kalibrera", spells, "--as-of", "2025-12", "--config", str(EXAMPLE), "--out", str(out)]
 
 
 def _cp1252(tmp: Path) -> list[str]:
@@ -199,8 +190,13 @@ CASES: list[tuple[str, Callable[[Path], list[str]], list[str], str]] = [
     (
         "batch key",
         lambda t: (
-            ["batch", str(batch_file(t, "runz = 4\n[scenarios.a]\n")), "--quiet"]
-            + ["--out", str(t / "out" / "b.nc")]
+            [
+                "batch",
+                str(batch_file(t, "runz = 4\n[scenarios.a]\n")),
+                "--quiet",
+                "--out",
+                str(t / "out" / "b.nc"),
+            ]
         ),
         ["runz: "],
         "unknown key in a batch file",
@@ -214,8 +210,14 @@ CASES: list[tuple[str, Callable[[Path], list[str]], list[str], str]] = [
     (
         "runs argument",
         lambda t: (
-            _run(CONFIGS / "sodertalje_2008.toml", t)[:2]
-            + ["--runs", "0", "--out", str(t / "out" / "x.nc")]
+            [
+                "run",
+                str(CONFIGS / "sodertalje_2008.toml"),
+                "--runs",
+                "0",
+                "--out",
+                str(t / "out" / "x.nc"),
+            ]
         ),
         ["--runs / simulation.runs: ", " 0)"],
         "must be a whole number from 1 to",
