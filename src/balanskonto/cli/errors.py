@@ -7,8 +7,10 @@ matched against a catalogue of regular expressions with Swedish templates
 (``cli/locale/sv_errors.toml``, which a Swedish writer edits): the pattern describes the rule,
 its named groups (``(?P<limit>…)``) are the numbers, names and values the template fills in
 verbatim, and whatever stands before the rule (the file name, the dotted path, each ending in
-``": "``) is kept as written. A line no pattern matches stays in English, whole; a line is
-never half translated by this module.
+``": "``) is kept as written, with the few words it may hold ("row 3", "column 'x'") from
+the catalogue's ``[leads]``. A line no pattern matches, or whose lead holds English words
+(a rule the catalogue lacks before one it knows), stays in English, whole: a line is never
+half translated.
 
 ``(got value)`` at the end of a line is the bad value as the author wrote it: it is kept
 verbatim and only the word "got" is translated.
@@ -24,6 +26,10 @@ from importlib import resources
 
 from .language import lang
 
+#: Words of an English rule: a lead (what stands before the rule: file name, dotted path,
+#: row) that holds one outside quotes is not a lead but a rule the catalogue lacks.
+_ENGLISH = re.compile(r"\b(the|is|are|not|must|should|cannot|with|has|have|does|than)\b")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 #: The end of a line that shows the bad value: `` (got 0)``.
 _GOT = " (got "
 
@@ -39,9 +45,10 @@ def sections(language: str) -> Mapping[str, Mapping[str, str]]:
     if language == "en":
         return {}
     source = resources.files(__package__) / "locale" / f"{language}_errors.toml"
-    if not source.is_file():
-        return {}
-    return tomllib.loads(source.read_text(encoding="utf-8"))
+    try:
+        return tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}  # a catalogue that cannot be read: the messages in English, never a crash
 
 
 @cache
@@ -55,14 +62,23 @@ def patterns(language: str) -> Sequence[tuple[re.Pattern[str], str]]:
         for rule, template in section.items()
     ]
     # Whatever precedes the rule (file name, dotted path, row; each ending in ": ") is the
-    # lead; the shortest lead is tried first, so the longest rule wins.
-    return tuple((re.compile(rf"(?P<lead>(?:.*?: )?){rule}", re.DOTALL), t) for rule, t in rules)
+    # lead; the shortest lead is tried first, so the longest rule wins. A pattern that does
+    # not compile is left out (the catalogue test names it).
+    return tuple((p, t) for rule, t in rules if (p := _compiled(rf"(?P<lead>(?:.*?: )?){rule}")))
+
+
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern, re.DOTALL)
+    except re.error:
+        return None
 
 
 @cache
 def leads(language: str) -> Sequence[tuple[re.Pattern[str], str]]:
     """(pattern, template) of the words a lead may hold ("row 3", "column 'x'")."""
-    return tuple((re.compile(k), v) for k, v in sections(language).get("leads", {}).items())
+    found = sections(language).get("leads", {}).items()
+    return tuple((p, v) for k, v in found if (p := _compiled(k)))
 
 
 def _lead(text: str, language: str) -> str:
@@ -80,8 +96,11 @@ def translate_line(line: str, language: str | None = None) -> str | None:
         found = pattern.fullmatch(body)
         if found is None:
             continue
+        lead = _lead(found["lead"], language)
+        if _ENGLISH.search(_QUOTED.sub("", lead)):
+            return None  # an English rule before a known one: the whole line stays English
         try:
-            text = _lead(found["lead"], language) + template.format(**found.groupdict(default=""))
+            text = lead + template.format(**found.groupdict(default=""))
         except (KeyError, IndexError, ValueError):
             return None  # a broken template: the English line, not a garbled one
         if got is not None:
@@ -99,8 +118,8 @@ def translate(message: str, language: str | None = None) -> str:
     out = []
     for line in message.split("\n"):
         body = line.lstrip(" ")
-        words_ = translate_line(body, language) if body else None
-        out.append(line if words_ is None else line[: len(line) - len(body)] + words_)
+        swedish = translate_line(body, language) if body else None
+        out.append(line if swedish is None else line[: len(line) - len(body)] + swedish)
     return "\n".join(out)
 
 
