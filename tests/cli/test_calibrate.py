@@ -44,6 +44,12 @@ def test_the_alias_calibrate_and_the_default_base(tmp_path, capsys):
     assert out.exists()
 
 
+@pytest.fixture
+def english(monkeypatch):
+    """These read the English messages (the Swedish ones: tests/cli/test_error_language.py)."""
+    monkeypatch.setenv("BALANSKONTO_LANG", "en")
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -54,7 +60,7 @@ def test_the_alias_calibrate_and_the_default_base(tmp_path, capsys):
         (lambda a: a.extend(["--min-persons", "0"]), "--min-persons"),
     ],
 )
-def test_bad_arguments_exit_2_and_write_nothing(tmp_path, capsys, change, message):
+def test_bad_arguments_exit_2_and_write_nothing(tmp_path, capsys, change, message, english):
     args = [str(SPELLS), "--as-of", "2025-12", "--config", str(BASE), "--out"]
     args.append(str(tmp_path / "out" / "fitted.toml"))
     change(args)
@@ -63,7 +69,7 @@ def test_bad_arguments_exit_2_and_write_nothing(tmp_path, capsys, change, messag
     assert not (tmp_path / "out").exists()
 
 
-def test_bad_spells_exit_2_name_the_row_and_write_nothing(tmp_path, capsys):
+def test_bad_spells_exit_2_name_the_row_and_write_nothing(tmp_path, capsys, english):
     bad = tmp_path / "spells.csv"
     lines = SPELLS.read_text(encoding="utf-8").splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("syn003,"))
@@ -79,7 +85,7 @@ def test_bad_spells_exit_2_name_the_row_and_write_nothing(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_group_missing_from_the_base_config_exits_2(tmp_path, capsys):
+def test_a_group_missing_from_the_base_config_exits_2(tmp_path, capsys, english):
     base = tmp_path / "base.toml"
     shutil.copy(ROOT / "configs" / "sodertalje_2008.toml", base)  # adult, child, elderly too
     text = base.read_text(encoding="utf-8").replace("elderly", "senior")
@@ -91,7 +97,7 @@ def test_a_group_missing_from_the_base_config_exits_2(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_base_config_with_household_groups_exits_2(tmp_path, capsys):
+def test_a_base_config_with_household_groups_exits_2(tmp_path, capsys, english):
     """Spells are a person's: a household group's population would count households."""
     out = tmp_path / "out" / "f.toml"
     base = ROOT / "configs" / "nacka_2018.toml"

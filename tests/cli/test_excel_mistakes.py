@@ -62,7 +62,7 @@ def test_a_windows_1252_file_says_how_to_save_it(tmp_path, capsys):
     path.write_bytes(BASE.encode("cp1252"))
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "not UTF-8" in err and "Windows-1252" in err and "spara den som UTF-8" in err
+    assert "inte UTF-8-text" in err and "Windows-1252" in err and "spara den som UTF-8" in err
 
 
 def test_a_single_run_gives_a_result(tmp_path, capsys):

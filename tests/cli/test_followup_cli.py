@@ -159,3 +159,25 @@ def test_a_year_to_date_file_against_a_yearly_result_and_bad_arguments(
     argv = ["uppfoljning", str(files["yearly"]), str(files["yearly_actuals"]), "--format", "pdf"]
     assert main([*argv, "--report", str(tmp_path / "r")]) == 2
     assert _listing(tmp_path) == set()
+
+
+@pytest.mark.parametrize(("rows", "line", "words"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_actuals_in_swedish(files, tmp_path, capsys, monkeypatch, rows, line, words):
+    """The same bad actuals in Swedish (the default): every line of the English message is
+    known to the error catalogue, the file and the line number are kept, no file written."""
+    from balanskonto.cli.errors import translate, translate_line
+
+    actuals = tmp_path / "utfall.csv"
+    actuals.write_text(f"period,variable,group,state,component,value\n{rows}\n", encoding="utf-8")
+    argv = ["uppfoljning", str(files["yearly"]), str(actuals), "--out", str(tmp_path / "o.nc")]
+    monkeypatch.setenv("BALANSKONTO_LANG", "en")
+    assert main(argv) == 2
+    english = capsys.readouterr().err.removeprefix("balanskonto: error: ").rstrip("\n")
+    monkeypatch.setenv("BALANSKONTO_LANG", "sv")
+    assert main(argv) == 2
+    swedish = capsys.readouterr().err
+    assert [x for x in english.split("\n") if translate_line(x.strip(), "sv") is None] == []
+    assert swedish == f"balanskonto: fel: {translate(english, 'sv')}\n"
+    assert swedish.startswith(f"balanskonto: fel: {actuals}: rad {line}"), swedish
+    assert words not in swedish
+    assert _listing(tmp_path) == {"utfall.csv"}

@@ -201,7 +201,8 @@ def test_a_population_file_that_is_a_fifo_or_a_device_is_refused_unread(tmp_path
 
 
 @pytest.mark.parametrize("case", ["wrong header", "bad row later", "cp1252"])
-def test_the_command_line_exits_2_and_writes_nothing(tmp_path, capsys, case):
+def test_the_command_line_exits_2_and_writes_nothing(tmp_path, capsys, monkeypatch, case):
+    monkeypatch.setenv("BALANSKONTO_LANG", "en")  # reads the English message
     csv, where, _ = BAD_FILES[case]
     config = _files(tmp_path, csv)
     out = tmp_path / "ut.nc"

@@ -63,7 +63,8 @@ def test_report_of_one_scenario(batch_result, tmp_path, capsys):
     assert "scenario" not in one.dims
 
 
-def test_an_unknown_scenario_is_refused(batch_result, tmp_path, capsys):
+def test_an_unknown_scenario_is_refused(batch_result, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BALANSKONTO_LANG", "en")  # reads the English message
     code = main(["report", str(batch_result), "--scenario", "ingen", "--out", str(tmp_path / "x")])
     assert code == 2
     err = capsys.readouterr().err

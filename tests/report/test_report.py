@@ -450,8 +450,9 @@ def test_a_result_whose_title_has_a_control_character_is_refused(without_factors
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_changed_config_text_is_refused(without_factors, tmp_path, capsys):
+def test_a_changed_config_text_is_refused(without_factors, tmp_path, capsys, monkeypatch):
     """The assumptions of one config were shown beside the numbers of another."""
+    monkeypatch.setenv("BALANSKONTO_LANG", "en")  # reads the English message
     ds = without_factors.copy()
     ds.attrs["config_toml"] = ds.attrs["config_toml"].replace("amount = 188300", "amount = 1")
     result = write_netcdf(ds, tmp_path / "tampered.nc")
@@ -592,14 +593,16 @@ def test_the_example_configs_every_key_is_in_the_table(with_factors):
 # --------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------
-def test_cli_missing_file_exit_2_nothing_written(tmp_path, capsys):
+def test_cli_missing_file_exit_2_nothing_written(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BALANSKONTO_LANG", "en")  # reads the English message
     out = tmp_path / "out"
     assert report_cli.main([str(tmp_path / "missing.nc"), "--out", str(out)]) == 2
     assert "no such result file" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_unreadable_file_exit_2(tmp_path, capsys):
+def test_cli_unreadable_file_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BALANSKONTO_LANG", "en")  # reads the English message
     bad = tmp_path / "bad.nc"
     bad.write_text("not netcdf", encoding="utf-8")
     assert report_cli.main([str(bad)]) == 2

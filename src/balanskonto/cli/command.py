@@ -11,6 +11,7 @@ import threading
 import warnings
 
 from .._format import printable
+from .errors import translate
 from .language import tr
 
 
@@ -28,7 +29,7 @@ def run_command(args: argparse.Namespace) -> int:
             code = args.func(args)
             return code
     except ConfigError as err:
-        print(f"balanskonto: {tr('error')}: {printable(str(err))}", file=sys.stderr)
+        print(f"balanskonto: {tr('error')}: {printable(translate(str(err)))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head or less and closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
