@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from importlib import resources
 from pathlib import Path
@@ -152,17 +151,14 @@ def _p_deficit_cells(p: float, se: float, runs: int) -> list[str]:
     """P(deficit) and its standard error; where no run (or every run) is in deficit the
     standard error says nothing, and the 95 % Wilson bound is shown instead ("< 0.2 %" for
     2 000 runs), rounded outwards to 0.1 %."""
-    from ..results.convergence import wilson_interval
+    from ..results.convergence import deficit_bound
 
-    if 0.0 < p < 1.0:
+    bound = deficit_bound(p, runs)
+    if bound is None:
         return [_pct(p), f"±{number(100 * se, 1, lang())}"]
-    lower, upper = wilson_interval(p, runs)
+    sign, value = bound
     percent = " %" if lang() == "sv" else "%"  # as the language writes a percentage
-    if p == 0.0:
-        bound = math.ceil(round(1000 * upper, 6)) / 10
-        return [f"< {number(bound, 1, lang())}{percent}", ""]
-    bound = math.floor(round(1000 * lower, 6)) / 10
-    return [f"> {number(bound, 1, lang())}{percent}", ""]
+    return [f"{sign} {number(value, 1, lang())}{percent}", ""]
 
 
 def add_parser(subparsers: Any) -> None:

@@ -150,6 +150,18 @@ EXCEL_FORMATS: dict[str, str] = {
 SEK_KINDS = ("tkr",)
 
 
+class Shown(float):
+    """A number that the documents show as a text of its own (P(deficit) = 0 as its Wilson
+    bound "< 0,2 %"); the workbook stores the number."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> Shown:
+        out = super().__new__(cls, value)
+        out.text = text
+        return out
+
+
 def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -157,6 +169,8 @@ def is_missing(value: Any) -> bool:
 def cell_text(value: Any, kind: str, lang: str) -> str:
     """A table value as text: ``tkr`` whole thousands, ``share`` per cent with one decimal,
     ``persons`` whole persons, ``ratio`` signed with two decimals, ``value`` a config value."""
+    if isinstance(value, Shown):
+        return value.text
     if is_missing(value):
         return "–"
     if isinstance(value, str):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._version import __version__
+from ..results.convergence import deficit_bound
 from . import i18n
 from .data import ReportData, balance_quantiles, exit_targets, persons_by_state
-from .document import Column, Table
+from .document import Column, Shown, Table
 from .i18n import text
 
 #: Quantiles of the fan chart and of the document's balance table.
@@ -26,6 +27,19 @@ def plan_name(data: ReportData) -> str:
     """The i18n key naming the plan line: the plan without uncertainty, or the deterministic
     calculation (the exact mean when the config has no uncertain factors)."""
     return "plan_name_without_uncertainty" if data.plan_without_uncertainty else "plan_name"
+
+
+def p_deficit_cell(ds, i: int, lang: str) -> float:
+    """P(deficit) of year ``i`` as a table cell: the share, or where no run (every run) is in
+    deficit the 95 % Wilson bound as text ("< 0,2 %" for 2 000 runs; DESIGN §6, defect 5 of
+    issue 10), since 0,0 % would claim a certainty the runs cannot give."""
+    p = float(ds["p_deficit"].values[i])
+    bound = deficit_bound(p, ds.sizes["run"]) if ds.sizes.get("run", 0) >= 1 else None
+    if bound is None:
+        return p
+    sign, value = bound
+    percent = i18n.catalogue.entry("units", "percent", lang)
+    return Shown(p, f"{sign} " + percent.format(x=i18n.number(value, 1, lang)))
 
 
 def quantile_table(data: ReportData, lang: str) -> Table:
@@ -44,7 +58,7 @@ def quantile_table(data: ReportData, lang: str) -> Table:
         row.append(ds["mc_standard_error"].values[i])
         if data.plan is not None:
             row.append(data.plan["balance"].values[i])
-        rows.append((*row, ds["p_deficit"].values[i]))
+        rows.append((*row, p_deficit_cell(ds, i, lang)))
     caption = text("t_quantiles", lang).format(plan=text(plan_name(data), lang))
     return Table("quantiles", caption, tuple(cols), tuple(rows))
 
@@ -89,7 +103,12 @@ def deficit_table(data: ReportData, lang: str) -> Table:
         Column(text("c_p_by", lang), "share"),
     )
     names = ("p_deficit", "p_deficit_se", "p_first_depletion", "p_depleted_by")
-    rows: list[tuple] = [(y, *(ds[v].values[i] for v in names)) for i, y in enumerate(_years(data))]
+    rows: list[tuple] = []
+    for i, y in enumerate(_years(data)):
+        _, se, first, by = (ds[v].values[i] for v in names)
+        if isinstance(shown := p_deficit_cell(ds, i, lang), Shown):
+            se = Shown(se, "–")  # no run (every run) in deficit: the standard error says nothing
+        rows.append((y, shown, se, first, by))
     rows.append((text("never", lang), None, None, ds["p_never_depleted"].item(), None))
     return Table(
         "deficit",

@@ -27,6 +27,7 @@ import xarray as xr
 from scipy import stats
 
 __all__ = [
+    "deficit_bound",
     "proportion_standard_error",
     "quantile_interval",
     "quantile_interval_ranks",
@@ -284,6 +285,19 @@ def wilson_interval(p: Any, n: int, level: float = 0.95) -> tuple[Any, Any]:
     if isinstance(p, xr.DataArray):
         return lower.where(p > 0, 0.0), upper.where(p < 1, 1.0)
     return np.where(p > 0, lower, 0.0)[()], np.where(p < 1, upper, 1.0)[()]
+
+
+def deficit_bound(p: float, n: int) -> tuple[str, float] | None:
+    """Where no run (``p = 0``) or every run (``p = 1``) is in deficit the standard error of
+    ``p`` is 0 and says nothing: the 95 % Wilson bound instead, as ``("<", upper)`` or
+    ``(">", lower)`` in per cent rounded outwards to 0.1 (``("<", 0.2)`` for 2 000 runs);
+    ``None`` for ``0 < p < 1``."""
+    if 0.0 < p < 1.0:
+        return None
+    lower, upper = wilson_interval(p, n)
+    if p == 0.0:
+        return "<", math.ceil(round(1000 * float(upper), 6)) / 10
+    return ">", math.floor(round(1000 * float(lower), 6)) / 10
 
 
 def runs_needed(current_runs: int, current_half_width: Any, target_half_width: Any) -> Any:
