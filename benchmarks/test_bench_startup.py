@@ -1,5 +1,7 @@
-"""Cold start of `balanskonto run`: import + compile with an empty numba cache, and with the
-cache that the first call left (numba's cache=True)."""
+"""Start-up of `balanskonto run` of the bundled example (its 2 000 runs, issue 13's goal:
+≤ 1.5 s end to end with a warm numba cache): import + compile with an empty numba cache, and
+the best of a few runs with the cache that the first call left (numba's cache=True). The
+machine's load average is recorded beside it: on a shared machine the wall time follows it."""
 
 from __future__ import annotations
 
@@ -8,34 +10,37 @@ import subprocess
 import sys
 import time
 
-from conftest import CONFIGS
 
-
-def _run(cache_dir, out) -> float:
+def _run(cache_dir, out) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one `balanskonto run --quiet` in a process of
+    its own."""
     env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)}
-    cmd = [
-        sys.executable,
-        "-m",
-        "balanskonto.cli",
-        "run",
-        str(CONFIGS / "small.toml"),
-        "--runs",
-        "10",
-        "--quiet",
-        "--out",
-        str(out),
-    ]
+    cmd = [sys.executable, "-m", "balanskonto.cli", "run", "--quiet", "--out", str(out)]
+    before = os.times()
     t0 = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, capture_output=True)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return wall, cpu
 
 
-def test_cold_and_warm_start(tmp_path, record):
+def test_cold_and_warm_start(tmp_path, record, quick):
     cache = tmp_path / "numba_cache"
-    cold = _run(cache, tmp_path / "a.nc")
-    warm = _run(cache, tmp_path / "b.nc")
-    record["startup"] = {"cold_seconds": cold, "cached_seconds": warm}
-    assert any(cache.rglob("*.nbi"))  # the first call wrote the cache the second one used
+    cold, _ = _run(cache, tmp_path / "a.nc")
+    warm = [_run(cache, tmp_path / "b.nc") for _ in range(2 if quick else 5)]
+    best = min(warm)
+    record["startup"] = {
+        "config": "the bundled example (2 000 runs)",
+        "cold_seconds": cold,
+        "cached_seconds": best[0],
+        "cached_cpu_seconds": best[1],
+        "cached_all_seconds": [w for w, _ in warm],
+        "load_average_1min": os.getloadavg()[0],
+    }
+    assert any(cache.rglob("*.nbi"))  # the first call wrote the cache the others used
 
 
 #: The light modules that `balanskonto --help` must not load (the heavy imports wait for the

@@ -11,6 +11,7 @@ import xarray as xr
 from scipy import stats
 
 from balanskonto.results.convergence import (
+    binomial_cdf,
     proportion_standard_error,
     quantile_interval,
     quantile_interval_ranks,
@@ -29,6 +30,29 @@ def binomial_tolerance(p: float, reps: int = REPS) -> float:
 
 
 # --- order-statistic ranks ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [*range(1, 60), 199, 200, 1000, 2000, 4999, 10_000, 100_000])
+def test_binomial_cdf_is_scipy_stats_bit_for_bit(n):
+    """The ranks (and so every quantile interval and standard error of a Dataset) come from
+    the same cdf values as before scipy.stats was dropped from `balanskonto run`'s imports."""
+    for q in (0.0, 1e-9, 1e-3, 0.025, 0.05, 0.1, 0.5, 0.9, 0.95, 0.975, 1 - 1e-9, 1.0):
+        ours, theirs = binomial_cdf(n, q), stats.binom.cdf(np.arange(n + 1), n, q)
+        assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs), (n, q)
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.9, 0.95, 0.99, 0.999])
+def test_wilson_interval_uses_the_normal_quantile(level):
+    """The Wilson interval's z is scipy.stats.norm.ppf(0.5 + level / 2) bit for bit: the bounds
+    are those of the formula with scipy's z."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    p, n = np.array([0.0, 0.01, 0.3, 1.0]), 500
+    z2n = z * z / n
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * np.sqrt(p * (1 - p) / n + z2n / (4 * n))
+    lower, upper = wilson_interval(p, n, level)
+    assert np.array_equal(lower[1:3], (centre - half)[1:3])
+    assert np.array_equal(upper[1:3], (centre + half)[1:3])
 
 
 @pytest.mark.parametrize("level", [0.8, 0.95, 0.99])

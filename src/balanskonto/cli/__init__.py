@@ -66,10 +66,13 @@ def _numba_cache() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    whole_process = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     _numba_cache()
     with speaking(choose(argv)):
         args = translated(_parser()).parse_args(argv)
+        # the command is the whole process (not a call from Python): `run` may skip imports
+        args.whole_process = whole_process
         return run_command(args)
 
 

@@ -19,6 +19,12 @@ ENGINES = ("event", "numba", "numpy")
 
 EXAMPLE = "example.toml"
 
+#: The array libraries that xarray imports, when they are installed, only to ask whether an
+#: array is theirs: on the first Dataset (dask, dask.array, pint) and the first ``to_netcdf``
+#: (dask.distributed's scheduler). A run's arrays are numpy's, so the answer is no; the
+#: imports cost about 1 s of a 2–3 s ``balanskonto run`` (docs/performance.md).
+UNUSED_ARRAY_LIBRARIES = ("dask", "distributed", "pint", "cupy", "sparse", "cubed")
+
 
 def _example_path() -> Path:
     return Path(str(resources.files("balanskonto") / "data" / EXAMPLE))
@@ -33,7 +39,23 @@ def _pct(x: float) -> str:
     return pct(x, lang())
 
 
+def hide_unused_array_libraries() -> list[str]:
+    """Make the :data:`UNUSED_ARRAY_LIBRARIES` that are not loaded yet unimportable (a ``None``
+    in ``sys.modules``), so that xarray finds them not installed instead of importing them.
+    Only for a process that is this one command (``balanskonto run``, ``python -m
+    balanskonto.cli run``: ``main()`` without arguments) and has not imported xarray yet:
+    xarray keeps its answers for the life of the process. Returns the names it hid."""
+    if "xarray" in sys.modules:
+        return []
+    hidden = [name for name in UNUSED_ARRAY_LIBRARIES if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+    return hidden
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    if getattr(args, "whole_process", False):
+        hide_unused_array_libraries()
     from ..config.errors import ConfigError
     from ..results.files import check_writable, write_netcdf
     from ..simulation.precision import simulate_to_precision

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy import stats
+from scipy import special
 
 __all__ = [
     "deficit_bound",
@@ -114,12 +114,27 @@ def quantile_interval_ranks(n: int, q: float, level: float = 0.95) -> tuple[int,
         raise ValueError(f"n must be at least 1 (got {n})")
     q, level = _check_q(q), _check_level(level)
     alpha = 1.0 - level
-    cdf = stats.binom.cdf(np.arange(n + 1), n, q)  # cdf[k] = P(B ≤ k), nondecreasing
+    cdf = binomial_cdf(n, q)  # cdf[k] = P(B ≤ k), nondecreasing
     lower = int(np.searchsorted(cdf, alpha / 2, side="right"))  # #{k: P(B ≤ k) ≤ α/2}
     upper = int(np.searchsorted(cdf, 1.0 - alpha / 2, side="left")) + 1
     upper = min(upper, n + 1)  # cdf[n] = 1 up to rounding
     coverage = (cdf[upper - 1] if upper <= n else 1.0) - (cdf[lower - 1] if lower >= 1 else 0.0)
     return lower, upper, float(coverage)
+
+
+def binomial_cdf(n: int, q: float) -> np.ndarray:
+    """``P(B ≤ k)`` for ``k = 0 … n``, ``B ~ Binomial(n, q)``: the values of
+    ``scipy.stats.binom.cdf(np.arange(n + 1), n, q)`` bit for bit, from the ufunc behind it
+    (``cdf[n] = 1`` exactly, as there) without importing ``scipy.stats``, which costs about
+    0.6 s of every ``balanskonto run`` (docs/performance.md). Falls back to ``scipy.stats``
+    where a scipy lacks that private ufunc."""
+    try:
+        from scipy.special._ufuncs import _binom_cdf
+    except ImportError:  # pragma: no cover - another scipy
+        from scipy import stats
+
+        return stats.binom.cdf(np.arange(n + 1), n, q)
+    return np.append(_binom_cdf(np.arange(n, dtype=float), n, q), 1.0)
 
 
 def quantile_interval(
@@ -276,7 +291,7 @@ def wilson_interval(p: Any, n: int, level: float = 0.95) -> tuple[Any, Any]:
     if n < 1:
         raise ValueError(f"n must be at least 1 (got {n})")
     level = _check_level(level)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = special.ndtri(0.5 + level / 2)  # scipy.stats.norm.ppf's value, bit for bit
     z2n = z * z / n
     centre = (p + z2n / 2) / (1 + z2n)
     half = z / (1 + z2n) * np.sqrt(p * (1 - p) / n + z2n / (4 * n))
