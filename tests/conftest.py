@@ -18,6 +18,27 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 
 
+#: A group of minors arriving at 16 and leaving care (intro) at 18 for self-sufficiency.
+CARE = """
+[simulation]
+start_year = 2018
+years = 3
+
+[arrivals]
+per_year = 12
+mix = { minor = 1.0 }
+
+[groups.minor]
+start = "intro"
+[groups.minor.per_day.costs]
+intro = { hvb = 1409 }
+[groups.minor.leaves_care]
+age_at_arrival = 16
+at_age = 18
+states = ["intro"]
+to = { self_sufficient = 1.0 }
+"""
+
 #: Test folders that read the command line's English messages (the CLI speaks Swedish by
 #: default; tests/cli and tests/report check the Swedish).
 ENGLISH_OUTPUT = ("batch", "analysis")

@@ -9,30 +9,17 @@ import pytest
 
 from balanskonto.cli import main
 
-CONFIG = """
-[simulation]
-start_year = 2018
-years = 3
+from conftest import CARE
 
-[arrivals]
-per_year = 12
-mix = { minor = 1.0 }
-
-[groups.minor]
-start = "intro"
-[groups.minor.per_day.costs]
-intro = { hvb = 1409 }
-[groups.minor.leaves_care]
-age_at_arrival = 16
-at_age = 18
-states = ["intro"]
-to = { self_sufficient = 1.0 }
-
+CONFIG = (
+    CARE
+    + """
 [refused_claims.avslag]
 probability = 0.2
 lag_years = 2
 amount = 1_000_000
 """
+)
 
 
 @pytest.fixture(autouse=True)

@@ -10,28 +10,8 @@ import pytest
 
 from balanskonto.cli import main
 
-from conftest import CONFIGS
+from conftest import CARE, CONFIGS
 
-#: A group of minors arriving at 16 and leaving care (intro) at 18 for self-sufficiency.
-CARE = """
-[simulation]
-start_year = 2018
-years = 3
-
-[arrivals]
-per_year = 12
-mix = { minor = 1.0 }
-
-[groups.minor]
-start = "intro"
-[groups.minor.per_day.costs]
-intro = { hvb = 1409 }
-[groups.minor.leaves_care]
-age_at_arrival = 16
-at_age = 18
-states = ["intro"]
-to = { self_sufficient = 1.0 }
-"""
 PERSON_SV = "var en nyanländ person är"
 HOUSEHOLD_SV = "var ett hushåll är"
 
