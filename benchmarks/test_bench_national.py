@@ -13,6 +13,7 @@ is recorded, not asserted (it depends on the machine's other loads)."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -95,6 +96,14 @@ def test_national_batch_extrapolated(tmp_path, quick, record):
     (_, f1), (r2, f2) = final
     write_s = f2 * FULL_RUNS / r2 * len(full.units) / len(sample.units)
     estimate_s = load_s + simulate_s + write_s
+    # where the simulation's time goes: once per unit, once per run (the run's tables,
+    # factor draws, arrivals' generator, pricing, its row of the Dataset), per person
+    A, U = float(every.sum()), len(every)
+    split = {
+        "per_unit": float(c[0] * U + c[1] * A),
+        "per_run": float(c[2] * U * FULL_RUNS),
+        "per_arrival_and_run": float(c[3] * A * FULL_RUNS),
+    }
     runs = RUNS[quick]
     result = {
         "table": TABLE.name,
@@ -108,6 +117,8 @@ def test_national_batch_extrapolated(tmp_path, quick, record):
         "load_seconds": load_s,
         "estimate_simulate_seconds": simulate_s,
         "estimate_write_seconds": write_s,
+        "estimate_split_seconds": split,
+        "load_average": os.getloadavg()[0],
         "estimate_minutes": estimate_s / 60,
         "goal_minutes": GOAL_MINUTES,
         "reliable": not quick,
@@ -117,7 +128,9 @@ def test_national_batch_extrapolated(tmp_path, quick, record):
         f"\nnational batch, {len(full.units)} scenario × municipality: samples of "
         f"{len(sample.units)} × {runs} runs; estimate at {FULL_RUNS} runs: "
         f"{estimate_s / 60:.1f} min (load {load_s:.0f} s, simulate {simulate_s:.0f} s, "
-        f"assemble and write {write_s:.0f} s; goal {GOAL_MINUTES:.0f} min)"
+        f"assemble and write {write_s:.0f} s; goal {GOAL_MINUTES:.0f} min); simulate: "
+        + ", ".join(f"{k.replace('_', ' ')} {v:.0f} s" for k, v in split.items())
+        + f"; load average {os.getloadavg()[0]:.1f}"
         + (" — quick mode: too few runs for a reliable fit, use the full mode" if quick else "")
     )
     assert len(full.municipalities) == 290 and len(full.units) == 870

@@ -420,3 +420,20 @@ def test_an_unquoted_dotted_path_gets_a_hint(tmp_path):
     with pytest.raises(ConfigError) as err:
         bt.load_batch(path)
     assert 'quote its path: "groups.adult.states.intro.max_months" = 24' in str(err.value)
+
+
+def test_a_units_model_is_compiled_once_for_all_its_chunks(tmp_path, monkeypatch):
+    """Every chunk of a unit ran ``compile_model`` again (about 7 ms, and the pricing's
+    caches on the model were lost); now once per unit, with the same results."""
+    from balanskonto.batch import cluster
+
+    calls = []
+    original = cluster.compile_model
+    monkeypatch.setattr(cluster, "compile_model", lambda c: (calls.append(c), original(c))[1])
+    batch = bt.load_batch(_batch_file(tmp_path, THREE.replace(f"runs = {RUNS}", "runs = 12")))
+    ds = bt.run_batch(batch, chunk_runs=3)  # 4 chunks a scenario
+    assert len(calls) == 3
+    whole = bt.run_batch(batch, chunk_runs=12)
+    for d in (ds, whole):
+        d.attrs.pop("created")
+    xr.testing.assert_identical(ds, whole)

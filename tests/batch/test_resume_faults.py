@@ -181,3 +181,45 @@ def test_a_batch_whose_workers_all_go_away_times_out_and_resumes(tmp_path, monke
     assert not (parts_folder(out) / "lock.json").exists()
     bt.write_batch(path, out, chunk_runs=CHUNK, resume=True)
     assert out.exists() and not parts_folder(out).exists()
+
+
+# --------------------------------------------------------------------------------------
+# (d) a process killed before it wrote the manifest: the journal still has its chunks
+# --------------------------------------------------------------------------------------
+def test_chunks_of_a_killed_process_are_found_by_their_journal(tmp_path, uninterrupted):
+    path, out = interrupted(tmp_path)
+    manifest_path = parts_folder(out) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["chunk_sha256"] = {}  # as a killed process leaves it: no flush on the way out
+    manifest_path.write_text(json.dumps(manifest))
+    assert len((parts_folder(out) / "chunk_sha256.txt").read_text().splitlines()) == 2
+    simulated = []
+    ds = bt.write_batch(path, out, chunk_runs=CHUNK, resume=True, on_chunk=simulated.append)
+    assert len(simulated) == 2 * RUNS // CHUNK - 2  # the two journalled chunks are reused
+    same(ds, uninterrupted)
+
+
+def test_a_journal_line_cut_short_is_simulated_again(tmp_path, uninterrupted):
+    path, out = interrupted(tmp_path)
+    manifest_path = parts_folder(out) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["chunk_sha256"] = {}
+    manifest_path.write_text(json.dumps(manifest))
+    journal = parts_folder(out) / "chunk_sha256.txt"
+    journal.write_text(journal.read_text()[:-20])  # the last line cut by the kill
+    simulated = []
+    ds = bt.write_batch(path, out, chunk_runs=CHUNK, resume=True, on_chunk=simulated.append)
+    assert len(simulated) == 2 * RUNS // CHUNK - 1
+    same(ds, uninterrupted)
+
+
+def test_the_manifest_is_not_rewritten_for_every_chunk(tmp_path, monkeypatch):
+    from balanskonto.batch.parts import PartStore
+
+    writes = []
+    original = PartStore._write_manifest
+    monkeypatch.setattr(
+        PartStore, "_write_manifest", lambda self: (writes.append(1), original(self))
+    )
+    bt.write_batch(batch_file(tmp_path, BODY), tmp_path / "o.nc", chunk_runs=CHUNK)
+    assert len(writes) == 1  # when the folder is opened; 2 · 12 / 4 = 6 chunks

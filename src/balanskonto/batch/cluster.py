@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,7 +38,9 @@ import numpy as np
 from .._version import __version__
 from ..config.errors import ConfigError
 from ..config.schema import Config
-from ..simulation.run import simulate_runs
+from ..engines.individual import ENGINES
+from ..model.compiled import CompiledModel, compile_model
+from ..simulation.run import DEFAULT_CHUNK_RUNS, simulate_arrays
 
 #: Environment of the worker processes of ``--workers N``: one numba thread per worker process
 #: (each worker runs one chunk at a time on one core; more threads would oversubscribe).
@@ -91,6 +95,48 @@ def versions() -> dict[str, str]:
     return {"balanskonto": __version__, "numpy": np.__version__, "numba": numba.__version__}
 
 
+#: The compiled models of the configs whose chunks ran last, by ``id`` (with the config, so
+#: that the id is not reused): a unit's chunks share one model, and with it the payments
+#: cached on it (:mod:`balanskonto.model.pricing`), instead of compiling it for every chunk.
+_MODELS: OrderedDict[int, tuple[Config, CompiledModel]] = OrderedDict()
+_MODELS_KEPT = 8
+_MODELS_LOCK = threading.Lock()
+
+
+def compiled(config: Config) -> CompiledModel:
+    """``compile_model(config)``, kept for the next chunks of the same config object."""
+    with _MODELS_LOCK:
+        hit = _MODELS.get(id(config))
+        if hit is not None and hit[0] is config:
+            _MODELS.move_to_end(id(config))
+            return hit[1]
+    model = compile_model(config)
+    with _MODELS_LOCK:
+        _MODELS[id(config)] = (config, model)
+        while len(_MODELS) > _MODELS_KEPT:
+            _MODELS.popitem(last=False)
+    return model
+
+
+def chunk_arrays(
+    config: Config, first_run: int, runs: int, seed: int, engine: str, person_seed: int | None
+) -> dict[str, Any]:
+    """:func:`~balanskonto.simulation.simulate_runs` of one chunk, on the config's model
+    compiled once for all its chunks (the same arrays, bit for bit)."""
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: must be one of {sorted(ENGINES)} (got {engine!r})")
+    return simulate_arrays(
+        compiled(config),
+        runs,
+        seed,
+        ENGINES[engine],
+        DEFAULT_CHUNK_RUNS,
+        False,
+        first_run=first_run,
+        person_seed=person_seed,
+    )
+
+
 def simulate_chunk(
     config: Config,
     first_run: int,
@@ -115,7 +161,7 @@ def simulate_chunk(
                 + "; install the same versions on the workers (docs/distributed.md)"
             )
     _limit_numba_threads()
-    return simulate_runs(config, first_run, runs, seed, engine, person_seed=person_seed)
+    return chunk_arrays(config, first_run, runs, seed, engine, person_seed)
 
 
 def _limit_numba_threads() -> None:
@@ -186,8 +232,8 @@ def run_chunks(
     if client is None:
         for chunk in chunks:
             config = configs[chunk.scenario]
-            arrays = simulate_runs(
-                config, chunk.first_run, chunk.runs, seed, engine, person_seed=own[chunk.scenario]
+            arrays = chunk_arrays(
+                config, chunk.first_run, chunk.runs, seed, engine, own[chunk.scenario]
             )
             on_result(chunk, arrays)
         return

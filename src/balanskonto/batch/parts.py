@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -68,13 +69,18 @@ def write_atomically(path: Path, write: Callable[[Any], None]) -> None:
 class PartStore:
     """The finished chunks of one batch, one ``.npz`` per chunk, and a ``manifest.json`` that
     says which batch they belong to (the batch's and every scenario's SHA-256, seed, runs,
-    chunk size, engine and the versions). Every file is written atomically.
+    chunk size, engine and the versions). Every file is written atomically; each chunk's
+    SHA-256 is appended to a journal as the chunk is saved (one line: a national batch has
+    tens of thousands of chunks, and rewriting the manifest for each would write gigabytes)
+    and copied into the manifest by :meth:`flush`.
 
     Use :meth:`open`; :meth:`remove` deletes the folder after the result is written.
     """
 
     MANIFEST = "manifest.json"
     LOCK = "lock.json"
+    #: The journal of the chunks' SHA-256, one ``name hex`` line per saved chunk.
+    JOURNAL = "chunk_sha256.txt"
     #: The manifest's key of the chunks' SHA-256 (chunk name → hex digest).
     CHECKSUMS = "chunk_sha256"
 
@@ -111,6 +117,7 @@ class PartStore:
                 sums = old.get(cls.CHECKSUMS)
                 if isinstance(sums, dict):
                     store.checksums = {str(k): str(v) for k, v in sums.items()}
+                store.checksums.update(_journal(folder / cls.JOURNAL))
             store._write_manifest()
         except BaseException:
             store.release()
@@ -121,6 +128,10 @@ class PartStore:
         whole = {**self.manifest, self.CHECKSUMS: self.checksums}
         text = json.dumps(whole, indent=2, ensure_ascii=False).encode("utf-8")
         write_atomically(self.folder / self.MANIFEST, lambda f: f.write(text))
+
+    def flush(self) -> None:
+        """Copy the journal's checksums into the manifest."""
+        self._write_manifest()
 
     def release(self) -> None:
         """Give up the folder's lock (the chunks are kept for --resume)."""
@@ -178,8 +189,10 @@ class PartStore:
         np.savez(buffer, **payload)
         data = buffer.getvalue()
         write_atomically(self.path(chunk), lambda f: f.write(data))
-        self.checksums[chunk.name] = hashlib.sha256(data).hexdigest()
-        self._write_manifest()
+        digest = hashlib.sha256(data).hexdigest()
+        with open(self.folder / self.JOURNAL, "a", encoding="ascii") as journal:
+            journal.write(f"{chunk.name} {digest}\n")  # after the file: never ahead of it
+        self.checksums[chunk.name] = digest
 
     def load(self, chunk: Chunk) -> dict[str, Any] | None:
         """A chunk's arrays, or None (and the file removed) if it cannot be read, does not
@@ -207,6 +220,19 @@ class PartStore:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_JOURNAL_LINE = re.compile(r"^(\S+) ([0-9a-f]{64})$")
+
+
+def _journal(path: Path) -> dict[str, str]:
+    """The checksums of a journal (a line cut short by a killed process is ignored: its
+    chunk is simulated again)."""
+    try:
+        lines = path.read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return {}
+    return {m[1]: m[2] for m in map(_JOURNAL_LINE.match, lines) if m is not None}
 
 
 # --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from .cluster import (
     DEFAULT_WORKER_TIMEOUT,
     Chunk,
     check_cluster_options,
+    compiled,
     dask_client,
     describe,
     plan_chunks,
@@ -196,7 +197,7 @@ class _ScenarioRuns:
             scenario = self.batch.scenarios[u // M if M else u]
             extra = self.batch.municipalities[u % M].overrides if M else None
             ordered = [parts[first] for first in sorted(parts)]
-            ds = dataset_from_runs(config, ordered, self.seed, self.engine)
+            ds = dataset_from_runs(config, ordered, self.seed, self.engine, compiled(config))
             ds = with_scenario_provenance(ds, scenario, config, extra)
             del self._parts[u], ordered, parts
             if self.spill is None:
@@ -334,6 +335,7 @@ def write_batch(
     except BaseException:
         done = len(list(folder.glob("*.npz")))
         if done:
+            store.flush()  # the finished chunks' checksums into the manifest
             store.release()
             note(
                 f"{done} of {total} chunks are kept in {folder}; run the same command with "

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..model.compiled import CompiledModel
 from ..model.plan import fixed_split, monthly_means
+from .seeding import run_rngs
 
 #: Stream numbers in ``SeedSequence.spawn_key``; one per consumer of random numbers.
 ARRIVALS_STREAM = 1
@@ -53,9 +54,11 @@ def draw_arrivals(
     if model.distribution == "negative_binomial":
         with np.errstate(divide="ignore"):
             shape = 1.0 / (model.cv**2 - 1.0 / model.per_year)
-    for i, run in enumerate(run_ids):
-        rng = run_generator(seed, ARRIVALS_STREAM, int(run))
-        lam = means if multiplier is None else means * np.repeat(multiplier[i], 12)[:, None]
+    # every run's means at once (the same products as run by run)
+    scaled = None if multiplier is None else means * np.repeat(multiplier, 12, axis=1)[..., None]
+    # each run's generator, as run_generator gives it, prepared for the chunk at once
+    for i, rng in enumerate(run_rngs(seed, ARRIVALS_STREAM, run_ids)):
+        lam = means if scaled is None else scaled[i]
         if model.distribution == "negative_binomial":
             factor = np.ones(model.years)
             planned = model.per_year > 0

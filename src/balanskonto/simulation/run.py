@@ -310,13 +310,21 @@ def simulate_runs(
     )
 
 
-def dataset_from_runs(config: Config, parts: list[dict], seed: int, engine: str) -> xr.Dataset:
-    """The Dataset of ``simulate`` from chunks of :func:`simulate_runs`, in run order."""
+def dataset_from_runs(
+    config: Config,
+    parts: list[dict],
+    seed: int,
+    engine: str,
+    model: CompiledModel | None = None,
+) -> xr.Dataset:
+    """The Dataset of ``simulate`` from chunks of :func:`simulate_runs`, in run order
+    (``model``: the config's compiled model, when the caller has it)."""
     arrays = {
         k: (np.concatenate([p[k] for p in parts]) if isinstance(v, np.ndarray) else v)
         for k, v in parts[0].items()
     }
-    return simulation_dataset(config, compile_model(config), seed=seed, engine=engine, **arrays)
+    model = compile_model(config) if model is None else model
+    return simulation_dataset(config, model, seed=seed, engine=engine, **arrays)
 
 
 def expected(config: Config | str | Path) -> xr.Dataset:
