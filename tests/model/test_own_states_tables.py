@@ -10,9 +10,10 @@ import pytest
 
 from balanskonto.engines.draws import draw
 from balanskonto.model import compile_model
-from balanskonto.model.tables import chunk_tables, chunk_tables_numpy
+from balanskonto.model.tables import chunk_tables_numpy
 
 from own_states import care_chain
+from reference import assert_tables_match
 
 FIELDS = ("stay", "cum", "absorbing_from", "move")
 STRONG = {
@@ -47,15 +48,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", CASES)
 def test_compiled_tables_equal_the_numpy_reference_bit_for_bit(case):
-    model = compile_model(CASES[case]())
-    for seed, runs in ((1, 1), (2, 37), (3, 200)):
-        a, b = draw(model, seed, np.arange(runs)), draw(model, seed, np.arange(runs))
-        fast, reference = chunk_tables(model, a), chunk_tables_numpy(model, b)
-        for field in FIELDS:
-            x, y = getattr(fast, field), getattr(reference, field)
-            assert x.shape == y.shape and x.dtype == y.dtype, (case, field)
-            np.testing.assert_array_equal(x, y, err_msg=f"{case}: {field}")
-        np.testing.assert_array_equal(a.shares, b.shares)
+    assert_tables_match(compile_model(CASES[case]()), case, (1, 37, 200))
 
 
 def test_many_states_reach_the_pairwise_sum_and_the_excess_step():
