@@ -74,8 +74,8 @@ def uniforms(seed, run, arrival, group, k, months):
 
 @njit(inline="always", **_JIT)
 def _simulate_person(
-    key, g, arrival, t0, d0, entered, T, s, stay, cum, absorbing_from, group_parts, part_kind,
-    part_k, part_window, pm, reloc, offset, leave_at, care, care_cum,
+    key, g, arrival, t0, d0, entered, T, s, stay, cum, absorbing_from, rows, group_parts,
+    part_kind, part_k, part_window, pm, reloc, offset, leave_at, care, care_cum,
 ):  # fmt: skip
     """One person's path from month ``t0`` (its arrival, or 0 for the population) to the
     horizon, entering ``t0`` as its ``d0``-th month in state s, which it entered in month
@@ -85,11 +85,14 @@ def _simulate_person(
     Y' > 1 (a labour-market factor) or for all years when Y' = 1. At the end of month
     ``leave_at`` (−1: never) a person in a care state (``care [G, S]``) leaves it by the
     split ``care_cum [G, S]`` instead of its exits (leaving care by age, DESIGN §15).
+    Only the first ``rows [G, S]`` duration rows of a state are read: the rows after them
+    equal the last of them (:attr:`~balanskonto.model.compiled.CompiledModel.rows`).
     """
-    D = stay.shape[3]
     relocated = stay.shape[2] - 1  # the last state
     by_year = stay.shape[0] > 1
-    d = d0  # the current month is the d-th in state s (saturates at D, reusing the last row)
+    last = rows[g, s]
+    # the current month is the d-th in state s (saturating at the state's last row, reused)
+    d = min(d0, last)
     t = t0
     seg = t0  # first month of the current stay in state s counted here
     drawn = 0
@@ -108,7 +111,7 @@ def _simulate_person(
         leaves_care = t == leave_at and care[g, s]
         if u < stay[y, g, s, d - 1] and not leaves_care:
             # the common outcome first: stay another month
-            if d < D:
+            if d < last:
                 d += 1
             t += 1
             if t == T:
@@ -127,6 +130,7 @@ def _simulate_person(
             if t == T:
                 return drawn
             s = to
+            last = rows[g, s]
             d = 1
             seg = t
             entered = t
@@ -144,6 +148,7 @@ def simulate_runs(
     log_stay,
     flat_from,
     absorbing_from,
+    rows,
     folding,
     fold,
     group_parts,
@@ -179,6 +184,9 @@ def simulate_runs(
         read) and the first row from which every row equals the last (unused when stepping).
     absorbing_from : int64 [R', G, S]
         Duration from which a state is never left (in any year).
+    rows : int64 [G, S]
+        The duration rows of each state that can differ; the stepping engine reads no row
+        past them (their tables need not be written there).
     folding : bool, fold : tuple
         With ``folding`` (the stepping engine only), each run's tables are built by
         :func:`~balanskonto.model._table_kernels.fold_run` from ``fold`` (its arguments before
@@ -216,8 +224,8 @@ def simulate_runs(
             ab = np.empty(absorbing_from.shape[1:], dtype=np.int64)
             fold_run(
                 i, fold[0], fold[1], fold[2], fold[3], fold[4], fold[5], fold[6], fold[7],
-                fold[8], fold[9], fold[10], fold[11], fold[12], fold[13], fold[14], st, cu,
-                False, cu, ab,
+                fold[8], fold[9], fold[10], fold[11], fold[12], fold[13], fold[14], rows, st,
+                cu, False, cu, ab, False,
             )  # fmt: skip
         else:
             st, cu, ab = stay[r], cum[r], absorbing_from[r]
@@ -240,9 +248,9 @@ def simulate_runs(
                         )  # fmt: skip
                     else:
                         drawn += _simulate_person(
-                            key, g, a, a, 1, a, T, start_state[g], st, cu, ab, group_parts,
-                            part_kind, part_k, part_window, months, reloc, 0, leave, care_state,
-                            care_cum,
+                            key, g, a, a, 1, a, T, start_state[g], st, cu, ab, rows,
+                            group_parts, part_kind, part_k, part_window, months, reloc, 0, leave,
+                            care_state, care_cum,
                         )  # fmt: skip
         for c in range(population.shape[0]):
             a, g, s = population[c, 0], population[c, 1], population[c, 2]
@@ -260,7 +268,7 @@ def simulate_runs(
                     )  # fmt: skip
                 else:
                     drawn += _simulate_person(
-                        key, g, a, 0, d0, -done, T, s, st, cu, ab,
+                        key, g, a, 0, d0, -done, T, s, st, cu, ab, rows,
                         group_parts, part_kind, part_k, part_window, months, pop_reloc, pre,
                         leave, care_state, care_cum,
                     )  # fmt: skip

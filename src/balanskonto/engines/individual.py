@@ -79,6 +79,7 @@ def _run_kernel(
         log_stay,
         flat_from,
         tables.absorbing_from,
+        model.rows,
         folding,
         fold,
         model.group_parts,

@@ -96,25 +96,26 @@ def state_q_runs(kind, to, months, values, hazard_of, max_months, q, feasible):
 @njit(parallel=True, **JIT)
 def fold_runs(
     q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
-    pw_relapse, expiry, slot_expiry, pw_expiry, max_months, stay, cum, with_move, move,
-    absorbing_from,
+    pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, stay, cum, with_move, move,
+    absorbing_from, full,
 ):  # fmt: skip
     """Fill the kernel's tables ``stay [n, Y, G, S, D]``, ``cum [n, Y, G, S, D, S]``, ``move``
     (like cum; with ``with_move``) and ``absorbing_from [n, G, S]`` of a chunk of n runs (one
-    run per thread at a time, :func:`fold_run`)."""
+    run per thread at a time, :func:`fold_run`; with ``full``, every duration row)."""
     for r in prange(stay.shape[0]):
         fold_run(
             r, q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to,
-            slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, stay[r],
-            cum[r], with_move, move[r] if with_move else move[0], absorbing_from[r],
+            slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows,
+            stay[r], cum[r], with_move, move[r] if with_move else move[0], absorbing_from[r],
+            full,
         )  # fmt: skip
 
 
 @njit(inline="always", **JIT)
 def fold_run(
     r, q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
-    pw_relapse, expiry, slot_expiry, pw_expiry, max_months, stay, cum, with_move, move,
-    absorbing_from,
+    pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, stay, cum, with_move, move,
+    absorbing_from, full,
 ):  # fmt: skip
     """Fill the tables ``stay [Y, G, S, D]``, ``cum [Y, G, S, D, S]``, ``move`` (like cum;
     with ``with_move``) and ``absorbing_from [G, S]`` of run r of a chunk from the
@@ -131,6 +132,13 @@ def fold_run(
     the other destinations sharing the rest in their proportions. Then the stayers at
     ``max_months`` are split by on_expiry (``expiry [G, S, S]``) and the tables folded as
     :func:`~balanskonto.model.transitions.fold_tables` does.
+
+    Only the first ``rows[g, s]`` duration rows of a state are folded
+    (:attr:`~balanskonto.model.compiled.CompiledModel.rows`: every later row holds the same
+    hazards, and the same powers of them); with ``full`` the last of them is copied into the
+    rows after it (the engines that read every row), else those rows are left unwritten (the
+    stepping kernel, which reads no row past ``rows[g, s]``). ``absorbing_from`` is the same
+    either way.
     """
     Y, G, S, D = stay.shape
     rr = np.int64(r) if q.shape[0] > 1 else np.int64(0)
@@ -156,7 +164,8 @@ def fold_run(
                         for k in range(S):
                             split[k] *= rest
                         split[w] = work
-                for d in range(D):
+                L = rows[g, s]
+                for d in range(L):
                     for k in range(S):
                         row[k] = q[rr, g, s, d, k]
                     if shock:
@@ -191,12 +200,20 @@ def fold_run(
                     if last >= 0:
                         for k in range(last, S):
                             cum[y, g, s, d, k] = 1.0
+                if full:  # the rows after L − 1 equal it
+                    for d in range(L, D):
+                        stay[y, g, s, d] = stay[y, g, s, L - 1]
+                        for k in range(S):
+                            cum[y, g, s, d, k] = cum[y, g, s, L - 1, k]
+                            if with_move:
+                                move[y, g, s, d, k] = move[y, g, s, L - 1, k]
     for g in range(G):
         for s in range(S):
-            first = D
+            L = rows[g, s]  # rows from L − 1 on are equal: their stillness is row L − 1's
+            first = L
             while first > 0 and still[g, s, first - 1]:
                 first -= 1
-            absorbing_from[g, s] = first + 1 if first < D else _NEVER
+            absorbing_from[g, s] = first + 1 if first < L else _NEVER
         absorbing_from[g, S - 1] = 1  # relocated, the last state
 
 

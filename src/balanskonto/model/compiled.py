@@ -57,6 +57,10 @@ class CompiledModel:
     stay: np.ndarray  # [G, S, D] 1 − Σ move
     cum: np.ndarray  # [G, S, D, S] stay + cumulative move, last reachable entry 1.0
     absorbing_from: np.ndarray  # [G, S] int64 duration from which the state is never left
+    # [G, S] int64: the rows of a state that can differ, L = its longest exit timing or
+    # max_months, plus 1; every row from L − 1 on equals row L − 1 in every run and year
+    # (hazards only), so the kernels fold and read rows up to L − 1 only
+    rows: np.ndarray
     exits: dict  # (g, s) -> float64 [k, 4] exit rows (to, kind, months, value)
     # the destination each state's moves shifted by the labour-market factor (−1: none)
     work_to: np.ndarray  # [G, S] int64: as finding work (effect · z)

@@ -289,7 +289,7 @@ class TablePlan:
         n = hi - lo
         Y, G, S, D = self.shape
         (q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
-         pw_relapse, expiry, slot_expiry, pw_expiry, max_months) = self.args  # fmt: skip
+         pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows) = self.args  # fmt: skip
         if q.shape[0] > 1:  # q by run, and the slots with it where shock is on
             q, slot_self, slot_relapse = (
                 a[lo:hi] if a.shape[0] > 1 else a for a in (q, slot_self, slot_relapse)
@@ -300,7 +300,7 @@ class TablePlan:
         _table_kernels.fold_runs(
             q, shock, bz[lo:hi], work_to, slot_self, pw_self[lo:hi], relapse, br[lo:hi],
             relapse_to, slot_relapse, pw_relapse[lo:hi], expiry, slot_expiry, pw_expiry[lo:hi],
-            max_months, stay, cum, move, moves, absorbing_from,
+            max_months, rows, stay, cum, move, moves, absorbing_from, True,
         )  # fmt: skip
         return Tables(stay, cum, absorbing_from, moves if move else None)
 
@@ -331,9 +331,11 @@ def fold_args(model: CompiledModel, q: np.ndarray, n: int, z: np.ndarray | None)
         effect = model.labour.effect
         relapse = bool(model.labour.relapse_effect)
         bz, br = effect * z, -model.labour.relapse_effect * z
+        # the rows that differ only (CompiledModel.rows): no power is read past them
+        beyond = np.arange(q.shape[3]) >= model.rows[:, :, None]  # [G, S, D]
         powers = [
-            _powers(_gather(q, model.work_to), np.exp(bz)),
-            _powers(_gather(q, model.relapse_to), np.exp(br)),
+            _powers(np.where(beyond, 0.0, _gather(q, model.work_to)), np.exp(bz)),
+            _powers(np.where(beyond, 0.0, _gather(q, model.relapse_to)), np.exp(br)),
             _powers(_gather(model.expiry[None], model.work_to), np.exp(bz)),
         ]
     (slot_self, pw_self), (slot_relapse, pw_relapse), (slot_expiry, pw_expiry) = powers
@@ -341,7 +343,7 @@ def fold_args(model: CompiledModel, q: np.ndarray, n: int, z: np.ndarray | None)
         np.ascontiguousarray(q), z is not None, np.ascontiguousarray(bz), model.work_to,
         slot_self, pw_self, relapse, np.ascontiguousarray(br), model.relapse_to, slot_relapse,
         pw_relapse, model.expiry, np.ascontiguousarray(slot_expiry[0]), pw_expiry,
-        model.max_months,
+        model.max_months, model.rows,
     )  # fmt: skip
 
 

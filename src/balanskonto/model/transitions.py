@@ -178,7 +178,10 @@ def fold_tables(q: np.ndarray, max_months: np.ndarray, expiry: np.ndarray) -> di
 def compile_transitions(config: Config) -> dict:
     """The transition arrays of :class:`~.compiled.CompiledModel` over the config's states
     (``relocated`` last), with ``work_to`` and ``relapse_to [G, S]``: the destination code of
-    each state's moves that the labour-market factor shifts (−1: none)."""
+    each state's moves that the labour-market factor shifts (−1: none), and ``rows [G, S]``:
+    the duration rows of each state that can differ: its longest exit timing (or
+    ``max_months``) plus one; from there on a row holds the hazards only, the same in every
+    later row whatever the run's draws (``relocated``: 1)."""
     groups = list(config.groups.items())
     states = config.state_names
     G, S = len(groups), len(states)
@@ -187,6 +190,7 @@ def compile_transitions(config: Config) -> dict:
     expiry = np.zeros((G, S, S))
     work_to = np.full((G, S), -1, dtype=np.int64)
     relapse_to = np.full((G, S), -1, dtype=np.int64)
+    rows = np.ones((G, S), dtype=np.int64)
     n_rows = 1
     for g, (gname, group) in enumerate(groups):
         for s, state in enumerate(states[:-1]):
@@ -200,6 +204,7 @@ def compile_transitions(config: Config) -> dict:
             work_to[g, s] = -1 if work is None else states.index(work)
             relapse_to[g, s] = -1 if relapse is None else states.index(relapse)
             longest = max([int(m) for m in exits[g, s][:, 2]] + [int(max_months[g, s])])
+            rows[g, s] = longest + 1
             n_rows = max(n_rows, longest + 1)
     q = np.zeros((G, S, n_rows, S))
     for g, (gname, _) in enumerate(groups):
@@ -213,5 +218,6 @@ def compile_transitions(config: Config) -> dict:
         exits=exits,
         work_to=work_to,
         relapse_to=relapse_to,
+        rows=rows,
         **tables,
     )
