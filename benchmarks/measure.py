@@ -13,7 +13,8 @@ from balanskonto.engines.arrivals import draw_arrivals
 from balanskonto.engines.draws import draw
 from balanskonto.engines.individual import ENGINES
 from balanskonto.model import CompiledModel, compile_model
-from balanskonto.model.tables import Tables, chunk_tables
+from balanskonto.model.folding import chunk_tables
+from balanskonto.model.tables import Tables
 
 
 @dataclass

@@ -65,7 +65,8 @@ def assert_tables_match(model: CompiledModel, case: str, sizes: tuple[int, ...])
     """The compiled per-run tables of chunks of ``sizes`` runs equal the numpy reference
     (``chunk_tables_numpy``) bit for bit, and both use the same drawn shares."""
     from balanskonto.engines.draws import draw
-    from balanskonto.model.tables import chunk_tables, chunk_tables_numpy
+    from balanskonto.model.folding import chunk_tables
+    from balanskonto.model.tables import chunk_tables_numpy
 
     for seed, runs in enumerate(sizes, start=1):
         a, b = draw(model, seed, np.arange(runs)), draw(model, seed, np.arange(runs))

@@ -13,7 +13,8 @@ from balanskonto.engines.arrivals import draw_arrivals
 from balanskonto.engines.draws import central
 from balanskonto.engines.individual import numba_engine
 from balanskonto.model import compile_model
-from balanskonto.model.tables import base_tables, chunk_tables
+from balanskonto.model.folding import chunk_tables
+from balanskonto.model.tables import base_tables
 
 from own_states import care_chain
 from reference import simulate_run

@@ -12,7 +12,7 @@ from balanskonto.engines import individual
 from balanskonto.engines.arrivals import draw_arrivals
 from balanskonto.engines.draws import draw
 from balanskonto.model import compile_model
-from balanskonto.model.tables import TablePlan, chunk_tables, table_plan
+from balanskonto.model.folding import TablePlan, chunk_tables, table_plan
 
 from conftest import CONFIGS
 

@@ -17,7 +17,8 @@ from balanskonto.engines.draws import (
 )
 from balanskonto.engines.expected import occupancy
 from balanskonto.model import RELOCATED, compile_model
-from balanskonto.model.tables import _shock, chunk_tables
+from balanskonto.model.folding import chunk_tables
+from balanskonto.model.tables import _shock
 from balanskonto.model.transitions import monthly_hazard
 
 from conftest import make_config, uncertain_config

@@ -10,7 +10,7 @@ from balanskonto.config import STATES
 from balanskonto.engines.draws import central
 from balanskonto.engines.expected import cumulative_exits
 from balanskonto.model import compile_model
-from balanskonto.model.tables import chunk_tables
+from balanskonto.model.folding import chunk_tables
 
 from conftest import curve, curve_groups, make_config, uncertain_config
 

@@ -8,7 +8,8 @@ import pytest
 import balanskonto as bk
 from balanskonto.engines.draws import draw
 from balanskonto.model import _table_kernels, compile_model
-from balanskonto.model.tables import chunk_tables, chunk_tables_numpy, table_plan
+from balanskonto.model.folding import chunk_tables, table_plan
+from balanskonto.model.tables import chunk_tables_numpy
 
 from conftest import CONFIGS, uncertain_config
 from reference import assert_tables_match

@@ -224,8 +224,8 @@ def simulate_runs(
             ab = np.empty(absorbing_from.shape[1:], dtype=np.int64)
             fold_run(
                 i, fold[0], fold[1], fold[2], fold[3], fold[4], fold[5], fold[6], fold[7],
-                fold[8], fold[9], fold[10], fold[11], fold[12], fold[13], fold[14], rows, st,
-                cu, False, cu, ab, False,
+                fold[8], fold[9], fold[10], fold[11], fold[12], fold[13], fold[14], fold[15],
+                fold[16], rows, st, cu, False, cu, ab, False,
             )  # fmt: skip
         else:
             st, cu, ab = stay[r], cum[r], absorbing_from[r]

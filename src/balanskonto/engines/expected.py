@@ -6,9 +6,10 @@ import numpy as np
 
 from ..model.compiled import CompiledModel
 from ..model.factors import Draws
+from ..model.folding import chunk_tables
 from ..model.plan import monthly_means
 from ..model.pricing import price, refused_claims
-from ..model.tables import Tables, chunk_tables, level_multipliers, money_multipliers
+from ..model.tables import Tables, level_multipliers, money_multipliers
 from .draws import central
 
 

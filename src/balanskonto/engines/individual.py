@@ -9,7 +9,8 @@ import numpy as np
 
 from ..model import _table_kernels
 from ..model.compiled import CompiledModel
-from ..model.tables import TablePlan, Tables, fold_args
+from ..model.folding import TablePlan, no_fold_args
+from ..model.tables import Tables
 from . import _kernels
 from .arrivals import NUMPY_ENGINE_STREAM, run_generator
 
@@ -54,7 +55,7 @@ def _run_kernel(
     else:
         if isinstance(tables, TablePlan):
             tables = tables.fold(0, tables.runs)
-        fold = fold_args(model, model.q[None], 1, None)
+        fold = no_fold_args(model)
     if events:
         stay, D = tables.stay, tables.stay.shape[-1]
         log_stay = np.empty_like(stay)  # the kernel reads the last duration's only

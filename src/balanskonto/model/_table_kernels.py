@@ -95,16 +95,16 @@ def state_q_runs(kind, to, months, values, hazard_of, max_months, q, feasible):
 
 @njit(parallel=True, **JIT)
 def fold_runs(
-    q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
-    pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, stay, cum, with_move, move,
-    absorbing_from, full,
+    q, q_runs, of, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to,
+    slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, stay, cum,
+    with_move, move, absorbing_from, full,
 ):  # fmt: skip
     """Fill the kernel's tables ``stay [n, Y, G, S, D]``, ``cum [n, Y, G, S, D, S]``, ``move``
     (like cum; with ``with_move``) and ``absorbing_from [n, G, S]`` of a chunk of n runs (one
     run per thread at a time, :func:`fold_run`; with ``full``, every duration row)."""
     for r in prange(stay.shape[0]):
         fold_run(
-            r, q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to,
+            r, q, q_runs, of, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to,
             slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows,
             stay[r], cum[r], with_move, move[r] if with_move else move[0], absorbing_from[r],
             full,
@@ -113,20 +113,21 @@ def fold_runs(
 
 @njit(inline="always", **JIT)
 def fold_run(
-    r, q, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to, slot_relapse,
-    pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, stay, cum, with_move, move,
-    absorbing_from, full,
+    r, q, q_runs, of, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to,
+    slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, stay, cum,
+    with_move, move, absorbing_from, full,
 ):  # fmt: skip
     """Fill the tables ``stay [Y, G, S, D]``, ``cum [Y, G, S, D, S]``, ``move`` (like cum;
     with ``with_move``) and ``absorbing_from [G, S]`` of run r of a chunk from the
-    conditional tables ``q [R, G, S, D, S]`` (R = runs, or 1 for all runs). The engine's
-    kernel calls it for each run just before simulating it (the tables still in the cache).
+    conditional tables ``q [G, S, D, S]``, or for a state with drawn shares ``q_runs [R, K,
+    D, S]`` at ``of[g, s]`` >= 0 (R = runs, or 1 for all runs). The engine's kernel calls it
+    for each run just before simulating it (the tables still in the cache).
 
     With ``shock`` the labour-market shift of run r and year y, ``bz[r, y] = effect · z``:
     the move of state s to its work destination ``w = work_to[g, s]`` (−1: none) becomes
-    ``1 − pw_self[r, y, slot_self[·, g, s, d]]`` (the power ``(1 − p)^exp(bz)``), the move to
+    ``1 − pw_self[r, y, slot_self[g, s, d]]`` (the power ``(1 − p)^exp(bz)``), the move to
     its relapse destination ``relapse_to[g, s]`` (with ``relapse``, ``br = −relapse_effect ·
-    z``) ``1 − pw_relapse[r, y, slot_relapse[·, g, s, d]]``, a row asking for more than is
+    z``) ``1 − pw_relapse[r, y, slot_relapse[g, s, d]]``, a row asking for more than is
     left gives up the excess (the work move first, then the relapse), and the work share x
     of an on_expiry split becomes ``1 − pw_expiry[r, y, slot_expiry[g, s]]``,
     the other destinations sharing the rest in their proportions. Then the stayers at
@@ -141,7 +142,7 @@ def fold_run(
     either way.
     """
     Y, G, S, D = stay.shape
-    rr = np.int64(r) if q.shape[0] > 1 else np.int64(0)
+    rr = np.int64(r) if q_runs.shape[0] > 1 else np.int64(0)
     row = np.empty(S)
     split = np.empty(S)
     still = np.ones((G, S, D), dtype=np.bool_)
@@ -165,14 +166,15 @@ def fold_run(
                             split[k] *= rest
                         split[w] = work
                 L = rows[g, s]
+                src = q_runs[rr, of[g, s]] if of[g, s] >= 0 else q[g, s]
                 for d in range(L):
                     for k in range(S):
-                        row[k] = q[rr, g, s, d, k]
+                        row[k] = src[d, k]
                     if shock:
-                        if w >= 0 and shifted and slot_self[rr, g, s, d] >= 0:
-                            row[w] = 1.0 - pw_self[r, y, slot_self[rr, g, s, d]]
-                        if back >= 0 and shifted_relapse and slot_relapse[rr, g, s, d] >= 0:
-                            row[back] = 1.0 - pw_relapse[r, y, slot_relapse[rr, g, s, d]]
+                        if w >= 0 and shifted and slot_self[g, s, d] >= 0:
+                            row[w] = 1.0 - pw_self[r, y, slot_self[g, s, d]]
+                        if back >= 0 and shifted_relapse and slot_relapse[g, s, d] >= 0:
+                            row[back] = 1.0 - pw_relapse[r, y, slot_relapse[g, s, d]]
                         # a strong year may ask for more than is left
                         excess = max(_sum(row) - 1.0, 0.0)
                         if excess > 0.0:

@@ -16,8 +16,9 @@ from ..engines.draws import draw
 from ..engines.expected import expected_money
 from ..engines.individual import ENGINES
 from ..model.compiled import CompiledModel, compile_model
+from ..model.folding import table_plan
 from ..model.pricing import price, refused_claims
-from ..model.tables import level_multipliers, money_multipliers, table_plan
+from ..model.tables import level_multipliers, money_multipliers
 from ..results.dataset import expected_dataset, simulation_dataset
 
 #: Runs per chunk: the unit of work for memory, progress and (later) Dask.
