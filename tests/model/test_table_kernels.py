@@ -8,7 +8,7 @@ import pytest
 import balanskonto as bk
 from balanskonto.engines.draws import draw
 from balanskonto.model import _table_kernels, compile_model
-from balanskonto.model.folding import chunk_tables, table_plan
+from balanskonto.model.folding import chunk_tables, row_offsets, table_plan
 from balanskonto.model.tables import chunk_tables_numpy
 
 from conftest import CONFIGS, uncertain_config
@@ -121,8 +121,12 @@ def test_flat_from_rows_equals_the_numpy_formula(case):
     stay, cum = t.stay.copy(), t.cum.copy()
     stay[0, 0, 0, 0, 3] = 0.5  # a row unlike the last, then rows equal to it again
     stay[1, 0, 0, 0, -1] = np.nan  # a last row unequal to itself: 0, as numpy's argmax
-    D, S = stay.shape[-1], cum.shape[-1]
+    G, S, D = stay.shape[-3:]
     out = np.empty(stay.shape[:-1], dtype=np.int64)
-    _table_kernels.flat_from_rows(stay.reshape(-1, D), cum.reshape(-1, D, S), out.reshape(-1))
+    full = np.full((G, S), D)  # every row of the full tables, from (g·S + s)·D on
+    _table_kernels.flat_from_rows(
+        stay.reshape(-1, G * S * D), cum.reshape(-1, G * S * D, S), row_offsets(full), full,
+        out.reshape(-1, G, S),
+    )  # fmt: skip
     np.testing.assert_array_equal(out, _flat_from_numpy(stay, cum))
     assert out[1, 0, 0, 0] == 0 and (out > 0).any()

@@ -74,23 +74,24 @@ def uniforms(seed, run, arrival, group, k, months):
 
 @njit(inline="always", **_JIT)
 def _simulate_person(
-    key, g, arrival, t0, d0, entered, T, s, stay, cum, absorbing_from, rows, group_parts,
+    key, g, arrival, t0, d0, entered, T, s, stay, cum, absorbing_from, rows, off, group_parts,
     part_kind, part_k, part_window, pm, reloc, offset, leave_at, care, care_cum,
 ):  # fmt: skip
     """One person's path from month ``t0`` (its arrival, or 0 for the population) to the
     horizon, entering ``t0`` as its ``d0``-th month in state s, which it entered in month
     ``entered`` (negative for the population); returns months drawn.
 
-    ``stay`` [Y', G, S, D] and ``cum`` [Y', G, S, D, S] are this run's tables, by year when
-    Y' > 1 (a labour-market factor) or for all years when Y' = 1. At the end of month
+    ``stay`` [Y', N] and ``cum`` [Y', N, S] are this run's compact tables (state (g, s)'s
+    ``rows[g, s]`` duration rows from ``off[g, s]`` on), by year when Y' > 1 (a labour-market
+    factor) or for all years when Y' = 1. At the end of month
     ``leave_at`` (−1: never) a person in a care state (``care [G, S]``) leaves it by the
     split ``care_cum [G, S]`` instead of its exits (leaving care by age, DESIGN §15).
-    Only the first ``rows [G, S]`` duration rows of a state are read: the rows after them
-    equal the last of them (:attr:`~balanskonto.model.compiled.CompiledModel.rows`).
+    The rows after a state's ``rows[g, s]`` equal its last
+    (:attr:`~balanskonto.model.compiled.CompiledModel.rows`).
     """
-    relocated = stay.shape[2] - 1  # the last state
+    relocated = cum.shape[2] - 1  # the last state
     by_year = stay.shape[0] > 1
-    last = rows[g, s]
+    last, o = rows[g, s], off[g, s] - 1  # row d of state s: o + d
     # the current month is the d-th in state s (saturating at the state's last row, reused)
     d = min(d0, last)
     t = t0
@@ -109,7 +110,7 @@ def _simulate_person(
         u = uniform(key, t)
         drawn += 1
         leaves_care = t == leave_at and care[g, s]
-        if u < stay[y, g, s, d - 1] and not leaves_care:
+        if u < stay[y, o + d] and not leaves_care:
             # the common outcome first: stay another month
             if d < last:
                 d += 1
@@ -123,14 +124,14 @@ def _simulate_person(
                 while u >= care_cum[g, to]:
                     to += 1
             else:
-                while u >= cum[y, g, s, d - 1, to]:
+                while u >= cum[y, o + d, to]:
                     to += 1
             t += 1
             _add_months(pm, g, s, seg, t)
             if t == T:
                 return drawn
             s = to
-            last = rows[g, s]
+            last, o = rows[g, s], off[g, s] - 1
             d = 1
             seg = t
             entered = t
@@ -149,6 +150,7 @@ def simulate_runs(
     flat_from,
     absorbing_from,
     rows,
+    off,
     folding,
     fold,
     group_parts,
@@ -176,17 +178,18 @@ def simulate_runs(
         two agree in distribution, not run by run.
     arrivals : int64 [n, T, G]
         Persons arriving per run, month and group.
-    stay : float64 [R', Y', G, S, D], cum : float64 [R', Y', G, S, D, S]
+    stay : float64 [R', Y', N], cum : float64 [R', Y', N, S]
         Transition tables (see :mod:`balanskonto.model`), per run when R' = n (parameter
-        uncertainty) or shared when R' = 1, and per year when Y' = years.
-    log_stay : float64 [R', Y', G, S, D], flat_from : int64 [R', Y', G, S]
-        For ``events``: ``log(stay)`` (−inf where stay is 0; only the last duration's is
+        uncertainty) or shared when R' = 1, and per year when Y' = years; compact: state
+        (g, s)'s first ``rows[g, s]`` duration rows from ``off[g, s]`` on (every later row
+        equals the last of them; :func:`~balanskonto.model.folding.compact_tables`).
+    log_stay : float64 [R', Y', N], flat_from : int64 [R', Y', G, S]
+        For ``events``: ``log(stay)`` (−inf where stay is 0; only each state's last row's is
         read) and the first row from which every row equals the last (unused when stepping).
     absorbing_from : int64 [R', G, S]
         Duration from which a state is never left (in any year).
-    rows : int64 [G, S]
-        The duration rows of each state that can differ; the stepping engine reads no row
-        past them (their tables need not be written there).
+    rows, off : int64 [G, S]
+        The duration rows of each state that can differ, and where they start in the tables.
     folding : bool, fold : tuple
         With ``folding`` (the stepping engine only), each run's tables are built by
         :func:`~balanskonto.model._table_kernels.fold_run` from ``fold`` (its arguments before
@@ -213,7 +216,6 @@ def simulate_runs(
         Filled with the number of uniforms drawn.
     """
     n, T, G = arrivals.shape
-    D = stay.shape[-1]
     pre = out_pop_reloc.shape[2]
     per_run = stay.shape[0] > 1
     stream = np.int64(0x5EED) if events else np.int64(0)
@@ -225,7 +227,7 @@ def simulate_runs(
             fold_run(
                 i, fold[0], fold[1], fold[2], fold[3], fold[4], fold[5], fold[6], fold[7],
                 fold[8], fold[9], fold[10], fold[11], fold[12], fold[13], fold[14], fold[15],
-                fold[16], rows, st, cu, False, cu, ab, False,
+                fold[16], rows, off, st, cu, False, cu, ab, False,
             )  # fmt: skip
         else:
             st, cu, ab = stay[r], cum[r], absorbing_from[r]
@@ -242,13 +244,13 @@ def simulate_runs(
                     if events:
                         drawn += _person_events(
                             key, g, a, a, 1, a, T, start_state[g], stay[r], cum[r],
-                            log_stay[r], flat_from[r], absorbing_from[r], group_parts,
+                            log_stay[r], flat_from[r], absorbing_from[r], rows, off, group_parts,
                             part_kind, part_k, part_window, months, reloc, 0, leave,
                             care_state, care_cum,
                         )  # fmt: skip
                     else:
                         drawn += _simulate_person(
-                            key, g, a, a, 1, a, T, start_state[g], st, cu, ab, rows,
+                            key, g, a, a, 1, a, T, start_state[g], st, cu, ab, rows, off,
                             group_parts, part_kind, part_k, part_window, months, reloc, 0, leave,
                             care_state, care_cum,
                         )  # fmt: skip
@@ -256,19 +258,19 @@ def simulate_runs(
             a, g, s = population[c, 0], population[c, 1], population[c, 2]
             done, count = population[c, 3], population[c, 4]
             ckey = mix64(rkey + pop_code[c] * _GAMMA)
-            d0 = min(done + 1, D)
+            d0 = done + 1  # the person functions saturate it at the state's last row
             leave = a + care_months[g] - 1 if care_months[g] > 0 else -1
             for k in range(count):
                 key = person_key(ckey, k)
                 if events:
                     drawn += _person_events(
                         key, g, a, 0, d0, -done, T, s, stay[r], cum[r], log_stay[r],
-                        flat_from[r], absorbing_from[r], group_parts, part_kind, part_k,
+                        flat_from[r], absorbing_from[r], rows, off, group_parts, part_kind, part_k,
                         part_window, months, pop_reloc, pre, leave, care_state, care_cum,
                     )  # fmt: skip
                 else:
                     drawn += _simulate_person(
-                        key, g, a, 0, d0, -done, T, s, st, cu, ab, rows,
+                        key, g, a, 0, d0, -done, T, s, st, cu, ab, rows, off,
                         group_parts, part_kind, part_k, part_window, months, pop_reloc, pre,
                         leave, care_state, care_cum,
                     )  # fmt: skip
@@ -301,6 +303,8 @@ def _person_events(
     log_stay,
     flat_from,
     absorbing_from,
+    rows,
+    off,
     group_parts,
     part_kind,
     part_k,
@@ -327,10 +331,10 @@ def _person_events(
     age): the search for a move stops before that month, and whoever is still there moves
     by the care split, drawn from a uniform of its own.
     """
-    D = stay.shape[3]
-    relocated = stay.shape[2] - 1  # the last state
+    relocated = cum.shape[2] - 1  # the last state
     by_year = stay.shape[0] > 1
-    d = d0
+    last, o = rows[g, s], off[g, s] - 1  # compact tables: row d of state s is o + d
+    d = min(d0, last)
     t = t0
     seg = t0
     counter = 0
@@ -356,14 +360,14 @@ def _person_events(
         found = False
         while m < end:
             if d < flat:
-                survive *= stay[y, g, s, d - 1]
+                survive *= stay[y, o + d]
                 if survive <= u:
                     found = True
                     break
                 d += 1
                 m += 1
             else:
-                ls = log_stay[y, g, s, D - 1]
+                ls = log_stay[y, o + last]
                 if ls == 0.0:
                     m = end
                     break
@@ -374,10 +378,10 @@ def _person_events(
                     n = np.int64(np.ceil(x))
                 if m + n - 1 < end:
                     m = m + n - 1
-                    d = D
+                    d = last
                     found = True
                 else:
-                    d = min(D, d + (end - m))
+                    d = min(last, d + (end - m))
                     m = end
                 break
         if not found and in_care and end == leave_at:
@@ -389,6 +393,7 @@ def _person_events(
             t = leave_at + 1
             _add_months(pm, g, s, seg, t)
             s = to
+            last, o = rows[g, s], off[g, s] - 1
             d = 1
             seg = t
             entered = t
@@ -399,18 +404,19 @@ def _person_events(
                 return counter
             t = end
             continue
-        row = min(d, D) - 1
-        st = stay[y, g, s, row]
+        row = o + min(d, last)
+        st = stay[y, row]
         threshold = st + uniform_open(key, counter) * (1.0 - st)
         counter += 1
         to = 0
-        while threshold >= cum[y, g, s, row, to]:
+        while threshold >= cum[y, row, to]:
             to += 1
         t = m + 1
         _add_months(pm, g, s, seg, t)
         if t == T:
             return counter
         s = to
+        last, o = rows[g, s], off[g, s] - 1
         d = 1
         seg = t
         entered = t

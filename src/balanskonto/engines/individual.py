@@ -9,7 +9,7 @@ import numpy as np
 
 from ..model import _table_kernels
 from ..model.compiled import CompiledModel
-from ..model.folding import TablePlan, no_fold_args
+from ..model.folding import TablePlan, compact_tables, no_fold_args, row_offsets
 from ..model.tables import Tables
 from . import _kernels
 from .arrivals import NUMPY_ENGINE_STREAM, run_generator
@@ -46,29 +46,32 @@ def _run_kernel(
 ) -> Counts:  # fmt: skip
     out = _empty(model, len(run_ids))
     drawn = np.zeros(len(run_ids), dtype=np.int64)
+    rows, off = model.rows, row_offsets(model.rows)  # compact tables (rows that differ)
+    G, S, N = len(model.groups), len(model.states), int(model.rows.sum())
     folding = isinstance(tables, TablePlan) and not events
     if folding:  # the kernel folds each run's tables just before simulating it
         fold = tables.args
-        Y, G, S, D = tables.shape
-        tables = Tables(np.empty((1, Y, G, S, D)), np.empty((1, Y, G, S, D, S)),
+        Y = tables.shape[0]
+        tables = Tables(np.empty((1, Y, N)), np.empty((1, Y, N, S)),
                         np.empty((1, G, S), dtype=np.int64), None)  # fmt: skip
     else:
         if isinstance(tables, TablePlan):
-            tables = tables.fold(0, tables.runs)
+            tables = tables.fold(0, tables.runs, compact=True)
+        else:
+            tables = compact_tables(tables, rows)
         fold = no_fold_args(model)
+    flat_from = np.zeros((*tables.stay.shape[:-1], G, S), dtype=np.int64)
+    log_stay = tables.stay
     if events:
-        stay, D = tables.stay, tables.stay.shape[-1]
-        log_stay = np.empty_like(stay)  # the kernel reads the last duration's only
+        last = (off + rows - 1).ravel()  # each state's last row: the kernel reads its log only
+        log_stay = np.empty_like(tables.stay)
         with np.errstate(divide="ignore"):
-            log_stay[..., -1] = np.log(np.ascontiguousarray(stay[..., -1]))
+            log_stay[..., last] = np.log(tables.stay[..., last])
         # first row from which every row equals the last: the stay is geometric from there
-        flat_from = np.empty(stay.shape[:-1], dtype=np.int64)
         _table_kernels.flat_from_rows(
-            stay.reshape(-1, D), tables.cum.reshape(-1, D, tables.cum.shape[-1]),
-            flat_from.reshape(-1),
+            tables.stay.reshape(-1, N), tables.cum.reshape(-1, N, S), off, rows,
+            flat_from.reshape(-1, G, S),
         )  # fmt: skip
-    else:
-        log_stay, flat_from = tables.stay, np.zeros(tables.stay.shape[:-1], dtype=np.int64)
     _kernels.simulate_runs(
         events,
         np.int64(seed),
@@ -80,7 +83,8 @@ def _run_kernel(
         log_stay,
         flat_from,
         tables.absorbing_from,
-        model.rows,
+        rows,
+        off,
         folding,
         fold,
         model.group_parts,

@@ -96,16 +96,16 @@ def state_q_runs(kind, to, months, values, hazard_of, max_months, q, feasible):
 @njit(parallel=True, **JIT)
 def fold_runs(
     q, q_runs, of, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to,
-    slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, stay, cum,
-    with_move, move, absorbing_from, full,
+    slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, off, stay,
+    cum, with_move, move, absorbing_from, full,
 ):  # fmt: skip
-    """Fill the kernel's tables ``stay [n, Y, G, S, D]``, ``cum [n, Y, G, S, D, S]``, ``move``
-    (like cum; with ``with_move``) and ``absorbing_from [n, G, S]`` of a chunk of n runs (one
-    run per thread at a time, :func:`fold_run`; with ``full``, every duration row)."""
+    """Fill the kernel's tables ``stay [n, Y, N]``, ``cum [n, Y, N, S]``, ``move`` (like cum;
+    with ``with_move``) and ``absorbing_from [n, G, S]`` of a chunk of n runs (one run per
+    thread at a time, :func:`fold_run`)."""
     for r in prange(stay.shape[0]):
         fold_run(
             r, q, q_runs, of, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to,
-            slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows,
+            slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, off,
             stay[r], cum[r], with_move, move[r] if with_move else move[0], absorbing_from[r],
             full,
         )  # fmt: skip
@@ -114,11 +114,11 @@ def fold_runs(
 @njit(inline="always", **JIT)
 def fold_run(
     r, q, q_runs, of, shock, bz, work_to, slot_self, pw_self, relapse, br, relapse_to,
-    slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, stay, cum,
-    with_move, move, absorbing_from, full,
+    slot_relapse, pw_relapse, expiry, slot_expiry, pw_expiry, max_months, rows, off, stay,
+    cum, with_move, move, absorbing_from, full,
 ):  # fmt: skip
-    """Fill the tables ``stay [Y, G, S, D]``, ``cum [Y, G, S, D, S]``, ``move`` (like cum;
-    with ``with_move``) and ``absorbing_from [G, S]`` of run r of a chunk from the
+    """Fill the tables ``stay [Y, N]``, ``cum [Y, N, S]``, ``move`` (like cum; with
+    ``with_move``) and ``absorbing_from [G, S]`` of run r of a chunk from the
     conditional tables ``q [G, S, D, S]``, or for a state with drawn shares ``q_runs [R, K,
     D, S]`` at ``of[g, s]`` >= 0 (R = runs, or 1 for all runs). The engine's kernel calls it
     for each run just before simulating it (the tables still in the cache).
@@ -134,14 +134,16 @@ def fold_run(
     ``max_months`` are split by on_expiry (``expiry [G, S, S]``) and the tables folded as
     :func:`~balanskonto.model.transitions.fold_tables` does.
 
-    Only the first ``rows[g, s]`` duration rows of a state are folded
+    A table's row axis N holds the duration rows of state (g, s) from ``off[g, s]`` on. Only
+    the first ``rows[g, s]`` rows of a state are folded
     (:attr:`~balanskonto.model.compiled.CompiledModel.rows`: every later row holds the same
-    hazards, and the same powers of them); with ``full`` the last of them is copied into the
-    rows after it (the engines that read every row), else those rows are left unwritten (the
-    stepping kernel, which reads no row past ``rows[g, s]``). ``absorbing_from`` is the same
-    either way.
+    hazards, and the same powers of them). Compact tables (the engines' kernels) hold those
+    rows only (``off``: :func:`~balanskonto.model.folding.row_offsets`); full
+    tables (``full``, N = G·S·D, ``off[g, s] = (g·S + s)·D``) get the last of them copied into
+    the D − rows[g, s] rows after it. ``absorbing_from`` is the same either way.
     """
-    Y, G, S, D = stay.shape
+    Y = stay.shape[0]
+    G, S, D = q.shape[0], q.shape[1], q.shape[2]
     rr = np.int64(r) if q_runs.shape[0] > 1 else np.int64(0)
     row = np.empty(S)
     split = np.empty(S)
@@ -188,27 +190,29 @@ def fold_run(
                         for k in range(S):
                             row[k] = row[k] + left * split[k]
                     st = min(max(1.0 - _sum(row), 0.0), 1.0)
-                    stay[y, g, s, d] = st
+                    i = off[g, s] + d
+                    stay[y, i] = st
                     still[g, s, d] &= st == 1.0
                     last = -1
                     acc = 0.0
                     for k in range(S):
                         if with_move:
-                            move[y, g, s, d, k] = row[k]
+                            move[y, i, k] = row[k]
                         acc = row[k] if k == 0 else acc + row[k]
-                        cum[y, g, s, d, k] = min(st + acc, 1.0)
+                        cum[y, i, k] = min(st + acc, 1.0)
                         if row[k] > 0.0:
                             last = k
                     if last >= 0:
                         for k in range(last, S):
-                            cum[y, g, s, d, k] = 1.0
+                            cum[y, i, k] = 1.0
                 if full:  # the rows after L − 1 equal it
+                    i = off[g, s] + L - 1
                     for d in range(L, D):
-                        stay[y, g, s, d] = stay[y, g, s, L - 1]
+                        stay[y, i - L + 1 + d] = stay[y, i]
                         for k in range(S):
-                            cum[y, g, s, d, k] = cum[y, g, s, L - 1, k]
+                            cum[y, i - L + 1 + d, k] = cum[y, i, k]
                             if with_move:
-                                move[y, g, s, d, k] = move[y, g, s, L - 1, k]
+                                move[y, i - L + 1 + d, k] = move[y, i, k]
     for g in range(G):
         for s in range(S):
             L = rows[g, s]  # rows from L − 1 on are equal: their stillness is row L − 1's
@@ -220,21 +224,25 @@ def fold_run(
 
 
 @njit(**JIT)
-def flat_from_rows(stay, cum, out):
-    """``out [...]``: for tables ``stay [..., D]`` and ``cum [..., D, S]`` (leading axes
-    flattened to one), the first duration row from which every row equals the last (stay
-    and every cum entry equal, as numpy's ``==``); 0 where the last row is not equal to itself
-    (a NaN), as numpy's ``argmax`` of an all-false suffix gives."""
-    K, D = stay.shape
-    S = cum.shape[2]
+def flat_from_rows(stay, cum, off, rows, out):
+    """``out [K, G, S]``: for tables ``stay [K, N]`` and ``cum [K, N, S]`` (leading axes
+    flattened to one; state (g, s)'s ``rows[g, s]`` duration rows from ``off[g, s]`` on), the
+    first of a state's rows from which every row equals its last (stay and every cum entry
+    equal, as numpy's ``==``); 0 where the last row is not equal to itself (a NaN), as numpy's
+    ``argmax`` of an all-false suffix gives."""
+    K = stay.shape[0]
+    G, S = rows.shape
     for i in range(K):
-        first = D
-        while first > 0:
-            d = first - 1
-            same = stay[i, d] == stay[i, D - 1]
-            for k in range(S):
-                same = same and cum[i, d, k] == cum[i, D - 1, k]
-            if not same:
-                break
-            first = d
-        out[i] = 0 if first == D else first
+        for g in range(G):
+            for s in range(S):
+                o, L = off[g, s], rows[g, s]
+                first = L
+                while first > 0:
+                    d = first - 1
+                    same = stay[i, o + d] == stay[i, o + L - 1]
+                    for k in range(cum.shape[2]):
+                        same = same and cum[i, o + d, k] == cum[i, o + L - 1, k]
+                    if not same:
+                        break
+                    first = d
+                out[i, g, s] = 0 if first == L else first

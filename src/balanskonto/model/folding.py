@@ -46,8 +46,9 @@ class TablePlan:
     args: tuple  # fold_run's arguments between the run and the tables
     shape: tuple[int, int, int, int]  # Y, G, S, D
 
-    def fold(self, lo: int, hi: int, move: bool = False) -> Tables:
-        """The tables of runs ``lo … hi − 1``, every duration row written."""
+    def fold(self, lo: int, hi: int, move: bool = False, compact: bool = False) -> Tables:
+        """The tables of runs ``lo … hi − 1``: every duration row (``[n, Y, G, S, D]``), or
+        with ``compact`` the rows that differ only (``[n, Y, N]``, :func:`compact_tables`)."""
         n = hi - lo
         Y, G, S, D = self.shape
         args = list(self.args)
@@ -55,11 +56,34 @@ class TablePlan:
             args[1] = args[1][lo:hi]
         for k in (4, 7, 9, 12, 15):  # bz, pw_self, br, pw_relapse, pw_expiry: by run
             args[k] = args[k][lo:hi]
-        stay, cum = np.empty((n, Y, G, S, D)), np.empty((n, Y, G, S, D, S))
+        rows = args[17]
+        N = int(rows.sum()) if compact else G * S * D
+        off = row_offsets(rows) if compact else np.arange(0, N, D).reshape(G, S)
+        stay, cum = np.empty((n, Y, N)), np.empty((n, Y, N, S))
         absorbing_from = np.empty((n, G, S), dtype=np.int64)
-        moves = np.empty((n, Y, G, S, D, S) if move else (1,) * 6)
-        _table_kernels.fold_runs(*args, stay, cum, move, moves, absorbing_from, True)
-        return Tables(stay, cum, absorbing_from, moves if move else None)
+        moves = np.empty((n, Y, N, S) if move else (1,) * 4)
+        _table_kernels.fold_runs(*args, off, stay, cum, move, moves, absorbing_from, not compact)
+        full = (n, Y, G, S, D)
+        if not compact:
+            stay, cum = stay.reshape(full), cum.reshape(*full, S)
+        return Tables(stay, cum, absorbing_from, moves.reshape(*full, S) if move else None)
+
+
+def row_offsets(rows: np.ndarray) -> np.ndarray:
+    """``[G, S]``: where each state's rows start in compact tables (``rows [G, S]`` laid end
+    to end, group by group)."""
+    return (np.cumsum(rows) - rows.ravel()).reshape(rows.shape)
+
+
+def compact_tables(tables: Tables, rows: np.ndarray) -> Tables:
+    """Full tables ``[R', Y', G, S, D]`` in the kernels' compact form ``stay [R', Y', N]``,
+    ``cum [R', Y', N, S]``: each state's first ``rows[g, s]`` duration rows, end to end
+    (:func:`row_offsets`); ``move`` is dropped."""
+    R, Y, G, S, D = tables.stay.shape
+    keep = (np.arange(D) < rows[:, :, None]).ravel()
+    stay = np.ascontiguousarray(tables.stay.reshape(R, Y, G * S * D)[:, :, keep])
+    cum = np.ascontiguousarray(tables.cum.reshape(R, Y, G * S * D, S)[:, :, keep])
+    return Tables(stay, cum, tables.absorbing_from, None)
 
 
 def table_plan(model: CompiledModel, draws: Draws) -> TablePlan | Tables:
