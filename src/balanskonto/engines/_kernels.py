@@ -148,6 +148,7 @@ def simulate_runs(
     cum,
     log_stay,
     flat_from,
+    varies,
     absorbing_from,
     rows,
     off,
@@ -184,8 +185,11 @@ def simulate_runs(
         (g, s)'s first ``rows[g, s]`` duration rows from ``off[g, s]`` on (every later row
         equals the last of them; :func:`~balanskonto.model.folding.compact_tables`).
     log_stay : float64 [R', Y', N], flat_from : int64 [R', Y', G, S]
-        For ``events``: ``log(stay)`` (−inf where stay is 0; only each state's last row's is
-        read) and the first row from which every row equals the last (unused when stepping).
+        For ``events``: ``log(stay)`` (−inf where stay is 0) and the first row from which
+        every row equals the last (unused when stepping).
+    varies : bool [R', G, S]
+        For ``events`` with tables by year: whether a state's rows change between years (a
+        stay in a state whose rows do not is drawn to the horizon at once).
     absorbing_from : int64 [R', G, S]
         Duration from which a state is never left (in any year).
     rows, off : int64 [G, S]
@@ -244,7 +248,8 @@ def simulate_runs(
                     if events:
                         drawn += _person_events(
                             key, g, a, a, 1, a, T, start_state[g], stay[r], cum[r],
-                            log_stay[r], flat_from[r], absorbing_from[r], rows, off, group_parts,
+                            log_stay[r], flat_from[r], varies[r], absorbing_from[r], rows, off,
+                            group_parts,
                             part_kind, part_k, part_window, months, reloc, 0, leave,
                             care_state, care_cum,
                         )  # fmt: skip
@@ -265,8 +270,9 @@ def simulate_runs(
                 if events:
                     drawn += _person_events(
                         key, g, a, 0, d0, -done, T, s, stay[r], cum[r], log_stay[r],
-                        flat_from[r], absorbing_from[r], rows, off, group_parts, part_kind, part_k,
-                        part_window, months, pop_reloc, pre, leave, care_state, care_cum,
+                        flat_from[r], varies[r], absorbing_from[r], rows, off, group_parts,
+                        part_kind, part_k, part_window, months, pop_reloc, pre, leave,
+                        care_state, care_cum,
                     )  # fmt: skip
                 else:
                     drawn += _simulate_person(
@@ -302,6 +308,7 @@ def _person_events(
     cum,
     log_stay,
     flat_from,
+    varies,
     absorbing_from,
     rows,
     off,
@@ -320,13 +327,17 @@ def _person_events(
 
     In a state entered with duration d, the person leaves at the end of the first month m
     whose cumulative survival ``Π stay`` falls to or below a uniform u, so that
-    ``P(leave at m) = S(m − 1) · (1 − stay(m))``, exactly as month-by-month stepping; in the
-    rows from ``flat_from`` on (all equal: the hazards only) the survival is geometric and
-    the month is found in one division.
-    Tables that change with the calendar year (a labour-market factor) are valid to the end
-    of the year: a stay that outlasts it is drawn again from there (the per-month decisions
-    are independent, so the remaining time given survival is drawn afresh). The destination
-    follows from a second uniform, given that the person leaves in that month's row.
+    ``P(leave at m) = S(m − 1) · (1 − stay(m))``, exactly as month-by-month stepping. The
+    search runs on the log scale: ``Σ log stay <= log u`` (``log_stay``, −inf where stay is
+    0); in the rows from ``flat_from`` on (all equal: the hazards only) the survival is
+    geometric and the month is found in one division.
+    Tables that change with the calendar year (a labour-market factor) hold to the end of
+    the year; a stay that outlasts it goes on from there with the same u and the survival so
+    far, under the next year's rows (inversion of the survival with hazards that change by
+    year: one uniform per stay, however many years it lasts); in a state whose rows are the
+    same every year (``varies`` false) the search runs to the horizon at once. The
+    destination follows from a second uniform, given that the person leaves in that month's
+    row.
     A person in a care state leaves it at the end of month ``leave_at`` (leaving care by
     age): the search for a move stops before that month, and whoever is still there moves
     by the care split, drawn from a uniform of its own.
@@ -338,6 +349,8 @@ def _person_events(
     t = t0
     seg = t0
     counter = 0
+    fresh = True  # a new stay: draw its uniform
+    log_u = acc = 0.0  # log u, and Σ log stay over the months of this stay so far
     while True:
         in_care = t <= leave_at < T - 1 and care[g, s]  # integers first: no load
         if d >= absorbing_from[g, s] and not in_care:
@@ -349,19 +362,21 @@ def _person_events(
                 )  # fmt: skip
             return counter
         y = t // 12 if by_year else 0
-        end = min(T, 12 * (y + 1)) if by_year else T
+        end = min(T, 12 * (y + 1)) if by_year and varies[g, s] else T
         if in_care and leave_at < end:
             end = leave_at  # the months before; the month leave_at itself ends in a forced move
         flat = flat_from[y, g, s] + 1  # durations from here on use the last row
-        u = uniform_open(key, counter)
-        counter += 1
-        survive = 1.0  # Π stay over the months of this draw so far
+        if fresh:
+            log_u = np.log(uniform_open(key, counter))
+            counter += 1
+            acc = 0.0
+            fresh = False
         m = t
         found = False
         while m < end:
             if d < flat:
-                survive *= stay[y, o + d]
-                if survive <= u:
+                acc += log_stay[y, o + d]
+                if acc <= log_u:
                     found = True
                     break
                 d += 1
@@ -369,10 +384,11 @@ def _person_events(
             else:
                 ls = log_stay[y, o + last]
                 if ls == 0.0:
+                    d = min(last, d + (end - m))
                     m = end
                     break
-                # smallest n >= 1 with survive · stay^n <= u
-                x = np.log(u / survive) / ls
+                # smallest n >= 1 with acc + n · log stay <= log u
+                x = (log_u - acc) / ls
                 n = 1
                 if x > 1.0:
                     n = np.int64(np.ceil(x))
@@ -381,6 +397,7 @@ def _person_events(
                     d = last
                     found = True
                 else:
+                    acc += (end - m) * ls
                     d = min(last, d + (end - m))
                     m = end
                 break
@@ -397,6 +414,7 @@ def _person_events(
             d = 1
             seg = t
             entered = t
+            fresh = True
             continue
         if not found:
             if end == T:
@@ -420,3 +438,4 @@ def _person_events(
         d = 1
         seg = t
         entered = t
+        fresh = True

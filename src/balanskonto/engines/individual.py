@@ -62,11 +62,11 @@ def _run_kernel(
         fold = no_fold_args(model)
     flat_from = np.zeros((*tables.stay.shape[:-1], G, S), dtype=np.int64)
     log_stay = tables.stay
+    varies = np.zeros((tables.stay.shape[0], G, S), dtype=bool)
     if events:
-        last = (off + rows - 1).ravel()  # each state's last row: the kernel reads its log only
-        log_stay = np.empty_like(tables.stay)
+        varies = _varies(tables, rows, off)
         with np.errstate(divide="ignore"):
-            log_stay[..., last] = np.log(tables.stay[..., last])
+            log_stay = np.log(tables.stay)  # the event kernel's survival is on the log scale
         # first row from which every row equals the last: the stay is geometric from there
         _table_kernels.flat_from_rows(
             tables.stay.reshape(-1, N), tables.cum.reshape(-1, N, S), off, rows,
@@ -82,6 +82,7 @@ def _run_kernel(
         tables.cum,
         log_stay,
         flat_from,
+        varies,
         tables.absorbing_from,
         rows,
         off,
@@ -103,6 +104,16 @@ def _run_kernel(
         drawn,
     )
     return Counts(**out, draws=int(drawn.sum()))
+
+
+def _varies(tables: Tables, rows: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """``[R', G, S]``: whether a state's compact rows (stay or cum) differ between the years
+    of the tables ``stay [R', Y', N]``, ``cum [R', Y', N, S]``."""
+    stay, cum = tables.stay, tables.cum
+    differ = (stay != stay[:, :1]).any(axis=1) | (cum != cum[:, :1]).any(axis=(1, 3))  # [R', N]
+    # every state has at least one row: its offsets increase, one segment a state
+    out = np.logical_or.reduceat(differ, off.ravel(), axis=1)
+    return out.reshape(stay.shape[0], *rows.shape)
 
 
 def numba_engine(
