@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from balanskonto.engines import _kernels
+from balanskonto.engines import _random
 from balanskonto.model import CompiledModel
 
 
@@ -31,7 +31,7 @@ def simulate_run(model: CompiledModel, seed: int, run: int, arrivals: np.ndarray
     for a in range(T):
         for g in range(G):
             for k in range(arrivals[a, g]):
-                u = _kernels.uniforms(seed, run, a, g, k, np.arange(T))
+                u = _random.uniforms(seed, run, a, g, k, np.arange(T))
                 s, d = int(model.start_state[g]), 1
                 relocated_at = T
                 for t in range(a, T):
