@@ -11,6 +11,7 @@ import pytest
 from tqdm import tqdm
 
 from balanskonto.cli import main, progress
+from balanskonto.model._cache_key import kernel_cache_dir
 
 
 def test_the_first_run_says_it_compiles(tmp_path, monkeypatch, capsys):
@@ -20,8 +21,11 @@ def test_the_first_run_says_it_compiles(tmp_path, monkeypatch, capsys):
     progress.announce_compile("numba")
     err = capsys.readouterr().err
     assert "compiling (first run)" in err or "kompilerar (första körningen)" in err
-    (tmp_path / "x").mkdir()
+    (tmp_path / "x").mkdir()  # an earlier version's kernels: compiled again
     (tmp_path / "x" / "_kernels.step-40.py311.nbi").write_bytes(b"")
+    assert progress.will_compile("numba")
+    (Path(kernel_cache_dir(tmp_path)) / "x").mkdir(parents=True)  # this version's
+    (Path(kernel_cache_dir(tmp_path)) / "x" / "_kernels.step-40.py311.nbi").write_bytes(b"")
     assert not progress.will_compile("numba")
     progress.announce_compile("numba")
     assert capsys.readouterr().err == ""

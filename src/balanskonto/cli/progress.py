@@ -24,7 +24,9 @@ def will_compile(engine: str) -> bool:
     folder = os.environ.get("NUMBA_CACHE_DIR")
     if not folder:
         return False  # numba caches beside the sources: no way to tell, say nothing
-    return not any(Path(folder).rglob("_kernels.*.nbi"))
+    from ..model._cache_key import kernel_cache_dir  # no numba: a digest of the sources
+
+    return not any(Path(kernel_cache_dir(folder)).rglob("_kernels.*.nbi"))
 
 
 def announce_compile(engine: str, quiet: bool = False) -> None:

@@ -44,10 +44,11 @@ def _person_events(
 
     In a state entered with duration d, the person leaves at the end of the first month m
     whose cumulative survival ``Π stay`` falls to or below a uniform u, so that
-    ``P(leave at m) = S(m − 1) · (1 − stay(m))``, exactly as month-by-month stepping. The
-    search runs on the log scale: ``Σ log stay <= log u`` (``log_stay``, −inf where stay is
-    0); in the rows from ``flat_from`` on (all equal: the hazards only) the survival is
-    geometric and the month is found in one division.
+    ``P(leave at m) = S(m − 1) · (1 − stay(m))``, exactly as month-by-month stepping; in the
+    rows from ``flat_from`` on (all equal: the hazards only) the survival is geometric and
+    the month is found in one division, on the log scale: from there on the search keeps
+    ``rest = log(u / S)`` and subtracts ``log stay`` (``log_stay``, −inf where stay is 0), so
+    that a stay takes at most one logarithm.
     Tables that change with the calendar year (a labour-market factor) hold to the end of
     the year; a stay that outlasts it goes on from there with the same u and the survival so
     far, under the next year's rows (inversion of the survival with hazards that change by
@@ -67,7 +68,8 @@ def _person_events(
     seg = t0
     counter = 0
     fresh = True  # a new stay: draw its uniform
-    log_u = acc = 0.0  # log u, and Σ log stay over the months of this stay so far
+    u = survive = rest = 0.0  # the uniform, Π stay so far; on the log scale log(u / Π stay)
+    logs = False  # the search is on the log scale
     while True:
         in_care = t <= leave_at < T - 1 and care[g, s]  # integers first: no load
         if d >= absorbing_from[g, s] and not in_care:
@@ -84,17 +86,21 @@ def _person_events(
             end = leave_at  # the months before; the month leave_at itself ends in a forced move
         flat = flat_from[y, g, s] + 1  # durations from here on use the last row
         if fresh:
-            log_u = np.log(uniform_open(key, counter))
+            u = uniform_open(key, counter)
             counter += 1
-            acc = 0.0
-            fresh = False
+            survive = 1.0
+            fresh = logs = False
         m = t
         found = False
         while m < end:
             if d < flat:
-                acc += log_stay[y, o + d]
-                if acc <= log_u:
-                    found = True
+                if logs:
+                    rest -= log_stay[y, o + d]
+                    found = rest >= 0.0
+                else:
+                    survive *= stay[y, o + d]
+                    found = survive <= u
+                if found:
                     break
                 d += 1
                 m += 1
@@ -104,8 +110,11 @@ def _person_events(
                     d = min(last, d + (end - m))
                     m = end
                     break
-                # smallest n >= 1 with acc + n · log stay <= log u
-                x = (log_u - acc) / ls
+                if not logs:
+                    rest = np.log(u / survive)
+                    logs = True
+                # smallest n >= 1 with survive · stay^n <= u: n · log stay >= rest
+                x = rest / ls
                 n = 1
                 if x > 1.0:
                     n = np.int64(np.ceil(x))
@@ -114,7 +123,7 @@ def _person_events(
                     d = last
                     found = True
                 else:
-                    acc += (end - m) * ls
+                    rest -= (end - m) * ls
                     d = min(last, d + (end - m))
                     m = end
                 break
