@@ -104,28 +104,30 @@ def _person_events(
                     break
                 d += 1
                 m += 1
-            else:
-                ls = log_stay[y, o + last]
-                if ls == 0.0:
+            else:  # the flat rows, year by year while the next year's rows are flat here too
+                while True:
+                    ls = log_stay[y, o + last]
+                    if ls != 0.0:
+                        if not logs:
+                            rest = np.log(u / survive)
+                            logs = True
+                        after = rest - (end - m) * ls  # at the year's end (or the horizon)
+                        if after >= 0.0:  # leaves before it: the smallest n >= 1 with
+                            x = rest / ls  # survive · stay^n <= u, i.e. n · log stay >= rest
+                            n = 1
+                            if x > 1.0:
+                                n = min(np.int64(np.ceil(x)), end - m)  # (rounding)
+                            m = m + n - 1
+                            d = last
+                            found = True
+                            break
+                        rest = after
                     d = min(last, d + (end - m))
                     m = end
-                    break
-                if not logs:
-                    rest = np.log(u / survive)
-                    logs = True
-                # smallest n >= 1 with survive · stay^n <= u: n · log stay >= rest
-                x = rest / ls
-                n = 1
-                if x > 1.0:
-                    n = np.int64(np.ceil(x))
-                if m + n - 1 < end:
-                    m = m + n - 1
-                    d = last
-                    found = True
-                else:
-                    rest -= (end - m) * ls
-                    d = min(last, d + (end - m))
-                    m = end
+                    if m == T or in_care or flat_from[y + 1, g, s] + 1 > d:
+                        break
+                    y += 1
+                    end = min(T, end + 12)
                 break
         if not found and in_care and end == leave_at:
             to = 0
