@@ -1,11 +1,13 @@
 """Time the pricing (``model/pricing.price``) on realistic chunks, old against new.
 
-Not a test: ``.venv/bin/python benchmarks/time_pricing.py [--old REV] [--chunks N]``.
+Not a test: ``.venv/bin/python benchmarks/time_pricing.py [--old REV] [--chunks N]
+[--simulate RUNS]``.
 Each config's chunks of 256 runs are drawn and simulated by the real engine (numba) once,
 outside the timing; then the pricing of those chunks is timed, the pricing of commit
 ``REV`` (default ``358c94e``, before the sparse payment parts) and the working tree's,
 interleaved in one process, best of the rounds. Every chunk's revenue and cost are checked
-bit for bit (``np.array_equal``) between the two.
+bit for bit (``np.array_equal``) between the two. With ``--simulate``, also
+``simulate(exempel_2026, runs=RUNS)`` end to end with either pricing (interleaved).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 import balanskonto as bk
 import balanskonto.model.pricing as new_pricing
+import balanskonto.simulation.run as run
 from balanskonto.engines.arrivals import draw_arrivals
 from balanskonto.engines.draws import draw
 from balanskonto.engines.individual import ENGINES
@@ -88,6 +91,7 @@ def main() -> None:
     parser.add_argument("--old", default="358c94e")
     parser.add_argument("--chunks", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--simulate", type=int, default=0, help="runs of exempel_2026")
     args = parser.parse_args()
     old = old_module(args.old)
     print(f"load average {os.getloadavg()}, {args.chunks} chunks of {CHUNK} runs")
@@ -111,6 +115,30 @@ def main() -> None:
             f"{name:26s} {per_run['old']:11.1f} {per_run['new']:11.1f} "
             f"{per_run['old'] / per_run['new']:8.1f}x"
         )
+    if args.simulate:
+        simulate_both(old, args.simulate, args.rounds)
+
+
+def simulate_both(old: types.ModuleType, runs: int, rounds: int) -> None:
+    """``simulate`` end to end with the old and the new pricing, interleaved."""
+    config = configs()["exempel_2026"]
+    best = {"old": np.inf, "new": np.inf}
+    results = {}
+    for r in range(rounds + 1):  # the first round compiles and warms the caches
+        for key in ("old", "new") if r % 2 == 0 else ("new", "old"):
+            run.price = old.price if key == "old" else new_pricing.price
+            t0 = time.perf_counter()
+            results[key] = bk.simulate(config, runs=runs)
+            if r:
+                best[key] = min(best[key], time.perf_counter() - t0)
+    run.price = new_pricing.price
+    for name in ("revenue", "cost", "balance"):
+        assert np.array_equal(results["old"][name].values, results["new"][name].values), name
+    print(
+        f"simulate(exempel_2026, runs={runs}), best of {rounds}: "
+        f"{best['old']:.3f} s with the old pricing, {best['new']:.3f} s with the new "
+        f"(results identical)"
+    )
 
 
 if __name__ == "__main__":

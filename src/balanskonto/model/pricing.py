@@ -303,15 +303,13 @@ def _columns(model: CompiledModel, part: int, periods: int, offset: int, years: 
 @lru_cache(maxsize=16)
 def _sparse_parts(model: CompiledModel, period: int) -> tuple[np.ndarray, ...]:
     """The payment parts for the kernel: the period each arrival month's part is due in
-    (``[parts, T]``, −1: none) and its SEK (``W[a, due]`` of ``payment_weights``); SEK lost
+    (``[T, parts]``, −1: none) and its SEK (``W[a, due]`` of ``payment_weights``); SEK lost
     per relocated count by arrival year, of arrivals ``[parts, Y]`` and of the population
     ``[parts, Y_pre]``, with their columns ``[parts, P]`` for dues by month alone."""
     T, P, parts = model.months, model.months // period, len(model.part_group)
     due, weight = np.full((parts, T), -1, dtype=np.int64), np.zeros((parts, T))
-    for p, W in enumerate(_weights(model, period)):
+    for p, W in enumerate(_weights(model, period)):  # one period a row (payment_weights)
         nonzero = W != 0.0
-        if (nonzero.sum(axis=1) > 1).any():
-            raise AssertionError("a payment part due in two periods for one arrival month")
         at = np.flatnonzero(nonzero.any(axis=1))
         due[p, at] = nonzero[at].argmax(axis=1)
         weight[p, at] = W[at, due[p, at]]
@@ -325,7 +323,7 @@ def _sparse_parts(model: CompiledModel, period: int) -> tuple[np.ndarray, ...]:
         )
         column[p] = _columns(model, p, P, 0, lost.shape[1])
         pop_column[p] = _columns(model, p, P, model.pre_years, pop_lost.shape[1])
-    return due, weight, lost, pop_lost, column, pop_column
+    return due.T.copy(), weight.T.copy(), lost, pop_lost, column, pop_column
 
 
 def _compiled(
@@ -341,9 +339,7 @@ def _compiled(
     if population_dues is not None:
         arrays.append(population_dues)
     return (
-        len(model.components) > 1
-        and pm.shape[1] > 1
-        and all(a.flags.c_contiguous for a in arrays)
+        len(model.components) > 1 and pm.shape[1] > 1 and all(a.flags.c_contiguous for a in arrays)
     )
 
 
@@ -394,8 +390,8 @@ def _price_compiled(
         model.part_group,
         model.part_component,
         model.part_cost,
-        np.ascontiguousarray(due.T),
-        np.ascontiguousarray(weight.T),
+        due,
+        weight,
         lost,
         relocated_dues,
         not (relocated_dues.shape[2] > 1 or model.years == P),
