@@ -75,8 +75,11 @@ def price(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Revenue and cost per run, period and component.
 
-    Every product is an ``np.einsum`` without BLAS, so a run's money is computed the same way
-    whatever other runs share its chunk (a BLAS matrix product rounds by block sizes).
+    Priced by one kernel a chunk (:mod:`._pricing_kernels`), which adds the products in the
+    order of the ``np.einsum`` formulas below it (kept for one-component models, whose
+    einsums add in another order): the money is theirs bit for bit (tested), and a run's
+    money is computed the same way whatever other runs share its chunk (no BLAS, whose
+    matrix products round by block sizes).
 
     Parameters
     ----------
