@@ -247,11 +247,7 @@ def _lost(
     if dues.shape[2] > 1 or dues.shape[1] == model.years:
         rows = np.broadcast_to(per_year, (dues.shape[0], per_year.shape[1]))
         return np.einsum("nda,na->nd", dues, rows)
-    due = np.arange(dues.shape[1])
-    k = int(model.part_k[part])
-    after_months = model.part_kind[part] == PART_MONTHS_AFTER
-    year = (due - k) // 12 if after_months else due // 12 - k
-    column = np.clip(year + offset, 0, max(per_year.shape[1] - 1, 0))
+    column = _columns(model, part, dues.shape[1], offset, per_year.shape[1])
     if per_year.shape[1] == 0:
         return np.zeros(dues.shape[:2])
     return dues[:, :, 0] * per_year[:, column]
@@ -295,7 +291,8 @@ def _per_period_money(model: CompiledModel, period: int) -> tuple[np.ndarray, ..
 
 
 def _columns(model: CompiledModel, part: int, periods: int, offset: int, years: int) -> np.ndarray:
-    """``[P]`` the arrival-year column of each period's dues (``_lost`` with ``A = 1``)."""
+    """``[P]`` the arrival-year column (of ``years`` from ``offset`` years before the
+    start) of the dues of each period (a month) when they are by period alone."""
     due = np.arange(periods)
     k = int(model.part_k[part])
     after_months = model.part_kind[part] == PART_MONTHS_AFTER
