@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import _pricing_kernels as kernels
 from .codes import PART_MONTHS_AFTER
 
 if TYPE_CHECKING:
@@ -74,8 +75,11 @@ def price(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Revenue and cost per run, period and component.
 
-    Every product is an ``np.einsum`` without BLAS, so a run's money is computed the same way
-    whatever other runs share its chunk (a BLAS matrix product rounds by block sizes).
+    Priced by one kernel a chunk (:mod:`._pricing_kernels`), which adds the products in the
+    order of the ``np.einsum`` formulas below it (kept for one-component models, whose
+    einsums add in another order): the money is theirs bit for bit (tested), and a run's
+    money is computed the same way whatever other runs share its chunk (no BLAS, whose
+    matrix products round by block sizes).
 
     Parameters
     ----------
@@ -104,6 +108,10 @@ def price(
         SEK per period and component.
     """
     period = model.months // person_months.shape[1]
+    days = person_months if by_month is None else by_month
+    if _compiled(model, person_months, days, relocated_dues, population_dues):
+        args = (arrivals, relocated_dues, multipliers, population_dues, pre_multipliers)
+        return _price_compiled(model, period, person_months, days, *args)
     pm = person_months.astype(np.float64, copy=False)
     revenue = np.einsum("nygs,ygsc->nyc", pm, _per_period(model.revenue_rate, 0, period))
     cost = np.einsum("nygs,ygsc->nyc", pm, _per_period(model.cost_rate, 0, period))
@@ -155,9 +163,17 @@ def day_money(
         if by_month.shape[1] != model.months:
             raise ValueError("per-day amounts are priced by month: give the months' counts")
         days = model.month_days.astype(np.float64)[:, None, None, None]
-        pm = by_month.astype(np.float64, copy=False)
-        revenue = np.einsum("ntgs,tgsc->ntc", pm, np.repeat(model.day_revenue_rate, 12, 0) * days)
-        cost = np.einsum("ntgs,tgsc->ntc", pm, np.repeat(model.day_cost_rate, 12, 0) * days)
+        if C > 1 and by_month.flags.c_contiguous:  # the kernel adds as the einsum does (C > 1)
+            revenue, cost = np.empty((n, model.months, C)), np.empty((n, model.months, C))
+            day_revenue_rate, day_cost_rate = _day_rates(model)
+            kernels.rate_money(by_month, day_revenue_rate, revenue)
+            kernels.rate_money(by_month, day_cost_rate, cost)
+        else:
+            pm = by_month.astype(np.float64, copy=False)
+            revenue = np.einsum(
+                "ntgs,tgsc->ntc", pm, np.repeat(model.day_revenue_rate, 12, 0) * days
+            )
+            cost = np.einsum("ntgs,tgsc->ntc", pm, np.repeat(model.day_cost_rate, 12, 0) * days)
     if period != 1:
         revenue = revenue.reshape(n, -1, period, C).sum(axis=2)
         cost = cost.reshape(n, -1, period, C).sum(axis=2)
@@ -231,11 +247,164 @@ def _lost(
     if dues.shape[2] > 1 or dues.shape[1] == model.years:
         rows = np.broadcast_to(per_year, (dues.shape[0], per_year.shape[1]))
         return np.einsum("nda,na->nd", dues, rows)
-    due = np.arange(dues.shape[1])
-    k = int(model.part_k[part])
-    after_months = model.part_kind[part] == PART_MONTHS_AFTER
-    year = (due - k) // 12 if after_months else due // 12 - k
-    column = np.clip(year + offset, 0, max(per_year.shape[1] - 1, 0))
+    column = _columns(model, part, dues.shape[1], offset, per_year.shape[1])
     if per_year.shape[1] == 0:
         return np.zeros(dues.shape[:2])
     return dues[:, :, 0] * per_year[:, column]
+
+
+@lru_cache(maxsize=16)
+def _has_day_money(model: CompiledModel) -> bool:
+    return bool(model.per_day or model.fixed_day_cost.any())
+
+
+@lru_cache(maxsize=16)
+def _population_both(model: CompiledModel, period: int) -> np.ndarray:
+    """``[2, P, C]`` (``[0, 0, 0]`` without a population): the population's payments and
+    scheduled costs (``population_payments``)."""
+    if not len(model.population):
+        return np.zeros((0, 0, 0))
+    return np.stack(
+        [population_payments(model, period, False), population_payments(model, period, True)]
+    )
+
+
+@lru_cache(maxsize=16)
+def _day_rates(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
+    """``[T, G, S, C]`` SEK per person-month of the per-day amounts (rate times days)."""
+    days = model.month_days.astype(np.float64)[:, None, None, None]
+    return (
+        np.repeat(model.day_revenue_rate, 12, 0) * days,
+        np.repeat(model.day_cost_rate, 12, 0) * days,
+    )
+
+
+@lru_cache(maxsize=16)
+def _per_period_money(model: CompiledModel, period: int) -> tuple[np.ndarray, ...]:
+    """The rates ``[P, G, S, C]`` and fixed amounts ``[P, C]`` of each period."""
+    return (
+        np.ascontiguousarray(_per_period(model.revenue_rate, 0, period)),
+        np.ascontiguousarray(_per_period(model.cost_rate, 0, period)),
+        np.ascontiguousarray(_per_period(model.fixed_revenue, 0, period, divide=True)),
+        np.ascontiguousarray(_per_period(model.fixed_cost, 0, period, divide=True)),
+    )
+
+
+def _columns(model: CompiledModel, part: int, periods: int, offset: int, years: int) -> np.ndarray:
+    """``[P]`` the arrival-year column (of ``years`` from ``offset`` years before the
+    start) of the dues of each period (a month) when they are by period alone."""
+    due = np.arange(periods)
+    k = int(model.part_k[part])
+    after_months = model.part_kind[part] == PART_MONTHS_AFTER
+    year = (due - k) // 12 if after_months else due // 12 - k
+    return np.clip(year + offset, 0, max(years - 1, 0)).astype(np.int64)
+
+
+@lru_cache(maxsize=16)
+def _sparse_parts(model: CompiledModel, period: int) -> tuple[np.ndarray, ...]:
+    """The payment parts for the kernel: the period each arrival month's part is due in
+    (``[T, parts]``, −1: none) and its SEK (``W[a, due]`` of ``payment_weights``); SEK lost
+    per relocated count by arrival year, of arrivals ``[parts, Y]`` and of the population
+    ``[parts, Y_pre]``, with their columns ``[parts, P]`` for dues by month alone."""
+    T, P, parts = model.months, model.months // period, len(model.part_group)
+    due, weight = np.full((parts, T), -1, dtype=np.int64), np.zeros((parts, T))
+    for p, W in enumerate(_weights(model, period)):  # one period a row (payment_weights)
+        nonzero = W != 0.0
+        at = np.flatnonzero(nonzero.any(axis=1))
+        due[p, at] = nonzero[at].argmax(axis=1)
+        weight[p, at] = W[at, due[p, at]]
+    lost = np.zeros((parts, model.years))
+    pop_lost = np.zeros((parts, model.pop_part_amount.shape[1]))
+    column, pop_column = np.zeros((parts, P), np.int64), np.zeros((parts, P), np.int64)
+    for p in range(parts):
+        lost[p] = (1.0 - model.part_relocated_share[p]) * model.part_share[p] * model.part_amount[p]
+        pop_lost[p] = (
+            (1.0 - model.part_relocated_share[p]) * model.part_share[p] * model.pop_part_amount[p]
+        )
+        column[p] = _columns(model, p, P, 0, lost.shape[1])
+        pop_column[p] = _columns(model, p, P, model.pre_years, pop_lost.shape[1])
+    return due.T.copy(), weight.T.copy(), lost, pop_lost, column, pop_column
+
+
+def _compiled(
+    model: CompiledModel,
+    pm: np.ndarray,
+    days: np.ndarray,
+    relocated_dues: np.ndarray,
+    population_dues: np.ndarray | None,
+) -> bool:
+    """Whether the kernel adds as the einsums do: the output's last axis (components,
+    periods) longer than 1, C-ordered arrays."""
+    arrays = [pm, days, relocated_dues, model.revenue_rate, model.cost_rate]
+    if population_dues is not None:
+        arrays.append(population_dues)
+    return (
+        len(model.components) > 1 and pm.shape[1] > 1 and all(a.flags.c_contiguous for a in arrays)
+    )
+
+
+def _paired(model: CompiledModel, dues: np.ndarray) -> bool:
+    """Whether ``np.einsum("nda,na->nd")`` sums ``dues[..., part]`` in SIMD lanes: where
+    the arrival years lie contiguous, as integer dues cast into its buffer or as the dues
+    of the only part (``_pricing_kernels.lost_money``)."""
+    return dues.dtype != np.float64 or len(model.part_group) == 1
+
+
+def _price_compiled(
+    model: CompiledModel,
+    period: int,
+    pm: np.ndarray,
+    days: np.ndarray,
+    arrivals: np.ndarray,
+    relocated_dues: np.ndarray,
+    multipliers: np.ndarray | None,
+    population_dues: np.ndarray | None,
+    pre_multipliers: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``price`` by the kernel (:mod:`._pricing_kernels`), bit for bit the einsums'."""
+    n, P, C = pm.shape[0], pm.shape[1], len(model.components)
+    none2, none3 = np.zeros((0, 0)), np.zeros((0, 0, 0))
+    revenue_rate, cost_rate, fixed_revenue, fixed_cost = _per_period_money(model, period)
+    day_revenue = day_cost = none3
+    if _has_day_money(model):
+        day_revenue, day_cost = day_money(model, days, period)
+        day_revenue = np.ascontiguousarray(np.broadcast_to(day_revenue, (n, P, C)))
+        day_cost = np.ascontiguousarray(np.broadcast_to(day_cost, (n, P, C)))
+    due, weight, lost, pop_lost, column, pop_column = _sparse_parts(model, period)
+    population, pop_dues = _population_both(model, period), np.zeros((0, 0, 0, 0))
+    if len(model.population) and population_dues is not None:
+        pop_dues = population_dues
+    revenue, cost = np.empty((n, P, C)), np.empty((n, P, C))
+    kernels.price_runs(
+        pm,
+        revenue_rate,
+        cost_rate,
+        fixed_revenue,
+        fixed_cost,
+        day_revenue,
+        day_cost,
+        none3 if multipliers is None else np.ascontiguousarray(multipliers, dtype=np.float64),
+        12 // period,
+        np.ascontiguousarray(arrivals),
+        none3 if multipliers is None else np.ascontiguousarray(multipliers, dtype=np.float64),
+        model.part_group,
+        model.part_component,
+        model.part_cost,
+        due,
+        weight,
+        lost,
+        relocated_dues,
+        not (relocated_dues.shape[2] > 1 or model.years == P),
+        _paired(model, relocated_dues),
+        column,
+        population,
+        pop_dues,
+        pop_lost,
+        not (pop_dues.shape[2] > 1 or model.years == P) if pop_dues.shape[0] else False,
+        _paired(model, pop_dues),
+        pop_column,
+        none2 if pre_multipliers is None else pre_multipliers,
+        revenue,
+        cost,
+    )
+    return revenue, cost
