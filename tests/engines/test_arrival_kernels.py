@@ -112,9 +112,14 @@ def test_many_draws_near_ten_exercise_ptrs_rejections():
     np.testing.assert_array_equal(kernel_poisson(5, 1, runs, lam), want)
 
 
-@pytest.mark.parametrize("distribution", ["poisson", "negative_binomial"])
-def test_draw_arrivals_is_the_numpy_reference_with_multipliers(example, distribution):
-    extra = {"arrivals.cv": 0.4} if distribution == "negative_binomial" else {}
+@pytest.mark.parametrize(
+    "distribution,cv", [("poisson", None), ("negative_binomial", 0.4), ("negative_binomial", 1.5)]
+)
+def test_draw_arrivals_is_the_numpy_reference_with_multipliers(example, distribution, cv):
+    """cv 0.4: gamma shapes above 1 (NumPy's normal ziggurat), 1.5: below 1; a year without
+    planned arrivals has no gamma factor."""
+    per_year = [120, 0, 100, 100, 80, 80, 80, 80]
+    extra = {"arrivals.per_year": per_year, "arrivals.cv": cv} if cv else {}
     model = compile_model(example.with_overrides({"arrivals.distribution": distribution, **extra}))
     runs = np.arange(300, 420)
     multiplier = np.random.default_rng(4).lognormal(0.0, 0.5, (len(runs), model.years))

@@ -75,23 +75,27 @@ def _gamma_shape(model: CompiledModel) -> np.ndarray:
 
 def _gamma_factors(model: CompiledModel, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each run's yearly gamma factors ``[run, year]``, drawn by NumPy from the run's state
-    (``states [run, 4]``, as :mod:`._arrival_kernels` holds them), and the states after them."""
+    (``states [run, 4]``, as :mod:`._arrival_kernels` holds them), and the states after them.
+
+    ``Generator.gamma(shape, scale)`` is ``scale · standard_gamma(shape)`` (NumPy's
+    ``random_gamma``): the standard gamma draws run by run, their products with the scale
+    for the whole chunk at once (the same products)."""
     shape = _gamma_shape(model)
     planned = model.per_year > 0
-    factors = np.ones((len(states), model.years))
+    shape_planned = shape[planned]
+    standard = np.empty((len(states), len(shape_planned)))
     after = states.copy()
     bits = np.random.PCG64(0)
     rng = np.random.Generator(bits)
+    state = {"bit_generator": "PCG64", "state": {}, "has_uint32": 0, "uinteger": 0}
     for i, (hi, lo, inc_hi, inc_lo) in enumerate(states.tolist()):
-        bits.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": (hi << 64) | lo, "inc": (inc_hi << 64) | inc_lo},
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
-        factors[i, planned] = rng.gamma(shape[planned], 1.0 / shape[planned])
-        state = bits.state["state"]["state"]
-        after[i, 0], after[i, 1] = state >> 64, state & _M64
+        state["state"] = {"state": (hi << 64) | lo, "inc": (inc_hi << 64) | inc_lo}
+        bits.state = state
+        standard[i] = rng.standard_gamma(shape_planned)
+        moved = bits.state["state"]["state"]
+        after[i, 0], after[i, 1] = moved >> 64, moved & _M64
+    factors = np.ones((len(states), model.years))
+    factors[:, planned] = (1.0 / shape_planned) * standard
     return factors, after
 
 
