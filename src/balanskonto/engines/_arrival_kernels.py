@@ -18,7 +18,13 @@ source does it:
   outside int64 (possible only for ``us`` near 0) gives ``INT64_MIN``, as x86-64's
   ``cvttsd2si`` does for NumPy's compiled C.
 
-States are ``[run, 4]`` uint64: ``state_hi, state_lo, inc_hi, inc_lo``.
+- the generators' seeds: ``SeedSequence``'s hash (``mix_entropy``, ``generate_state``,
+  NumPy's ``bit_generator.pyx``) of each run's entropy (:func:`seed_words`), and
+  ``pcg64_set_seed`` (:func:`seeded_states`).
+
+States are ``[run, 4]`` uint64: ``state_hi, state_lo, inc_hi, inc_lo``. The negative
+binomial's gamma factors are drawn by NumPy (:func:`.arrivals._gamma_factors`), between the
+seeding and the Poisson draws.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ _TWO63 = 9.223372036854775808e18
 #: The largest Poisson mean the kernel draws; NumPy draws larger ones (its own limit is about
 #: 9.2e18).
 LAM_MAX = 1e15
+_LOGGAM_KEPT = 4096
 _LOGGAM_A = np.array(
     [8.333333333333333e-02, -2.777777777777778e-03, 7.936507936507937e-04,
      -5.952380952380952e-04, 8.417508417508418e-04, -1.917526917526918e-03,
@@ -199,10 +206,10 @@ def _ptrs_constants(lam, out):
 
 
 @njit(**_JIT)
-def _poisson_ptrs(hi, lo, inc_hi, inc_lo, lam, c):
+def _poisson_ptrs(hi, lo, inc_hi, inc_lo, lam, c, loggam):
     """NumPy's ``random_poisson_ptrs`` (``lam >= 10``, constants ``c`` of
     :func:`_ptrs_constants`; NumPy's ``U, V`` are ``u, v``): the state after the draw, and
-    the count."""
+    the count. ``loggam [k]`` keeps ``random_loggam(k + 1)`` once computed (NaN before)."""
     loglam, b, a, vr, log_invalpha = c[0], c[1], c[2], c[4], c[5]
     while True:
         hi, lo, u = _next_double(hi, lo, inc_hi, inc_lo)
@@ -214,9 +221,13 @@ def _poisson_ptrs(hi, lo, inc_hi, inc_lo, lam, c):
             return hi, lo, k
         if k < 0 or (us < 0.013 and v > us):
             continue
-        if (math.log(v) + log_invalpha - math.log(a / (us * us) + b)) <= (
-            -lam + k * loglam - random_loggam(np.float64(k + 1))
-        ):
+        if k < loggam.shape[0]:
+            lg = loggam[k]
+            if math.isnan(lg):
+                lg = loggam[k] = random_loggam(np.float64(k + 1))
+        else:
+            lg = random_loggam(np.float64(k + 1))
+        if (math.log(v) + log_invalpha - math.log(a / (us * us) + b)) <= (-lam + k * loglam - lg):
             return hi, lo, k
 
 
@@ -242,7 +253,8 @@ def poisson_runs(states, means, multiplier, factor, out):
     :func:`.arrivals.draw_arrivals_numpy` does), drawn in C order from the run's PCG64
     state ``states [run, 4]`` (left unchanged): NumPy's ``random_poisson``, 0 for a mean of
     0, the multiplication method below 10, PTRS from 10. A mean's ``exp`` or PTRS
-    constants are computed once for the months that share it (the same values). False,
+    constants are computed once for the months that share it, and PTRS's log Γ(k + 1) once
+    for each k below 4 096 (the same values). False,
     and ``out`` incomplete, where a mean is not within ``0 ≤ mean ≤ LAM_MAX`` (NaN
     included): NumPy draws those, or refuses."""
     T, G = means.shape
@@ -255,6 +267,7 @@ def poisson_runs(states, means, multiplier, factor, out):
                     return False
     last = np.full(G, -1.0)  # each group's last mean, and its constants
     constants = np.empty((G, 6))
+    loggam = np.full(_LOGGAM_KEPT, np.nan)
     for i in range(states.shape[0]):
         hi, lo, inc_hi, inc_lo = states[i, 0], states[i, 1], states[i, 2], states[i, 3]
         for t in range(T):
@@ -269,7 +282,7 @@ def poisson_runs(states, means, multiplier, factor, out):
                     else:
                         c[0] = math.exp(-lam)
                 if lam >= 10:
-                    hi, lo, out[i, t, g] = _poisson_ptrs(hi, lo, inc_hi, inc_lo, lam, c)
+                    hi, lo, out[i, t, g] = _poisson_ptrs(hi, lo, inc_hi, inc_lo, lam, c, loggam)
                 elif lam == 0:
                     out[i, t, g] = 0
                 else:
