@@ -6,7 +6,10 @@ Prints the best time over ``rounds`` (each round draws ``chunks`` chunks) per ru
 for ``configs/exempel_2026.toml`` (Poisson, with its arrivals multiplier),
 ``benchmarks/configs/large.toml`` (Poisson, 1 300 a year) and ``exempel_2026`` as a
 negative binomial (cv 0.3). With ``--reference`` it times NumPy's per-run generators too
-(``draw_arrivals_numpy``), interleaved with the kernel, and checks they agree.
+(``draw_arrivals_numpy``), interleaved with the kernel, and checks they agree. With
+``--simulate`` it also times ``simulate`` of ``exempel_2026`` with 5 000 runs (best of
+``rounds``). To compare with an older tree, run it alternately with ``PYTHONPATH`` set to
+that tree's ``src`` (``git archive <commit> src | tar -x -C /tmp/old``).
 """
 
 from __future__ import annotations
@@ -53,7 +56,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--chunks", type=int, default=8)
     parser.add_argument("--reference", action="store_true")
+    parser.add_argument("--simulate", action="store_true")
     args = parser.parse_args()
+    print(arrivals.__file__)
     print(f"load {os.getloadavg()[0]:.2f}, {args.chunks} chunks of {CHUNK} runs")
     ways = {"draw_arrivals": arrivals.draw_arrivals}
     if args.reference and hasattr(arrivals, "draw_arrivals_numpy"):
@@ -77,6 +82,15 @@ def main() -> None:
         runs = len(chunks) * CHUNK
         cells = ", ".join(f"{k} {1e6 * v / runs:.2f} µs/run" for k, v in best.items())
         print(f"{name:18s} {cells}")
+    if args.simulate:
+        example = bk.load_config(ROOT / "configs" / "exempel_2026.toml")
+        bk.simulate(example, runs=256)  # compile, warm
+        best = np.inf
+        for _ in range(args.rounds):
+            t0 = time.perf_counter()
+            bk.simulate(example, runs=5_000)
+            best = min(best, time.perf_counter() - t0)
+        print(f"simulate exempel_2026, 5 000 runs: {best:.3f} s")
     print(f"load {os.getloadavg()[0]:.2f}")
 
 
