@@ -43,6 +43,11 @@ def draw_arrivals(
     Poisson with mean ``per_year · mix / 12``. ``negative_binomial``: the same means times a
     gamma factor per year with shape ``k = 1 / (cv² − 1 / per_year)``, so that the year's
     count has mean ``per_year`` and coefficient of variation ``cv``.
+
+    Run ``r``'s Poisson counts are ``run_generator(seed, ARRIVALS_STREAM, r).poisson`` of
+    its means (after its gamma factors), bit for bit; they are drawn for the whole chunk in
+    compiled code (:mod:`._arrival_kernels`), by NumPy (:func:`draw_arrivals_numpy`) where
+    that does not apply.
     """
     n, T, G = len(run_ids), model.months, len(model.groups)
     if model.distribution == "fixed" or planned:
@@ -52,7 +57,11 @@ def draw_arrivals(
         counts = np.rint(model.per_year[None, :] * m)
         return np.stack([fixed_split(c, model.mix, model.members) for c in counts])
     words = seed_words(seed, ARRIVALS_STREAM, run_ids)
-    if words is None:
+    if (
+        words is None
+        or model.months != 12 * model.years
+        or (multiplier is not None and np.shape(multiplier) != (n, model.years))
+    ):
         return draw_arrivals_numpy(model, seed, run_ids, multiplier)
     states = seeded_states(words)
     ones = np.ones((n, model.years))  # x · 1.0 is x: the products as the reference's
