@@ -274,17 +274,17 @@ def poisson_runs(states, means, multiplier, factor, out):
             y = t // 12
             for g in range(G):
                 lam = means[t, g] * multiplier[i, y] * factor[i, y]
-                c = constants[g]
                 if lam != last[g]:
                     last[g] = lam
                     if lam >= 10:
-                        _ptrs_constants(lam, c)
+                        _ptrs_constants(lam, constants[g])
                     else:
-                        c[0] = math.exp(-lam)
+                        constants[g, 0] = math.exp(-lam)
                 if lam >= 10:
-                    hi, lo, out[i, t, g] = _poisson_ptrs(hi, lo, inc_hi, inc_lo, lam, c, loggam)
+                    hi, lo, k = _poisson_ptrs(hi, lo, inc_hi, inc_lo, lam, constants[g], loggam)
                 elif lam == 0:
-                    out[i, t, g] = 0
+                    k = 0
                 else:
-                    hi, lo, out[i, t, g] = _poisson_mult(hi, lo, inc_hi, inc_lo, c[0])
+                    hi, lo, k = _poisson_mult(hi, lo, inc_hi, inc_lo, constants[g, 0])
+                out[i, t, g] = k
     return True
