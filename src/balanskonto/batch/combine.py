@@ -38,6 +38,13 @@ def scenario_provenance(
     return overrides, text, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def unit_scenario(batch: Batch, u: int) -> tuple[Scenario, dict | None]:
+    """Unit ``u``'s scenario and its municipality's overrides (None without a table)."""
+    M = len(batch.municipalities)
+    scenario = batch.scenarios[u // M if M else u]
+    return scenario, (batch.municipalities[u % M].overrides if M else None)
+
+
 def with_provenance(ds: xr.Dataset, overrides: str, config: Config) -> xr.Dataset:
     """A scenario's Dataset without attributes, with its overrides (TOML lines) and config."""
     ds = ds.copy()

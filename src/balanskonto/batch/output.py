@@ -40,7 +40,16 @@ from ..results.files import (
     zarr_encoding,
 )
 from ..results.metadata import annotate
-from .combine import _fill_values, combine_along, comparison_variables
+from ..simulation.run import dataset_from_runs, simulate_runs
+from .combine import (
+    _fill_values,
+    batch_attrs,
+    combine_along,
+    comparison_variables,
+    scenario_provenance,
+    unit_scenario,
+)
+from .municipalities import person_seed
 from .national import annotate_national, national_variables, with_municipality_coords
 from .spec import Batch
 
@@ -272,6 +281,45 @@ class BatchOutput:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             tmp.unlink(missing_ok=True)
+
+
+def provenances(batch: Batch) -> list[tuple[str, str, str]]:
+    """Each unit's overrides, config text and its SHA-256 (each config dumped once)."""
+    out = []
+    for u, (_, config, _) in enumerate(batch.units):
+        scenario, extra = unit_scenario(batch, u)
+        out.append(scenario_provenance(scenario, config, extra))
+    return out
+
+
+def lay_out(
+    batch: Batch,
+    out: Path,
+    models: list[CompiledModel],
+    provenance: list[tuple[str, str, str]],
+    *,
+    runs: int,
+    seed: int,
+    engine: str,
+) -> BatchOutput:
+    """The output laid out: one run of each distinct shape of unit gives the layout."""
+    samples: dict[tuple, xr.Dataset] = {}
+    keys = [shape_key(model) for model in models]
+    for u, (key, (_, config, code)) in enumerate(zip(keys, batch.units, strict=True)):
+        if key not in samples:
+            own = None if code is None else person_seed(seed, code)
+            arrays = simulate_runs(config, 0, 1, seed, engine, person_seed=own)
+            samples[key] = dataset_from_runs(
+                config, [arrays], seed, engine, models[u], config_text=provenance[u][1]
+            )
+    return BatchOutput(
+        out,
+        batch,
+        [samples[key] for key in keys],
+        provenance,
+        runs,
+        batch_attrs(batch, runs=runs, seed=seed, engine=engine),
+    )
 
 
 def _same_labels(a: np.ndarray, b: np.ndarray) -> bool:

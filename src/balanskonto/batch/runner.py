@@ -20,7 +20,6 @@ from ..simulation.run import (
     check_size,
     dataset_from_runs,
     result_bytes,
-    simulate_runs,
 )
 from .cluster import (
     DEFAULT_WORKER_TIMEOUT,
@@ -33,12 +32,12 @@ from .cluster import (
     run_chunks,
     versions,
 )
-from .combine import batch_attrs, combine_scenarios, scenario_provenance, with_scenario_provenance
+from .combine import batch_attrs, combine_scenarios, unit_scenario, with_scenario_provenance
 from .municipalities import person_seed
 from .national import annotate_national, combine_municipalities
-from .output import BatchOutput, shape_key
+from .output import lay_out, provenances
 from .parts import PARTS_FORMAT, PartStore, parts_folder
-from .spec import MAX_RUNS, MAX_SEED, Batch, Scenario, load_batch, whole_number
+from .spec import MAX_RUNS, MAX_SEED, Batch, load_batch, whole_number
 
 
 # --------------------------------------------------------------------------------------
@@ -195,9 +194,10 @@ class _ScenarioRuns:
         seed: int,
         engine: str,
         sink: Callable[[int, xr.Dataset], None] | None = None,
+        texts: list[str] | None = None,
     ):
         self.batch, self.runs, self.seed, self.engine = batch, runs, seed, engine
-        self.units, self.sink = batch.units, sink
+        self.units, self.sink, self.texts = batch.units, sink, texts
         self.done: set[Chunk] = set()
         self._parts: dict[int, dict[int, dict[str, Any]]] = {}
         self._datasets: dict[int, xr.Dataset] = {}
@@ -212,12 +212,15 @@ class _ScenarioRuns:
         if sum(len(p["revenue"]) for p in parts.values()) == self.runs:
             _, config, _ = self.units[u]
             ordered = [parts[first] for first in sorted(parts)]
-            ds = dataset_from_runs(config, ordered, self.seed, self.engine, compiled(config))
+            text = None if self.texts is None else self.texts[u]  # config.toml, dumped once
+            ds = dataset_from_runs(
+                config, ordered, self.seed, self.engine, compiled(config), config_text=text
+            )
             del self._parts[u], ordered, parts
             if self.sink is not None:
                 self.sink(u, ds)
             else:
-                scenario, extra = _scenario_of(self.batch, u)
+                scenario, extra = unit_scenario(self.batch, u)
                 self._datasets[u] = with_scenario_provenance(ds, scenario, config, extra)
 
     @property
@@ -232,46 +235,25 @@ class _ScenarioRuns:
         return [self._datasets[i] for i in range(len(self.units))]
 
 
-def _scenario_of(batch: Batch, u: int) -> tuple[Scenario, dict | None]:
-    """Unit ``u``'s scenario and its municipality's overrides (None without a table)."""
-    M = len(batch.municipalities)
-    scenario = batch.scenarios[u // M if M else u]
-    return scenario, (batch.municipalities[u % M].overrides if M else None)
-
-
-def _output(
-    batch: Batch, out: Path, models: list[CompiledModel], *, runs: int, seed: int, engine: str
-) -> BatchOutput:
-    """The output laid out: one run of each distinct shape of unit gives the layout."""
-    samples: dict[tuple, xr.Dataset] = {}
-    keys = [shape_key(model) for model in models]
-    provenance = []
-    for u, (key, (_, config, code)) in enumerate(zip(keys, batch.units, strict=True)):
-        scenario, extra = _scenario_of(batch, u)
-        overrides, text, digest = scenario_provenance(scenario, config, extra)
-        provenance.append((overrides, text, digest))
-        if key not in samples:
-            own = None if code is None else person_seed(seed, code)
-            arrays = simulate_runs(config, 0, 1, seed, engine, person_seed=own)
-            samples[key] = dataset_from_runs(config, [arrays], seed, engine, models[u])
-    return BatchOutput(
-        out,
-        batch,
-        [samples[key] for key in keys],
-        provenance,
-        runs,
-        batch_attrs(batch, runs=runs, seed=seed, engine=engine),
-    )
-
-
-def manifest(batch: Batch, *, runs: int, seed: int, chunk_runs: int, engine: str) -> dict[str, Any]:
+def manifest(
+    batch: Batch,
+    *,
+    runs: int,
+    seed: int,
+    chunk_runs: int,
+    engine: str,
+    digests: list[str] | None = None,
+) -> dict[str, Any]:
     """What the finished chunks of a batch depend on: resuming with any of it changed is
-    refused (:class:`~balanskonto.batch.parts.PartStore`)."""
+    refused (:class:`~balanskonto.batch.parts.PartStore`). ``digests``: the units'
+    ``config.sha256`` where the caller has them."""
+    if digests is None:
+        digests = [config.sha256 for _, config, _ in batch.units]
     return {
         "format": PARTS_FORMAT,
         "batch_sha256": batch.sha256,
         "scenarios": [name for name, _, _ in batch.units],
-        "scenario_config_sha256": [config.sha256 for _, config, _ in batch.units],
+        "scenario_config_sha256": digests,
         "seed": seed,
         "runs": runs,
         "chunk_runs": chunk_runs,
@@ -340,9 +322,13 @@ def write_batch(
     folder = parts_folder(out)
     if resume and not folder.exists():
         note(f"nothing to resume in {folder}; starting from the first run")
+    provenance = provenances(batch)
+    digests = [digest for _, _, digest in provenance]
     store = PartStore.open(
         folder,
-        manifest(batch, runs=runs, seed=seed, chunk_runs=chunk_runs, engine=engine),
+        manifest(
+            batch, runs=runs, seed=seed, chunk_runs=chunk_runs, engine=engine, digests=digests
+        ),
         resume=resume,
     )
     chunks = plan_chunks(len(batch.units), runs, chunk_runs)
@@ -351,8 +337,11 @@ def write_batch(
         note(f"resuming: {kept} of {total} chunks are done in {folder}")
     output = None
     try:
-        output = _output(batch, out, models, runs=runs, seed=seed, engine=engine)
-        scenario_runs = _ScenarioRuns(batch, runs=runs, seed=seed, engine=engine, sink=output.write)
+        output = lay_out(batch, out, models, provenance, runs=runs, seed=seed, engine=engine)
+        texts = [text for _, text, _ in provenance]
+        scenario_runs = _ScenarioRuns(
+            batch, runs=runs, seed=seed, engine=engine, sink=output.write, texts=texts
+        )
         with dask_client(workers, scheduler) as opened:
             use = client if client is not None else opened
             if use is not None:
