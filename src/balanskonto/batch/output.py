@@ -179,6 +179,9 @@ class BatchOutput:
 
                     self._file = netCDF4.Dataset(tmp, mode="a")
                     self._file.set_auto_maskandscale(False)
+                    for var in self._file.variables.values():
+                        if var.chunking() != "contiguous":  # each chunk written once, whole:
+                            var.set_var_chunk_cache(size=0)  # no cache (64 MB a variable)
         except BaseException:
             self._remove(tmp)
             raise
