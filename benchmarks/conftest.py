@@ -118,6 +118,6 @@ def pytest_terminal_summary(terminalreporter):
             f"(goal {n['goal_minutes']:.0f}); from {n['sample_municipalities']} municipalities "
             f"× {n['sample_runs']} runs in {n['sample_seconds']:.1f} s (load "
             f"{n['load_seconds']:.0f} s, simulate {n['estimate_simulate_seconds']:.0f} s, "
-            f"assemble and write {n['estimate_write_seconds']:.0f} s)"
+            f"finish the output {n['estimate_write_seconds']:.0f} s)"
             + ("" if n["reliable"] else "; quick mode: not a reliable estimate")
         )

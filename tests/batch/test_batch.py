@@ -93,6 +93,50 @@ def test_a_component_of_one_scenario_only_is_zero_in_the_others(three):
     assert (ds["revenue"].sel(component="tolk") == 0).all()
 
 
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_the_written_batch_is_the_in_memory_one_when_scenarios_differ_in_shape(
+    three, tmp_path, suffix
+):
+    """The output is laid out before the first run from one run of each distinct shape of
+    scenario (tolk adds a component): what is written equals run_batch's Dataset, the
+    component 0 in the scenarios without it."""
+    batch, ds = three
+    written = bt.write_batch(batch, tmp_path / f"b{suffix}", chunk_runs=4).load()
+    a, b = written.copy(), ds.copy()
+    for x in (a, b):
+        x.attrs.pop("created")
+    xr.testing.assert_identical(a, b)
+
+
+def test_each_scenario_is_written_into_the_output_once_as_it_completes(
+    tmp_path, three, monkeypatch
+):
+    """No second copy: as a scenario's last chunk comes in, its values are written into the
+    output (a temporary file next to it, renamed at the end), once, and nothing else holds
+    them on disk (before: a NetCDF of each scenario in <out>.parts/datasets/, copied into
+    the output at the end)."""
+    from balanskonto.batch.output import BatchOutput
+
+    batch, ds = three
+    out = tmp_path / "b.nc"
+    seen: list[tuple[int, bool, list[str]]] = []
+    write = BatchOutput.write
+
+    def spy(self, u, unit):
+        write(self, u, unit)
+        in_file = np.asarray(self._file["cost"][u])  # read through the open file
+        on_disk = sorted(p.name for p in (tmp_path / "b.nc.parts").iterdir())
+        assert self.tmp.parent == tmp_path and self.tmp.name.startswith(".b.nc.")
+        seen.append((u, bool(np.array_equal(in_file, ds["cost"].values[u])), on_disk))
+
+    monkeypatch.setattr(BatchOutput, "write", spy)
+    bt.write_batch(batch, out, chunk_runs=4)
+    assert [(u, equal) for u, equal, _ in seen] == [(0, True), (1, True), (2, True)]
+    for _, _, on_disk in seen:  # the chunks (for --resume), their manifest, journal, lock
+        assert all(p.endswith((".npz", ".json", ".txt")) for p in on_disk), on_disk
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.nc"]
+
+
 def test_provenance_per_scenario_and_for_the_batch(three):
     batch, ds = three
     base_text = (CONFIGS / "sodertalje_2008.toml").read_text(encoding="utf-8")

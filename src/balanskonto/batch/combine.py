@@ -28,6 +28,23 @@ def with_scenario_provenance(
     return with_provenance(ds, format_overrides(overrides), config or scenario.config)
 
 
+def scenario_provenance(
+    scenario: Scenario, config: Config | None = None, extra: dict | None = None
+) -> tuple[str, str, str]:
+    """The texts :func:`with_scenario_provenance` adds: the overrides (TOML lines), the
+    config's TOML and its SHA-256."""
+    overrides = format_overrides({**(extra or {}), **scenario.overrides})
+    text = (config or scenario.config).toml  # once: a changed config's dump takes ~10 ms
+    return overrides, text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def unit_scenario(batch: Batch, u: int) -> tuple[Scenario, dict | None]:
+    """Unit ``u``'s scenario and its municipality's overrides (None without a table)."""
+    M = len(batch.municipalities)
+    scenario = batch.scenarios[u // M if M else u]
+    return scenario, (batch.municipalities[u % M].overrides if M else None)
+
+
 def with_provenance(ds: xr.Dataset, overrides: str, config: Config) -> xr.Dataset:
     """A scenario's Dataset without attributes, with its overrides (TOML lines) and config."""
     ds = ds.copy()
@@ -106,19 +123,31 @@ def paired(
 
 
 def _compare(ds: xr.Dataset, reference: str) -> xr.Dataset:
-    names = list(ds["scenario"].values)
     balance = ds["balance"].transpose("scenario", "run", "year").values
+    names = list(ds["scenario"].values)
+    extra = comparison_variables(balance, names, reference, int(ds["year"].values[-1]))
+    return ds.assign_coords(extra.coords).assign(extra.data_vars)
+
+
+def comparison_variables(
+    balance: np.ndarray, names: Sequence[str], reference: str, last_year: int
+) -> xr.Dataset:
+    """The comparisons of ``balance [scenario, run, year]`` with the scenario ``reference``
+    (:func:`paired`) as variables over ``scenario``, ``year`` and ``scenario_other``."""
+    names = list(names)
     mean, se, worse, pairwise = paired(balance, names.index(reference))
-    ds = ds.assign(
-        balance_difference=(("scenario", "year"), mean),
-        balance_difference_se=(("scenario", "year"), se),
-        p_worse=(("scenario", "year"), worse),
-        p_worse_pairwise=(("scenario", "scenario_other"), pairwise),
+    ds = xr.Dataset(
+        {
+            "balance_difference": (("scenario", "year"), mean),
+            "balance_difference_se": (("scenario", "year"), se),
+            "p_worse": (("scenario", "year"), worse),
+            "p_worse_pairwise": (("scenario", "scenario_other"), pairwise),
+        },
+        coords={"scenario_other": np.array(names, dtype=object)},
     )
-    ds = ds.assign_coords(scenario_other=np.array(names, dtype=object))
     ds["balance_difference"].attrs["reference"] = reference
     ds["p_worse"].attrs["reference"] = reference
-    ds["p_worse_pairwise"].attrs["year"] = int(ds["year"].values[-1])
+    ds["p_worse_pairwise"].attrs["year"] = last_year
     return ds
 
 

@@ -9,7 +9,7 @@ does not grow with the number of municipalities.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import xarray as xr
@@ -51,47 +51,76 @@ def combine_municipalities(
     per_scenario = [
         combine_along("municipality", codes, parts[s * M : (s + 1) * M]) for s in range(len(names))
     ]
-    ds = combine_along("scenario", names, per_scenario)
-    lans = sorted({m.lan for m in municipalities})
-    ds = ds.assign_coords(
+    ds = with_municipality_coords(combine_along("scenario", names, per_scenario), municipalities)
+    balance = ds["balance"]
+
+    def balance_of(m: int) -> np.ndarray:
+        return balance.isel(municipality=m).transpose("scenario", "run", "year").values
+
+    last = int(ds["year"].values[-1])
+    extra = national_variables(balance_of, municipalities, names, reference, last)
+    return ds.assign_coords(extra.coords).assign(extra.data_vars)
+
+
+def with_municipality_coords(ds: xr.Dataset, municipalities: Sequence[Municipality]) -> xr.Dataset:
+    """``ds`` with the municipalities' names and län codes along ``municipality``."""
+    return ds.assign_coords(
         municipality_name=("municipality", np.array([m.name for m in municipalities], object)),
         municipality_lan=("municipality", np.array([m.lan for m in municipalities], object)),
-        lan=np.array(lans, dtype=object),
-        scenario_other=np.array(names, dtype=object),
     )
-    ds = ds.assign_coords(
-        lan_name=("lan", np.array([municipalities_lan_name(municipalities, c) for c in lans]))
-    )
+
+
+def national_variables(
+    balance_of: Callable[[int], np.ndarray],
+    municipalities: Sequence[Municipality],
+    names: Sequence[str],
+    reference: str,
+    last_year: int,
+) -> xr.Dataset:
+    """The comparisons with ``reference`` per municipality and the län and riket sums per
+    run, from each municipality's balance ``balance_of(m) [scenario, run, year]`` read one
+    at a time, added in the table's order."""
+    M, names = len(municipalities), list(names)
+    lans = sorted({m.lan for m in municipalities})
     ref = names.index(reference)
-    balance = ds["balance"]
-    S, R, Y = len(names), balance.sizes["run"], balance.sizes["year"]
-    lan = np.zeros((S, len(lans), R, Y))
-    riket = np.zeros((S, R, Y))
-    mean, se = np.empty((S, M, Y)), np.empty((S, M, Y))
-    worse, pairwise = np.empty((S, M, Y)), np.empty((S, S, M))
+    lan = riket = mean = se = worse = pairwise = None
     for m, municipality in enumerate(municipalities):
-        values = balance.isel(municipality=m).transpose("scenario", "run", "year").values
+        values = balance_of(m)
+        if riket is None:
+            S, R, Y = values.shape
+            lan, riket = np.zeros((S, len(lans), R, Y)), np.zeros((S, R, Y))
+            mean, se = np.empty((S, M, Y)), np.empty((S, M, Y))
+            worse, pairwise = np.empty((S, M, Y)), np.empty((S, S, M))
         mean[:, m], se[:, m], worse[:, m], pairwise[:, :, m] = paired(values, ref)
         lan[:, lans.index(municipality.lan)] += values
         riket += values
     r_mean, r_se, r_worse, _ = paired(riket, ref)
-    ds = ds.assign(
-        balance_difference=(("scenario", "municipality", "year"), mean),
-        balance_difference_se=(("scenario", "municipality", "year"), se),
-        p_worse=(("scenario", "municipality", "year"), worse),
-        p_worse_pairwise=(("scenario", "scenario_other", "municipality"), pairwise),
-        lan_balance=(("scenario", "lan", "run", "year"), lan),
-        riket_balance=(("scenario", "run", "year"), riket),
-        lan_p_deficit=(("scenario", "lan", "year"), (lan < 0).mean(axis=2)),
-        riket_p_deficit=(("scenario", "year"), (riket < 0).mean(axis=1)),
-        riket_balance_difference=(("scenario", "year"), r_mean),
-        riket_balance_difference_se=(("scenario", "year"), r_se),
-        riket_p_worse=(("scenario", "year"), r_worse),
+    ds = xr.Dataset(
+        {
+            "balance_difference": (("scenario", "municipality", "year"), mean),
+            "balance_difference_se": (("scenario", "municipality", "year"), se),
+            "p_worse": (("scenario", "municipality", "year"), worse),
+            "p_worse_pairwise": (("scenario", "scenario_other", "municipality"), pairwise),
+            "lan_balance": (("scenario", "lan", "run", "year"), lan),
+            "riket_balance": (("scenario", "run", "year"), riket),
+            "lan_p_deficit": (("scenario", "lan", "year"), (lan < 0).mean(axis=2)),
+            "riket_p_deficit": (("scenario", "year"), (riket < 0).mean(axis=1)),
+            "riket_balance_difference": (("scenario", "year"), r_mean),
+            "riket_balance_difference_se": (("scenario", "year"), r_se),
+            "riket_p_worse": (("scenario", "year"), r_worse),
+        },
+        coords={
+            "lan": np.array(lans, dtype=object),
+            "scenario_other": np.array(names, dtype=object),
+        },
+    )
+    ds = ds.assign_coords(
+        lan_name=("lan", np.array([municipalities_lan_name(municipalities, c) for c in lans]))
     )
     ds["balance_difference"].attrs["reference"] = reference
     ds["p_worse"].attrs["reference"] = reference
     ds["riket_balance_difference"].attrs["reference"] = reference
-    ds["p_worse_pairwise"].attrs["year"] = int(ds["year"].values[-1])
+    ds["p_worse_pairwise"].attrs["year"] = last_year
     return ds
 
 

@@ -12,10 +12,15 @@ from tqdm.auto import tqdm
 from .._format import pct, table, tkr
 from ..config.errors import ConfigError
 from ..engines.individual import ENGINES
-from ..model.compiled import compile_model
-from ..results.files import check_output, write_netcdf, write_output
+from ..model.compiled import CompiledModel, compile_model
+from ..results.files import check_output
 from ..results.metadata import annotate
-from ..simulation.run import DEFAULT_CHUNK_RUNS, check_size, dataset_from_runs, result_bytes
+from ..simulation.run import (
+    DEFAULT_CHUNK_RUNS,
+    check_size,
+    dataset_from_runs,
+    result_bytes,
+)
 from .cluster import (
     DEFAULT_WORKER_TIMEOUT,
     Chunk,
@@ -27,9 +32,10 @@ from .cluster import (
     run_chunks,
     versions,
 )
-from .combine import batch_attrs, combine_scenarios, with_scenario_provenance
+from .combine import batch_attrs, combine_scenarios, unit_scenario, with_scenario_provenance
 from .municipalities import person_seed
 from .national import annotate_national, combine_municipalities
+from .output import lay_out, provenances
 from .parts import PARTS_FORMAT, PartStore, parts_folder
 from .spec import MAX_RUNS, MAX_SEED, Batch, load_batch, whole_number
 
@@ -49,14 +55,14 @@ def run_batch(
     store: PartStore | None = None,
     on_chunk: Callable[[Chunk], None] | None = None,
     worker_timeout: float = DEFAULT_WORKER_TIMEOUT,
-    spill: Path | None = None,
 ) -> xr.Dataset:
     """Simulate every scenario with the same seed (common random numbers) and compare.
 
     The runs are simulated in chunks of ``chunk_runs`` (the unit of work,
     :mod:`balanskonto.batch.cluster`), in this process or on a Dask cluster; the result is the
     same, bit for bit, whatever the chunk size, the number of workers or the order in which
-    chunks finish.
+    chunks finish. The Dataset is held in memory; :func:`write_batch` writes each scenario
+    to the output as it completes instead.
 
     Parameters
     ----------
@@ -72,10 +78,6 @@ def run_batch(
         simulated (and saved).
     worker_timeout : seconds to wait with no Dask worker before giving up
         (:class:`~balanskonto.batch.cluster.WorkersLost`).
-    spill : a folder: each scenario's (and municipality's) Dataset is written there as a
-        NetCDF file as soon as its runs are in, and the result reads them back lazily (Dask
-        arrays), so that memory does not grow with the number of scenarios; the caller
-        writes the result, then deletes the folder. Without it the result is in memory.
 
     With ``batch.municipalities`` every scenario runs for every municipality: the result has
     a ``municipality`` dimension after ``scenario`` and the län and riket sums per run
@@ -94,12 +96,38 @@ def run_batch(
     """
     if not isinstance(batch, Batch):
         batch = load_batch(batch)
-    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs, spill is None)
-    units = batch.units
+    runs, seed, chunk_runs, _ = _settings(batch, engine, runs, seed, chunk_runs)
+    scenario_runs = _ScenarioRuns(batch, runs=runs, seed=seed, engine=engine)
+    _simulate(
+        batch, scenario_runs, engine, progress, seed=seed, chunk_runs=chunk_runs, client=client,
+        store=store, on_chunk=on_chunk, worker_timeout=worker_timeout,
+    )  # fmt: skip
+    parts = scenario_runs.datasets()
+    if batch.municipalities:
+        ds = combine_municipalities(batch.names, batch.municipalities, parts, batch.reference)
+    else:
+        ds = combine_scenarios(batch.names, parts, batch.reference)
+    ds.attrs = batch_attrs(batch, runs=runs, seed=seed, engine=engine)
+    return annotate_national(annotate(ds))
+
+
+def _simulate(
+    batch: Batch,
+    scenario_runs: _ScenarioRuns,
+    engine: str,
+    progress: bool,
+    *,
+    seed: int,
+    chunk_runs: int,
+    client: Any,
+    store: PartStore | None,
+    on_chunk: Callable[[Chunk], None] | None,
+    worker_timeout: float,
+) -> None:
+    """Every chunk of every unit, from the store or simulated, into ``scenario_runs``."""
+    units, runs = batch.units, scenario_runs.runs
     chunks = plan_chunks(len(units), runs, chunk_runs)
-    scenario_runs = _ScenarioRuns(batch, runs=runs, seed=seed, engine=engine, spill=spill)
-    total = len(units) * runs
-    with tqdm(total=total, unit="run", disable=not progress, desc="simulating") as bar:
+    with tqdm(total=len(units) * runs, unit="run", disable=not progress, desc="simulating") as bar:
         todo = chunks
         if store is not None:
             for chunk in store.finished(chunks):
@@ -127,24 +155,6 @@ def run_batch(
             worker_timeout=worker_timeout,
             person_seeds=[None if c is None else person_seed(seed, c) for _, _, c in units],
         )
-    parts = scenario_runs.datasets()
-    if batch.municipalities:
-        ds = combine_municipalities(batch.names, batch.municipalities, parts, batch.reference)
-    else:
-        ds = combine_scenarios(batch.names, parts, batch.reference)
-    if spill is not None:  # closing the result closes the files it reads
-        ds.set_close(lambda: [part.close() for part in parts])
-    if spill is not None:  # one Dask chunk per scenario (and municipality), as Zarr writes
-        whole = {d: -1 for d in ds.dims if d not in ("scenario", "municipality")}
-        for name, var in ds.data_vars.items():
-            if var.chunks is not None:
-                ds[name] = var.chunk({d: n for d, n in whole.items() if d in var.dims})
-    ds.attrs = batch_attrs(batch, runs=runs, seed=seed, engine=engine)
-    return annotate_national(annotate(ds))
-
-
-#: The subfolder of the work folder where finished scenarios' Datasets wait to be written.
-SPILL = "datasets"
 
 
 def _settings(
@@ -154,7 +164,7 @@ def _settings(
     seed: int | None,
     chunk_runs: int,
     held: bool = True,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, list[CompiledModel]]:
     runs = whole_number("runs", batch.runs if runs is None else runs, 1, MAX_RUNS)
     seed = whole_number("seed", batch.seed if seed is None else seed, 0, MAX_SEED)
     chunk_runs = whole_number("chunk_runs", chunk_runs, 1, MAX_RUNS)
@@ -167,22 +177,30 @@ def _settings(
         check_size(models, runs, "--runs / runs")
     else:
         check_size(max(models, key=lambda m: result_bytes(m, 1)), runs, "--runs / runs")
-    return runs, seed, chunk_runs
+    return runs, seed, chunk_runs, models
 
 
 class _ScenarioRuns:
     """Collects the chunks of every unit (a scenario, or a scenario and municipality; in any
     order) and turns a unit's runs into its Dataset as soon as all of them are there, freeing
-    the chunks; with ``spill``, the Dataset is written there and not held."""
+    the chunks; with ``sink``, the Dataset (without its provenance, which the output has
+    from the start) is passed to ``sink(unit, dataset)`` and not held."""
 
-    def __init__(self, batch: Batch, *, runs: int, seed: int, engine: str, spill: Path | None):
+    def __init__(
+        self,
+        batch: Batch,
+        *,
+        runs: int,
+        seed: int,
+        engine: str,
+        sink: Callable[[int, xr.Dataset], None] | None = None,
+        texts: list[str] | None = None,
+    ):
         self.batch, self.runs, self.seed, self.engine = batch, runs, seed, engine
-        self.units, self.spill = batch.units, spill
+        self.units, self.sink, self.texts = batch.units, sink, texts
         self.done: set[Chunk] = set()
         self._parts: dict[int, dict[int, dict[str, Any]]] = {}
-        self._datasets: dict[int, xr.Dataset | Path] = {}
-        if spill is not None:
-            spill.mkdir(parents=True, exist_ok=True)
+        self._datasets: dict[int, xr.Dataset] = {}
 
     def add(self, chunk: Chunk, arrays: dict[str, Any]) -> None:
         if chunk in self.done:
@@ -193,50 +211,49 @@ class _ScenarioRuns:
         parts[chunk.first_run] = arrays
         if sum(len(p["revenue"]) for p in parts.values()) == self.runs:
             _, config, _ = self.units[u]
-            M = len(self.batch.municipalities)
-            scenario = self.batch.scenarios[u // M if M else u]
-            extra = self.batch.municipalities[u % M].overrides if M else None
             ordered = [parts[first] for first in sorted(parts)]
-            ds = dataset_from_runs(config, ordered, self.seed, self.engine, compiled(config))
-            ds = with_scenario_provenance(ds, scenario, config, extra)
+            text = None if self.texts is None else self.texts[u]  # config.toml, dumped once
+            ds = dataset_from_runs(
+                config, ordered, self.seed, self.engine, compiled(config), config_text=text
+            )
             del self._parts[u], ordered, parts
-            if self.spill is None:
-                self._datasets[u] = ds
+            if self.sink is not None:
+                self.sink(u, ds)
             else:
-                path = self.spill / f"u{u:06d}.nc"
-                write_netcdf(ds, path)
-                self._datasets[u] = path
+                scenario, extra = unit_scenario(self.batch, u)
+                self._datasets[u] = with_scenario_provenance(ds, scenario, config, extra)
 
     @property
     def held(self) -> int:
         """Units whose Dataset is held in memory."""
-        return sum(isinstance(d, xr.Dataset) for d in self._datasets.values())
+        return len(self._datasets)
 
     def datasets(self) -> list[xr.Dataset]:
         missing = [name for i, (name, _, _) in enumerate(self.units) if i not in self._datasets]
         if missing:
             raise RuntimeError(f"scenarios with runs missing: {', '.join(missing)}")
-        return [_lazy(self._datasets[i]) for i in range(len(self.units))]
+        return [self._datasets[i] for i in range(len(self.units))]
 
 
-def _lazy(ds: xr.Dataset | Path) -> xr.Dataset:
-    """A Dataset, or one written by the spill read back lazily as it was (no encodings)."""
-    if isinstance(ds, xr.Dataset):
-        return ds
-    out = xr.open_dataset(ds, engine="netcdf4", chunks=-1)  # one chunk per variable
-    for var in out.variables.values():
-        var.encoding = {}
-    return out
-
-
-def manifest(batch: Batch, *, runs: int, seed: int, chunk_runs: int, engine: str) -> dict[str, Any]:
+def manifest(
+    batch: Batch,
+    *,
+    runs: int,
+    seed: int,
+    chunk_runs: int,
+    engine: str,
+    digests: list[str] | None = None,
+) -> dict[str, Any]:
     """What the finished chunks of a batch depend on: resuming with any of it changed is
-    refused (:class:`~balanskonto.batch.parts.PartStore`)."""
+    refused (:class:`~balanskonto.batch.parts.PartStore`). ``digests``: the units'
+    ``config.sha256`` where the caller has them."""
+    if digests is None:
+        digests = [config.sha256 for _, config, _ in batch.units]
     return {
         "format": PARTS_FORMAT,
         "batch_sha256": batch.sha256,
         "scenarios": [name for name, _, _ in batch.units],
-        "scenario_config_sha256": [config.sha256 for _, config, _ in batch.units],
+        "scenario_config_sha256": digests,
         "seed": seed,
         "runs": runs,
         "chunk_runs": chunk_runs,
@@ -265,10 +282,12 @@ def write_batch(
     """Run a batch and write it to ``out`` (``.nc`` or ``.zarr``): what ``balanskonto
     batch`` does.
 
-    Each scenario's (and municipality's) Dataset is written to ``<out>.parts/datasets/`` as
-    it completes and the output is written from there: memory does not grow with the number
-    of scenarios and municipalities, and the file is the one :func:`run_batch`'s Dataset
-    gives. The Dataset returned is ``out`` opened lazily (a variable is read when used).
+    The output is laid out before the first run (:class:`~balanskonto.batch.output.BatchOutput`,
+    under a temporary name) and each scenario's (and municipality's) Dataset is written into
+    its place as it completes, once; the comparisons and sums are added at the end, and the
+    file is renamed to ``out``. Memory does not grow with the number of scenarios and
+    municipalities, and the file is the one :func:`run_batch`'s Dataset gives. The Dataset
+    returned is ``out`` opened lazily (a variable is read when used).
 
     Finished chunks are kept in ``<out>.parts/`` while the batch runs; after an interrupt
     (Ctrl-C, a killed process) ``resume=True`` continues from them, and gives the same
@@ -291,7 +310,7 @@ def write_batch(
     if not isinstance(batch, Batch):
         batch = load_batch(batch)
     out = check_output(out)
-    runs, seed, chunk_runs = _settings(batch, engine, runs, seed, chunk_runs, held=False)
+    runs, seed, chunk_runs, models = _settings(batch, engine, runs, seed, chunk_runs, held=False)
     check_cluster_options(workers, scheduler)
     if not (isinstance(worker_timeout, int | float) and 0 < worker_timeout < float("inf")):
         raise ConfigError(
@@ -303,36 +322,38 @@ def write_batch(
     folder = parts_folder(out)
     if resume and not folder.exists():
         note(f"nothing to resume in {folder}; starting from the first run")
+    provenance = provenances(batch)
+    digests = [digest for _, _, digest in provenance]
     store = PartStore.open(
         folder,
-        manifest(batch, runs=runs, seed=seed, chunk_runs=chunk_runs, engine=engine),
+        manifest(
+            batch, runs=runs, seed=seed, chunk_runs=chunk_runs, engine=engine, digests=digests
+        ),
         resume=resume,
     )
     chunks = plan_chunks(len(batch.units), runs, chunk_runs)
     total, kept = len(chunks), len(store.finished(chunks))
     if kept:
         note(f"resuming: {kept} of {total} chunks are done in {folder}")
+    output = None
     try:
+        output = lay_out(batch, out, models, provenance, runs=runs, seed=seed, engine=engine)
+        texts = [text for _, text, _ in provenance]
+        scenario_runs = _ScenarioRuns(
+            batch, runs=runs, seed=seed, engine=engine, sink=output.write, texts=texts
+        )
         with dask_client(workers, scheduler) as opened:
             use = client if client is not None else opened
             if use is not None:
                 note(describe(use))
-            ds = run_batch(
-                batch,
-                engine,
-                progress,
-                runs=runs,
-                seed=seed,
-                chunk_runs=chunk_runs,
-                client=use,
-                store=store,
-                on_chunk=on_chunk,
-                worker_timeout=worker_timeout,
-                spill=folder / SPILL,
-            )
-        write_output(ds, out)
-        ds.close()
+            _simulate(
+                batch, scenario_runs, engine, progress, seed=seed, chunk_runs=chunk_runs,
+                client=use, store=store, on_chunk=on_chunk, worker_timeout=worker_timeout,
+            )  # fmt: skip
+        output.finish()
     except BaseException:
+        if output is not None:
+            output.discard()
         done = len(list(folder.glob("*.npz")))
         if done:
             store.flush()  # the finished chunks' checksums into the manifest

@@ -19,8 +19,11 @@ from .risk import depletion_distribution, reserve_needed, reserve_needed_standar
 RESERVE_LEVELS = (0.90, 0.95)
 
 
-def _provenance(config: Config, model: CompiledModel, **extra: Any) -> dict[str, Any]:
-    text = config.toml  # once: a changed config's canonical dump takes about 10 ms
+def _provenance(
+    config: Config, model: CompiledModel, text: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    if text is None:
+        text = config.toml  # once: a changed config's canonical dump takes about 10 ms
     return {
         "title": model.title,
         "municipality": config.meta.municipality,
@@ -116,6 +119,7 @@ def simulation_dataset(
     factor_names: list[str] | None = None,
     yearly_factor: np.ndarray | None = None,
     yearly_factor_names: list[str] | None = None,
+    config_text: str | None = None,
 ) -> xr.Dataset:
     """Run-level arrays → the Dataset with quantiles, p_deficit and provenance.
 
@@ -125,7 +129,8 @@ def simulation_dataset(
     resolution ``revenue_month``/``cost_month`` [run, month, component] and
     ``persons_month`` [run, month, group, state] (DESIGN §12); ``share_pulled_back``: [run,
     uncertain share] bool, summarised in the attrs ``shares_pulled_back`` (the share of runs
-    with a drawn share pulled back) and ``shares_pulled_back_by_factor``.
+    with a drawn share pulled back) and ``shares_pulled_back_by_factor``; ``config_text``:
+    ``config.toml`` where the caller has it (a changed config's dump takes about 10 ms).
     """
     runs = revenue.shape[0]
     net = revenue.sum(axis=-1) - cost.sum(axis=-1)
@@ -164,7 +169,7 @@ def simulation_dataset(
         },
         coords={"run": np.arange(runs), "quantile": q, **_coords(model)},
         attrs=_provenance(
-            config, model, seed=seed, runs=runs, engine=engine,
+            config, model, config_text, seed=seed, runs=runs, engine=engine,
             **_pulled_back(model, share_pulled_back),
         ),
     )  # fmt: skip

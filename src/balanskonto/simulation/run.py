@@ -317,15 +317,19 @@ def dataset_from_runs(
     seed: int,
     engine: str,
     model: CompiledModel | None = None,
+    config_text: str | None = None,
 ) -> xr.Dataset:
     """The Dataset of ``simulate`` from chunks of :func:`simulate_runs`, in run order
-    (``model``: the config's compiled model, when the caller has it)."""
+    (``model``: the config's compiled model, ``config_text`` its ``config.toml``, when the
+    caller has them)."""
     arrays = {
         k: (np.concatenate([p[k] for p in parts]) if isinstance(v, np.ndarray) else v)
         for k, v in parts[0].items()
     }
     model = compile_model(config) if model is None else model
-    return simulation_dataset(config, model, seed=seed, engine=engine, **arrays)
+    return simulation_dataset(
+        config, model, seed=seed, engine=engine, config_text=config_text, **arrays
+    )
 
 
 def expected(config: Config | str | Path) -> xr.Dataset:
