@@ -29,7 +29,8 @@ from balanskonto.engines.arrivals import draw_arrivals
 from balanskonto.engines.draws import draw
 from balanskonto.engines.individual import ENGINES
 from balanskonto.model import compile_model
-from balanskonto.model.tables import level_multipliers, money_multipliers, table_plan
+from balanskonto.model.folding import table_plan
+from balanskonto.model.tables import level_multipliers, money_multipliers
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 256

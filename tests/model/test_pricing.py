@@ -17,7 +17,8 @@ from balanskonto.engines.draws import draw
 from balanskonto.engines.expected import expected_counts
 from balanskonto.engines.individual import ENGINES
 from balanskonto.model import compile_model, pricing
-from balanskonto.model.tables import level_multipliers, money_multipliers, table_plan
+from balanskonto.model.folding import table_plan
+from balanskonto.model.tables import level_multipliers, money_multipliers
 
 from conftest import CONFIGS, uncertain_config
 
