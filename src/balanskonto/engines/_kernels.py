@@ -45,6 +45,8 @@ def _simulate_person(
     d = min(d0, last)
     t = t0
     seg = t0  # first month of the current stay in state s counted here
+    y = t0 // 12 if by_year else 0  # the table's year, moved on as t reaches next_year
+    next_year = 12 * (y + 1) if by_year else T
     drawn = 0
     while True:
         if d >= absorbing_from[g, s] and not (t <= leave_at < T - 1 and care[g, s]):
@@ -55,7 +57,9 @@ def _simulate_person(
                     offset,
                 )  # fmt: skip
             return drawn
-        y = t // 12 if by_year else 0
+        if t == next_year:
+            y += 1
+            next_year += 12
         u = uniform(key, t)
         drawn += 1
         leaves_care = t == leave_at and care[g, s]
