@@ -40,16 +40,17 @@ def _simulate_person(
     """
     relocated = cum.shape[2] - 1  # the last state
     by_year = stay.shape[0] > 1
-    last, o = rows[g, s], off[g, s] - 1  # row d of state s: o + d
-    # the current month is the d-th in state s (saturating at the state's last row, reused)
-    d = min(d0, last)
+    # the row of the current month, the d-th in state s: o + d, saturating at the state's
+    # last row (reused), stop; the state is never left from row absorb on
+    o = off[g, s] - 1
+    i, stop, absorb = o + min(d0, rows[g, s]), o + rows[g, s], o + absorbing_from[g, s]
     t = t0
     seg = t0  # first month of the current stay in state s counted here
     y = t0 // 12 if by_year else 0  # the table's year, moved on as t reaches next_year
     next_year = 12 * (y + 1) if by_year else T
     drawn = 0
     while True:
-        if d >= absorbing_from[g, s] and not (t <= leave_at < T - 1 and care[g, s]):
+        if i >= absorb and not (t <= leave_at < T - 1 and care[g, s]):
             _add_months(pm, g, s, seg, T)
             if s == relocated:
                 _count_relocated_dues(
@@ -63,10 +64,10 @@ def _simulate_person(
         u = uniform(key, t)
         drawn += 1
         leaves_care = t == leave_at and care[g, s]
-        if u < stay[y, o + d] and not leaves_care:
+        if u < stay[y, i] and not leaves_care:
             # the common outcome first: stay another month
-            if d < last:
-                d += 1
+            if i < stop:
+                i += 1
             t += 1
             if t == T:
                 _add_months(pm, g, s, seg, T)
@@ -77,15 +78,15 @@ def _simulate_person(
                 while u >= care_cum[g, to]:
                     to += 1
             else:
-                while u >= cum[y, o + d, to]:
+                while u >= cum[y, i, to]:
                     to += 1
             t += 1
             _add_months(pm, g, s, seg, t)
             if t == T:
                 return drawn
             s = to
-            last, o = rows[g, s], off[g, s] - 1
-            d = 1
+            o = off[g, s] - 1
+            i, stop, absorb = o + 1, o + rows[g, s], o + absorbing_from[g, s]
             seg = t
             entered = t
 
