@@ -298,6 +298,8 @@ def _locate(raw: dict[str, Any], path: str) -> tuple[Any, Any]:
             node = node[step]
         except (KeyError, IndexError, TypeError):
             return None, None
+    if not isinstance(node, dict | list):  # an earlier change made it a string or number
+        return None, None
     try:
         node[steps[-1]]
     except (KeyError, IndexError, TypeError):
