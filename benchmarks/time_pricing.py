@@ -30,7 +30,7 @@ from balanskonto.engines.draws import draw
 from balanskonto.engines.individual import ENGINES
 from balanskonto.model import compile_model
 from balanskonto.model.folding import table_plan
-from balanskonto.model.tables import level_multipliers, money_multipliers
+from balanskonto.simulation.run import price_args
 
 ROOT = Path(__file__).resolve().parents[1]
 CHUNK = 256
@@ -74,16 +74,7 @@ def chunk_inputs(config: bk.Config, chunks: int, seed: int = 1) -> tuple:
         tables = table_plan(model, draws)
         arrivals = draw_arrivals(model, seed, run_ids, draws.arrivals)
         counts = ENGINES["numba"](model, seed, run_ids, arrivals, tables)
-        out.append(
-            (
-                arrivals,
-                counts.person_months,
-                counts.relocated_dues,
-                money_multipliers(model, draws),
-                counts.population_dues,
-                level_multipliers(model, draws),
-            )
-        )
+        out.append(price_args(model, draws, arrivals, counts))
     return model, out
 
 

@@ -1,29 +1,20 @@
 """The pricing as it was before its kernel (``model/pricing.py`` of commit 358c94e): every
-product an ``np.einsum`` over dense payment weights. Kept, unchanged but for its imports, as
-the reference that ``price`` must match bit for bit (tests/model/test_pricing.py)."""
+product an ``np.einsum`` over dense payment weights. Kept unchanged as the reference that
+``price`` must match bit for bit (tests/model/test_pricing.py); the helpers that did not
+change are imported from model/pricing.py."""
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 import numpy as np
 
 from balanskonto.model.codes import PART_MONTHS_AFTER
 from balanskonto.model.compiled import CompiledModel
-from balanskonto.model.pricing import payment_weights, period_days, population_payments
-
-
-@lru_cache(maxsize=16)
-def _weights(model: CompiledModel, period: int) -> tuple[np.ndarray, ...]:
-    return tuple(payment_weights(model, p, period) for p in range(len(model.part_group)))
-
-
-def _per_period(x: np.ndarray, axis: int, period: int, divide: bool = False) -> np.ndarray:
-    """A yearly array repeated for each month of its year (``period = 1``), a twelfth each
-    when ``divide``; unchanged for yearly periods."""
-    if period == 12:
-        return x
-    return np.repeat(x / 12.0 if divide else x, 12, axis=axis)
+from balanskonto.model.pricing import (  # unchanged helpers: the same in the reference
+    _per_period,
+    _weights,
+    period_days,
+    population_payments,
+)
 
 
 def price(

@@ -18,7 +18,7 @@ from balanskonto.engines.expected import expected_counts
 from balanskonto.engines.individual import ENGINES
 from balanskonto.model import compile_model, pricing
 from balanskonto.model.folding import table_plan
-from balanskonto.model.tables import level_multipliers, money_multipliers
+from balanskonto.simulation.run import price_args
 
 from conftest import CONFIGS, uncertain_config
 
@@ -54,14 +54,7 @@ def _chunk(model, run_ids: np.ndarray, seed: int = 3) -> tuple:
     draws = draw(model, seed, run_ids)
     arrivals = draw_arrivals(model, seed, run_ids, draws.arrivals)
     counts = ENGINES["numba"](model, seed, run_ids, arrivals, table_plan(model, draws))
-    return (
-        arrivals,
-        counts.person_months,
-        counts.relocated_dues,
-        money_multipliers(model, draws),
-        counts.population_dues,
-        level_multipliers(model, draws),
-    )
+    return price_args(model, draws, arrivals, counts)
 
 
 def _assert_same(model, args: tuple, **kw) -> None:

@@ -129,35 +129,27 @@ def _person_events(
                     y += 1
                     end = min(T, end + 12)
                 break
-        if not found and in_care and end == leave_at:
-            to = 0
+        to = 0
+        if not found and in_care and end == leave_at:  # leaves care: the care split
             u = uniform_open(key, counter)
             counter += 1
             while u >= care_cum[g, to]:
                 to += 1
-            t = leave_at + 1
-            _add_months(pm, g, s, seg, t)
-            s = to
-            last, o = rows[g, s], off[g, s] - 1
-            d = 1
-            seg = t
-            entered = t
-            fresh = True
-            continue
-        if not found:
+            t = leave_at + 1  # before T - 1: a month is left
+        elif not found:
             if end == T:
                 _add_months(pm, g, s, seg, T)
                 return counter
             t = end
             continue
-        row = o + min(d, last)
-        st = stay[y, row]
-        threshold = st + uniform_open(key, counter) * (1.0 - st)
-        counter += 1
-        to = 0
-        while threshold >= cum[y, row, to]:
-            to += 1
-        t = m + 1
+        else:
+            row = o + min(d, last)
+            st = stay[y, row]
+            threshold = st + uniform_open(key, counter) * (1.0 - st)
+            counter += 1
+            while threshold >= cum[y, row, to]:
+                to += 1
+            t = m + 1
         _add_months(pm, g, s, seg, t)
         if t == T:
             return counter

@@ -231,15 +231,7 @@ def simulate_arrays(
             tables = table_plan(model, draws)
             arrivals = draw_arrivals(model, own, run_ids, draws.arrivals, planned_arrivals)
             counts = engine(model, own, run_ids, arrivals, tables)
-            revenue, cost = price(
-                model,
-                arrivals,
-                counts.person_months,
-                counts.relocated_dues,
-                money_multipliers(model, draws),
-                counts.population_dues,
-                level_multipliers(model, draws),
-            )
+            revenue, cost = price(model, *price_args(model, draws, arrivals, counts))
             if draws.claims is not None:
                 cost = cost + refused_claims(model, revenue, draws.claims)
             pm = counts.person_months
@@ -269,6 +261,19 @@ def simulate_arrays(
     out["factor_names"] = factor_names
     out["yearly_factor_names"] = yearly_names
     return out
+
+
+def price_args(model: CompiledModel, draws, arrivals: np.ndarray, counts) -> tuple:
+    """The arguments of :func:`~balanskonto.model.pricing.price` after the model, for a
+    chunk's arrivals, its engine's counts and its factor draws."""
+    return (
+        arrivals,
+        counts.person_months,
+        counts.relocated_dues,
+        money_multipliers(model, draws),
+        counts.population_dues,
+        level_multipliers(model, draws),
+    )
 
 
 def simulate_runs(
