@@ -19,7 +19,14 @@ import numpy as np
 
 from . import _table_kernels
 from .factors import Draws
-from .tables import Tables, _q_with_shares, _state_q_runs, base_tables, share_states
+from .tables import (
+    Tables,
+    _q_with_shares,
+    _state_q_runs,
+    base_tables,
+    share_states,
+    share_values,
+)
 
 if TYPE_CHECKING:
     from .compiled import CompiledModel
@@ -115,15 +122,12 @@ def share_q_runs(model: CompiledModel, values: np.ndarray) -> tuple[np.ndarray, 
     for i, ((g, s), ks) in enumerate(states.items()):
         of[g, s] = i
         rows = model.exits[g, s]
-        per_run = np.broadcast_to(rows[:, 3], (n, len(rows))).copy()
-        for k in ks:
-            f = model.shares[k]
-            per_run[:, f.columns(len(rows))] = values[:, k, None] * np.asarray(f.weights)
+        per_run = share_values(model, rows, ks, values)
         q_runs[:, i], ok = _state_q_runs(rows, per_run, int(model.max_months[g, s]), D, S)
         infeasible |= ~ok
     for r in np.flatnonzero(infeasible):
         q, values[r] = _q_with_shares(model, values[r])
-        for (g, s), i in zip(states, range(len(states)), strict=True):
+        for i, (g, s) in enumerate(states):
             q_runs[r, i] = q[g, s]
     return q_runs, of
 

@@ -125,32 +125,37 @@ def _q_with_shares(model: CompiledModel, values: np.ndarray) -> tuple[np.ndarray
     return q, used
 
 
-def _q_with_shares_runs(
-    model: CompiledModel, values: np.ndarray, compiled: bool = False
-) -> np.ndarray:
+def _q_with_shares_runs(model: CompiledModel, values: np.ndarray) -> np.ndarray:
     """Conditional tables ``[n, G, S, D, S]`` of many runs with their share draws, computed
-    for all runs at once (``compiled``: by the kernel, else by numpy); the few runs whose
+    by numpy for all runs at once (the reference of the compiled plan); the few runs whose
     draws over-subscribe a state go through :func:`_q_with_shares` (which pulls them back and
     writes the values used into ``values``)."""
     n = values.shape[0]
     q = np.broadcast_to(model.q, (n, *model.q.shape)).copy()
-    states = share_states(model.shares, len(model.states))
     infeasible = np.zeros(n, dtype=bool)
-    for (g, s), ks in states.items():
+    for (g, s), ks in share_states(model.shares, len(model.states)).items():
         rows = model.exits[g, s]
-        per_run = np.broadcast_to(rows[:, 3], (n, len(rows))).copy()
-        for k in ks:
-            f = model.shares[k]
-            per_run[:, f.columns(len(rows))] = values[:, k, None] * np.asarray(f.weights)
-        runs_q = _state_q_runs if compiled else state_q_runs
-        q_gs, ok = runs_q(
-            rows, per_run, int(model.max_months[g, s]), model.q.shape[2], len(model.states)
-        )
+        q_gs, ok = state_q_runs(
+            rows, share_values(model, rows, ks, values), int(model.max_months[g, s]),
+            model.q.shape[2], len(model.states),
+        )  # fmt: skip
         q[:, g, s] = q_gs
         infeasible |= ~ok
     for r in np.flatnonzero(infeasible):
         q[r], values[r] = _q_with_shares(model, values[r])
     return q
+
+
+def share_values(
+    model: CompiledModel, rows: np.ndarray, ks: list[int], values: np.ndarray
+) -> np.ndarray:
+    """``[n, k]``: each run's value of every exit row of a state (``rows``, its compiled exit
+    rows), with the uncertain shares ``ks`` acting on it at the runs' draws ``values``."""
+    per_run = np.broadcast_to(rows[:, 3], (values.shape[0], len(rows))).copy()
+    for k in ks:
+        f = model.shares[k]
+        per_run[:, f.columns(len(rows))] = values[:, k, None] * np.asarray(f.weights)
+    return per_run
 
 
 def _state_q_runs(
